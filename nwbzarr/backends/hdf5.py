@@ -1,0 +1,524 @@
+"""HDF5 backend (h5py): translates HDF5 objects to and from nodes, and nothing else.
+
+Links are never followed by h5py here: every member is looked up with ``getlink=True`` so that
+soft and external links surface as :class:`SoftLink` / :class:`ExternalLink` values and are
+followed by the tree, under the file's link policy.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import posixpath
+import re
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+import h5py
+import numpy as np
+
+from nwbzarr.dtypes import (
+    REFERENCE,
+    CompoundType,
+    DType,
+    ReferenceType,
+    StringType,
+    numpy_dtype,
+)
+from nwbzarr.errors import FormatError, IncompleteFileError, UnsupportedFeatureError
+from nwbzarr.filters import HDF5_NAMES, HDF5_WRITABLE, canonical
+from nwbzarr.tree import (
+    Array,
+    ArraySpec,
+    Attributes,
+    ExternalLink,
+    File,
+    Filter,
+    Group,
+    Link,
+    Reference,
+    SoftLink,
+    block_shape,
+)
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+# Set on the root group while nwbzarr writes a new file, removed when writing completes.
+INCOMPLETE_ATTR = "_NWBZARR_INCOMPLETE"
+DEFAULT_CHUNK_BYTES = 1 << 20
+
+
+# --------------------------------------------------------------------------------------------
+# dtypes
+# --------------------------------------------------------------------------------------------
+def dtype_from_h5(dt: np.dtype[Any], where: str) -> DType:
+    """The :data:`DType` of an h5py dtype (strings keep encoding and length)."""
+    info = h5py.check_string_dtype(dt)
+    if info is not None:
+        encoding = "ascii" if info.encoding == "ascii" else "utf-8"
+        return StringType(encoding, info.length)
+    ref = h5py.check_ref_dtype(dt)
+    if ref is not None:
+        if ref is not h5py.Reference:
+            raise UnsupportedFeatureError(
+                f"{where}: region references are not supported (NWB does not use them)"
+            )
+        return REFERENCE
+    if dt.names is not None:
+        fields = []
+        for name in dt.names:
+            sub = dt.fields[name][0]  # type: ignore[index]
+            fields.append((name, dtype_from_h5(sub, where)))
+        return CompoundType(tuple(fields))
+    vlen = h5py.check_vlen_dtype(dt)
+    if vlen is not None:
+        raise UnsupportedFeatureError(
+            f"{where}: variable-length sequences of {vlen} are not supported"
+        )
+    if dt.subdtype is not None:
+        raise UnsupportedFeatureError(f"{where}: array-typed elements {dt} are not supported")
+    if dt.kind in "biufc":
+        return np.dtype(dt.str) if dt.kind != "b" else np.dtype(bool)
+    raise UnsupportedFeatureError(f"{where}: HDF5 type {dt} is not supported")
+
+
+def dtype_to_h5(dtype: DType) -> np.dtype[Any]:
+    if isinstance(dtype, StringType):
+        return h5py.string_dtype(dtype.encoding, dtype.length)
+    if isinstance(dtype, ReferenceType):
+        return h5py.ref_dtype  # type: ignore[no-any-return]
+    if isinstance(dtype, CompoundType):
+        return np.dtype([(name, dtype_to_h5(t)) for name, t in dtype.fields])
+    return dtype
+
+
+# --------------------------------------------------------------------------------------------
+# values
+# --------------------------------------------------------------------------------------------
+class _Refs:
+    """Turns h5py references into paths (cached per file: columns repeat their targets)."""
+
+    def __init__(self, h5: h5py.File) -> None:
+        self._h5 = h5
+        self._cache: dict[Any, str] = {}
+
+    def path(self, ref: Any) -> Reference:
+        if not ref:
+            return Reference("")
+        key = ref
+        name = self._cache.get(key)
+        if name is None:
+            raw = h5py.h5r.get_name(ref, self._h5.id)
+            name = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            self._cache[key] = name
+        return Reference(name)
+
+    def ref(self, value: Reference | str | None) -> Any:
+        path = value.path if isinstance(value, Reference) else value
+        if not path:
+            return h5py.Reference()
+        return self._h5[path].ref
+
+
+def _decode_text(value: Any, encoding: str) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8" if encoding != "ascii" else "ascii", "surrogateescape")
+    if isinstance(value, np.bytes_):
+        return bytes(value).decode("utf-8", "surrogateescape")
+    return value
+
+
+def decode(raw: Any, dtype: DType, refs: _Refs) -> Any:
+    """h5py values -> nwbzarr values (text as str, references as Reference)."""
+    if isinstance(dtype, np.dtype):
+        return raw
+    if isinstance(dtype, StringType):
+        if isinstance(raw, np.ndarray):
+            out = np.empty(raw.shape, dtype=object)
+            flat = raw.ravel()
+            out_flat = out.reshape(-1)
+            for i, v in enumerate(flat):
+                out_flat[i] = _decode_text(v, dtype.encoding)
+            return out
+        return _decode_text(raw, dtype.encoding)
+    if isinstance(dtype, ReferenceType):
+        if isinstance(raw, np.ndarray):
+            out = np.empty(raw.shape, dtype=object)
+            out_flat = out.reshape(-1)
+            for i, v in enumerate(raw.ravel()):
+                out_flat[i] = refs.path(v)
+            return out
+        return refs.path(raw)
+    target = np.empty(np.shape(raw), dtype=numpy_dtype(dtype))
+    for name, sub in dtype.fields:
+        target[name] = decode(np.asarray(raw[name]), sub, refs)
+    return target if target.ndim else target[()]
+
+
+def encode(values: Any, dtype: DType, refs: _Refs) -> Any:
+    """nwbzarr values -> what h5py writes with ``dtype_to_h5(dtype)``."""
+    if isinstance(dtype, np.dtype):
+        return values
+    if isinstance(dtype, StringType):
+        # Encode here, with surrogateescape, so that bytes read from legacy files that are not
+        # valid text (MatNWB's Latin-1 "\xb5V") are written back unchanged.
+        codec = "ascii" if dtype.encoding == "ascii" else "utf-8"
+        arr = np.asarray(values, dtype=object)
+        out = np.empty(arr.shape, dtype=object)
+        out_flat = out.reshape(-1)
+        for i, v in enumerate(arr.reshape(-1)):
+            out_flat[i] = v.encode(codec, "surrogateescape") if isinstance(v, str) else (v or b"")
+        if dtype.length is not None:
+            return out.astype(f"S{dtype.length}")
+        return out if out.ndim else out[()]
+    if isinstance(dtype, ReferenceType):
+        arr = np.asarray(values, dtype=object)
+        out = np.empty(arr.shape, dtype=h5py.ref_dtype)
+        out_flat = out.reshape(-1)
+        for i, v in enumerate(arr.ravel()):
+            out_flat[i] = refs.ref(v)
+        return out
+    src = np.asarray(values)
+    out = np.empty(src.shape, dtype=dtype_to_h5(dtype))
+    for name, sub in dtype.fields:
+        out[name] = encode(src[name], sub, refs)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# attributes
+# --------------------------------------------------------------------------------------------
+class H5Attributes(Attributes):
+    def __init__(self, node: H5Node) -> None:
+        self._node = node
+
+    @property
+    def owner(self) -> str:
+        return self._node.describe()
+
+    def _names(self) -> list[str]:
+        return [k for k in self._node.h5.attrs if k != INCOMPLETE_ATTR]
+
+    def _get(self, name: str) -> tuple[Any, DType]:
+        h5attrs = self._node.h5.attrs
+        try:
+            aid = h5attrs.get_id(name)
+        except KeyError:
+            from nwbzarr.errors import NodeNotFoundError
+
+            raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}") from None
+        where = f"{self.owner} attribute {name!r}"
+        dtype = dtype_from_h5(aid.dtype, where)
+        if aid.shape is None:  # HDF5 null dataspace
+            return None, dtype
+        raw = h5attrs[name]
+        return decode(raw, dtype, self._node.h5file.refs), dtype
+
+    def _set(self, name: str, value: Any, dtype: DType) -> None:
+        self._node.h5file.check_writable(f"set attribute {name!r}")
+        h5dtype = dtype_to_h5(dtype)
+        if value is None:
+            self._node.h5.attrs.create(name, h5py.Empty(h5dtype))
+            return
+        data = encode(value, dtype, self._node.h5file.refs)
+        self._node.h5.attrs.create(name, data, dtype=h5dtype)
+
+    def _delete(self, name: str) -> None:
+        self._node.h5file.check_writable(f"delete attribute {name!r}")
+        del self._node.h5.attrs[name]
+
+
+# --------------------------------------------------------------------------------------------
+# nodes
+# --------------------------------------------------------------------------------------------
+class H5Node:
+    h5: Any
+    h5file: H5File
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+class H5Group(Group, H5Node):
+    def __init__(self, file: H5File, path: str, h5: h5py.Group) -> None:
+        super().__init__(file, path)
+        self.h5 = h5
+        self.h5file = file
+        self._attrs = H5Attributes(self)
+
+    @property
+    def attrs(self) -> Attributes:
+        return self._attrs
+
+    @property
+    def identity(self) -> Hashable:
+        return ("hdf5", id(self.h5file), hash(self.h5.id))
+
+    def _names(self) -> list[str]:
+        return list(self.h5.keys())
+
+    def _member(self, name: str) -> H5Group | H5Array | Link | None:
+        try:
+            link = self.h5.get(name, getlink=True)
+        except (KeyError, ValueError):
+            return None
+        if link is None:
+            return None
+        if isinstance(link, h5py.SoftLink):
+            return SoftLink(link.path)
+        if isinstance(link, h5py.ExternalLink):
+            return ExternalLink(link.filename, link.path)
+        path = posixpath.join(self.path, name)
+        try:
+            obj = self.h5[name]
+        except (KeyError, OSError) as err:
+            raise FormatError(f"{self.file.location}: cannot open {path!r}: {err}") from err
+        if isinstance(obj, h5py.Group):
+            return H5Group(self.h5file, path, obj)
+        if isinstance(obj, h5py.Dataset):
+            return H5Array(self.h5file, path, obj)
+        raise FormatError(f"{self.file.location}: {path!r} is a committed datatype, not data")
+
+    def _create_group(self, name: str, attrs: Iterable[tuple[str, Any, DType]]) -> Group:
+        group = H5Group(self.h5file, posixpath.join(self.path, name), self.h5.create_group(name))
+        group.attrs.update_typed(attrs)
+        return group
+
+    def _create_array(
+        self, name: str, spec: ArraySpec, attrs: Iterable[tuple[str, Any, DType]]
+    ) -> Array:
+        path = posixpath.join(self.path, name)
+        kwargs = dataset_kwargs(spec, f"{self.file.location}:{path}")
+        ds = self.h5.create_dataset(name, **kwargs)
+        array = H5Array(self.h5file, path, ds)
+        array.attrs.update_typed(attrs)
+        return array
+
+    def _set_link(self, name: str, link: Link) -> None:
+        if isinstance(link, SoftLink):
+            self.h5[name] = h5py.SoftLink(link.path)
+        else:
+            self.h5[name] = h5py.ExternalLink(link.source, link.path)
+
+    def _delete(self, name: str) -> None:
+        del self.h5[name]
+
+
+def dataset_kwargs(spec: ArraySpec, where: str) -> dict[str, Any]:
+    """h5py ``create_dataset`` arguments for ``spec`` (contiguous unless chunking is needed)."""
+    kwargs: dict[str, Any] = {"shape": spec.shape, "dtype": dtype_to_h5(spec.datatype)}
+    if not spec.shape:  # HDF5 scalars are never chunked or filtered
+        return kwargs
+    filters = canonical(spec.compression or ())
+    for f in filters:
+        if f.name not in HDF5_WRITABLE:
+            raise UnsupportedFeatureError(
+                f"{where}: HDF5 cannot write the {f} filter without a plugin"
+            )
+        if f.name == "deflate":
+            kwargs["compression"] = "gzip"
+            kwargs["compression_opts"] = int(f.get("level", 4))
+        elif f.name == "lzf":
+            kwargs["compression"] = "lzf"
+        elif f.name == "shuffle":
+            kwargs["shuffle"] = True
+        elif f.name == "fletcher32":
+            kwargs["fletcher32"] = True
+        elif f.name == "scaleoffset":
+            kwargs["scaleoffset"] = f.get("factor")
+    resizable = spec.maxshape is not None and tuple(spec.maxshape) != spec.shape
+    if spec.shape and (resizable or filters or spec.chunks is not None or spec.extra.get("want_chunks")):
+        itemsize = np.dtype(kwargs["dtype"]).itemsize
+        chunks = spec.chunks or block_shape(spec.shape, itemsize, DEFAULT_CHUNK_BYTES)
+        kwargs["chunks"] = tuple(max(1, int(c)) for c in chunks)
+        if spec.maxshape is not None:
+            kwargs["maxshape"] = tuple(spec.maxshape)
+    if spec.shards:
+        kwargs["chunks"] = tuple(spec.chunks or spec.shards)
+    if isinstance(spec.datatype, np.dtype) and spec.fillvalue is not None:
+        fill = np.asarray(spec.fillvalue, dtype=spec.datatype)
+        if fill.any():
+            kwargs["fillvalue"] = fill[()]
+    return kwargs
+
+
+class H5Array(Array, H5Node):
+    def __init__(self, file: H5File, path: str, h5: h5py.Dataset) -> None:
+        super().__init__(file, path)
+        self.h5 = h5
+        self.h5file = file
+        self._attrs = H5Attributes(self)
+        self._spec: ArraySpec | None = None
+
+    @property
+    def attrs(self) -> Attributes:
+        return self._attrs
+
+    @property
+    def identity(self) -> Hashable:
+        return ("hdf5", id(self.h5file), hash(self.h5.id))
+
+    @property
+    def spec(self) -> ArraySpec:
+        if self._spec is None:
+            self._spec = self._read_spec()
+        return self._spec
+
+    def _read_spec(self) -> ArraySpec:
+        ds = self.h5
+        where = self.describe()
+        datatype = dtype_from_h5(ds.dtype, where)
+        empty = ds.shape is None
+        shape = () if empty else tuple(ds.shape)
+        fill: Any = None
+        if isinstance(datatype, np.dtype):
+            fill = ds.fillvalue
+        return ArraySpec(
+            shape=shape,
+            datatype=datatype,
+            chunks=ds.chunks,
+            maxshape=None if empty or ds.maxshape is None else tuple(ds.maxshape),
+            compression=read_filters(ds, where),
+            fillvalue=fill,
+            extra={"empty": True} if empty else {},
+        )
+
+    def _read(self, key: tuple[Any, ...]) -> np.ndarray[Any, Any]:
+        if self.spec.extra.get("empty"):
+            return np.empty((0,), dtype=self.dtype)
+        try:
+            raw = self.h5[key] if key else self.h5[()]
+        except OSError as err:
+            raise FormatError(f"{self.describe()}: cannot read {key!r}: {err}") from err
+        return decode(raw, self.datatype, self.h5file.refs)  # type: ignore[no-any-return]
+
+    def _write(self, key: tuple[Any, ...], value: np.ndarray[Any, Any]) -> None:
+        data = encode(value, self.datatype, self.h5file.refs)
+        if key:
+            self.h5[key] = data
+        else:
+            self.h5[()] = data
+        self._spec = None
+
+    def _resize(self, shape: tuple[int, ...]) -> None:
+        self.h5.resize(shape)
+        self._spec = None
+
+    def read_chunk_raw(self, index: tuple[int, ...]) -> bytes | None:
+        chunks = self.spec.chunks
+        if chunks is None or not self.spec.compression and not chunks:
+            return None
+        offsets = tuple(i * c for i, c in zip(index, chunks, strict=True))
+        try:
+            mask, data = self.h5.id.read_direct_chunk(offsets)
+        except (OSError, KeyError, ValueError):
+            return None
+        return None if mask else bytes(data)
+
+    def write_chunk_raw(self, index: tuple[int, ...], data: bytes) -> None:
+        chunks = self.spec.chunks
+        assert chunks is not None
+        offsets = tuple(i * c for i, c in zip(index, chunks, strict=True))
+        self.h5.id.write_direct_chunk(offsets, data)
+
+    def describe(self) -> str:
+        return f"{self.file.location}:{self.path}"
+
+
+def read_filters(ds: h5py.Dataset, where: str) -> tuple[Filter, ...]:
+    """The filter pipeline of ``ds`` in order, with portable names."""
+    if ds.chunks is None:
+        return ()
+    plist = ds.id.get_create_plist()
+    out = []
+    for i in range(plist.get_nfilters()):
+        code, _flags, values, _name = plist.get_filter(i)
+        name = HDF5_NAMES.get(code, f"hdf5-filter-{code}")
+        if name == "deflate":
+            out.append(Filter.of("deflate", level=int(values[0]) if values else 4))
+        elif name == "scaleoffset":
+            out.append(Filter.of("scaleoffset", factor=int(values[1]) if len(values) > 1 else 0))
+        elif name in ("shuffle", "fletcher32", "lzf"):
+            out.append(Filter.of(name))
+        else:
+            out.append(Filter.of(name, values=tuple(int(v) for v in values)))
+    del where
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# file
+# --------------------------------------------------------------------------------------------
+class H5File(File):
+    format = "hdf5"
+
+    def __init__(
+        self,
+        location: str,
+        mode: str = "r",
+        *,
+        fileobj: Any = None,
+        page_size: int | None = None,
+        driver: str | None = None,
+        **h5_kwargs: Any,
+    ) -> None:
+        super().__init__(location, mode)
+        kwargs: dict[str, Any] = dict(h5_kwargs)
+        target: Any = fileobj if fileobj is not None else location
+        if fileobj is None and "%d" in location:
+            kwargs.setdefault("driver", "family")
+            kwargs.setdefault("memb_size", 0 if mode == "r" else 2**31 - 1)
+        if driver is not None:
+            kwargs["driver"] = driver
+        if mode in ("w", "w-", "x") and page_size:
+            kwargs.update(fs_strategy="page", fs_page_size=page_size, fs_persist=True)
+        if mode in ("w", "w-", "x"):
+            kwargs.setdefault("libver", "earliest")
+        try:
+            self.h5 = h5py.File(target, mode, **kwargs)
+        except FileNotFoundError:
+            raise
+        except OSError as err:
+            hint = ""
+            member = re.fullmatch(r"(.*?)(\d+)(\.[^./]+)", os.path.basename(location))
+            pattern = os.path.join(os.path.dirname(location), f"{member[1]}%d{member[3]}") if member else ""
+            if member and os.path.exists(pattern % 0) and os.path.exists(pattern % 1):
+                hint = f" (this looks like one member of an HDF5 family: open {pattern!r})"
+            raise FormatError(f"{location}: cannot open as HDF5 ({mode=}): {err}{hint}") from err
+        self.refs = _Refs(self.h5)
+        self._root = H5Group(self, "/", self.h5)
+        if mode in ("w", "w-", "x"):
+            self.h5.attrs[INCOMPLETE_ATTR] = "writing"
+            self.h5.flush()
+        elif INCOMPLETE_ATTR in self.h5.attrs and mode == "r":
+            self.h5.close()
+            raise IncompleteFileError(
+                f"{location}: incomplete file: nwbzarr was still writing it when it stopped "
+                "(re-run the conversion or write, or use convert --resume)"
+            )
+
+    @property
+    def root(self) -> Group:
+        return self._root
+
+    def flush(self) -> None:
+        if self.writable and not self.closed:
+            self.h5.flush()
+
+    def _close(self, commit: bool) -> None:
+        if commit and INCOMPLETE_ATTR in self.h5.attrs:
+            del self.h5.attrs[INCOMPLETE_ATTR]
+        self.h5.close()
+
+
+def looks_like_hdf5(head: bytes) -> bool:
+    """HDF5 files start with the signature at offset 0 (or 512, 1024... after a user block)."""
+    return head.startswith(HDF5_SIGNATURE)
+
+
+def chunk_count(spec: ArraySpec) -> int:
+    if not spec.chunks:
+        return 1
+    return math.prod(math.ceil(n / c) for n, c in zip(spec.shape, spec.chunks, strict=True))
+
+
+__all__ = ["H5Array", "H5File", "H5Group", "dtype_from_h5", "dtype_to_h5", "looks_like_hdf5"]

@@ -1,0 +1,398 @@
+"""Streaming conversion between HDF5 and Zarr (and copies within one format).
+
+The tree is copied node by node: each group and array is created once with all its attributes,
+links are re-pointed so they still resolve from the destination, and array data moves chunk
+by chunk on a small thread pool with a bounded number of chunks in flight, so memory stays at
+a few chunks whatever the size of the data. Where source and destination store a chunk the
+same way (same chunk shape, same filters: HDF5 ``shuffle + deflate`` and Zarr
+``numcodecs.shuffle + numcodecs.zlib`` are byte-identical), the stored bytes are copied without
+decoding. Where the destination is HDF5 with deflate, chunks are compressed on all cores and
+written with ``write_direct_chunk`` (libhdf5 would compress on one thread).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from nwbzarr.api import open as nwb_open
+from nwbzarr.dims import group_dims
+from nwbzarr.dtypes import CompoundType, DType, ReferenceType
+from nwbzarr.errors import DestinationExistsError, NwbZarrError
+from nwbzarr.filters import HDF5_FALLBACK, canonical, hdf5_expressible
+from nwbzarr.links import base_is_dir
+from nwbzarr.progress import Progress
+from nwbzarr.storage import Location, exists, guess_format_from_name, remove, resolve
+from nwbzarr.tree import (
+    Array,
+    ArraySpec,
+    ExternalLink,
+    Filter,
+    Group,
+    Link,
+    SoftLink,
+    chunk_index,
+    iter_blocks,
+)
+
+LinkMode = Literal["keep", "resolve"]
+CompressionMode = Literal["keep", "default"]
+DEFAULT_WORKERS = max(2, min(8, (os.cpu_count() or 2) * 2))
+
+
+def convert(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    format: str | None = None,  # noqa: A002
+    *,
+    overwrite: bool = False,
+    links: LinkMode = "keep",
+    compression: CompressionMode = "keep",
+    storage_options: dict[str, Any] | None = None,
+    dst_storage_options: dict[str, Any] | None = None,
+    progress: bool | None = None,
+    workers: int | None = None,
+    page_size: int | None = None,
+) -> str:
+    """Convert ``src`` to ``dst`` (HDF5 <-> Zarr, or a copy within one format).
+
+    Parameters
+    ----------
+    src, dst
+        Paths or URLs. ``dst``'s format is ``format``, else its suffix (``.zarr`` -> Zarr,
+        ``.nwb``/``.h5`` -> HDF5), else the other format.
+    overwrite
+        Replace an existing destination (otherwise it is refused).
+    links
+        ``"keep"`` re-points links to stay valid from ``dst``; ``"resolve"`` copies their targets.
+    compression
+        ``"keep"`` preserves chunking and compression where ``dst`` can express them;
+        ``"default"`` re-encodes with the destination's default (Blosc-lz4 + shuffle on Zarr).
+    progress
+        Show a progress bar (default: only on a terminal).
+
+    Returns
+    -------
+    str
+        The destination location.
+
+    Examples
+    --------
+    >>> nwbzarr.convert("session.nwb", "session.nwb.zarr")    # doctest: +SKIP
+    """
+    src_loc = resolve(src, storage_options)
+    dst_loc = resolve(dst, dst_storage_options)
+    if src_loc.path == dst_loc.path:
+        raise ValueError(f"{dst_loc}: source and destination are the same")
+    if exists(dst_loc) and not overwrite:
+        raise DestinationExistsError(f"{dst_loc}: already exists (pass overwrite=True to replace it)")
+    source = nwb_open(src_loc, "r")
+    try:
+        dst_format = format or guess_format_from_name(dst_loc.path)
+        if dst_format is None:
+            dst_format = "zarr" if source.file.format == "hdf5" else "hdf5"
+        target = nwb_open(dst_loc, "w", format=dst_format, overwrite=overwrite, page_size=page_size)
+        try:
+            with Progress(total=_total_bytes(source), enabled=progress, desc=f"convert {src_loc.name}") as bar:
+                copier = TreeCopier(source, target, src_loc, dst_loc, links=links,
+                                    compression=compression, workers=workers, progress=bar.update)
+                copier.run()
+        except BaseException as err:
+            target.file.abort()
+            if not isinstance(err, KeyboardInterrupt):
+                remove(dst_loc)
+            if isinstance(err, NwbZarrError | OSError | ValueError | KeyError | TypeError):
+                err.add_note(f"while converting {src_loc} to {dst_loc}; nothing was kept at {dst_loc}")
+            raise
+        target.file.close()
+    finally:
+        source.file.close()
+    return str(dst_loc)
+
+
+def _total_bytes(root: Group) -> int:
+    total = 0
+    for _, member in root.walk():
+        if isinstance(member, Array):
+            total += member.nbytes
+    return total
+
+
+@dataclass
+class _Job:
+    src: Array
+    dst: Array
+    raw: bool
+    encode_hdf5: tuple[Filter, ...] | None
+
+
+class TreeCopier:
+    """Copies a tree into an empty destination root (used by convert, export and write)."""
+
+    def __init__(
+        self,
+        source: Group,
+        target: Group,
+        src_loc: Location,
+        dst_loc: Location,
+        *,
+        links: LinkMode = "keep",
+        compression: CompressionMode = "keep",
+        workers: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.source = source
+        self.target = target
+        self.src_loc = src_loc
+        self.dst_loc = dst_loc
+        self.links = links
+        self.compression = compression
+        self.workers = workers or DEFAULT_WORKERS
+        self.progress = progress or (lambda n: None)
+        self.dst_format = target.file.format
+        self.seen: dict[Any, str] = {}
+        self.jobs: list[_Job] = []
+        # Attributes holding references are set once every node exists (HDF5 references need
+        # their target): (node, [(name, value, dtype)]).
+        self.deferred: list[tuple[Group | Array, list[tuple[str, Any, DType]]]] = []
+        self.h5_lock = threading.Lock()
+
+    def run(self) -> None:
+        now, later = self._split_attrs(self.source)
+        self.target.attrs.update_typed(now)
+        if later:
+            self.deferred.append((self.target, later))
+        self.copy_members(self.source, self.target)
+        for node, items in self.deferred:
+            node.attrs.update_typed(items)
+        self.copy_data()
+
+    # ----- structure
+    def copy_members(self, src: Group, dst: Group) -> None:
+        members = list(src.members())
+        shapes = {n: m.shape for n, m in members if isinstance(m, Array)}
+        dims = self._dims(src, shapes, {n for n, _ in members}) if self.dst_format == "zarr" else {}
+        for name, member in members:
+            if isinstance(member, SoftLink | ExternalLink):
+                self.copy_link(src, dst, name, member, dims)
+            else:
+                self.copy_node(dst, name, member, dims.get(name))
+
+    def copy_node(self, dst: Group, name: str, member: Group | Array, dims: tuple[str, ...] | None) -> None:
+        first = self.seen.get(member.identity)
+        if first is not None:  # an HDF5 hard link: the second name becomes a soft link
+            dst._set_link(name, SoftLink(first))
+            return
+        self.seen[member.identity] = _join(dst.path, name)
+        now, later = self._split_attrs(member)
+        if isinstance(member, Group):
+            child = dst._create_group(name, now)
+            if later:
+                self.deferred.append((child, later))
+            self.copy_members(member, child)
+            return
+        spec = self.dst_spec(member, dims)
+        array = dst._create_array(name, spec, now)
+        if later:
+            self.deferred.append((array, later))
+        self.jobs.append(self._job(member, array))
+
+    @staticmethod
+    def _split_attrs(node: Group | Array) -> tuple[list[tuple[str, Any, DType]], list[tuple[str, Any, DType]]]:
+        now, later = [], []
+        for item in node.attrs.items_typed():
+            (later if _holds_reference(item[2]) else now).append(item)
+        return now, later
+
+    def copy_link(self, src: Group, dst: Group, name: str, link: Link, dims: dict[str, tuple[str, ...]]) -> None:
+        if self.links == "resolve":
+            target = src[name]
+            if isinstance(link, SoftLink) and not self._outside(target):
+                dst._set_link(name, link)
+                return
+            self.copy_node(dst, name, target, dims.get(name))  # type: ignore[arg-type]
+            return
+        if isinstance(link, SoftLink):
+            dst._set_link(name, link)
+            return
+        dst._set_link(name, ExternalLink(self.repoint(link.source, src), link.path))
+
+    def _outside(self, node: Group | Array | Any) -> bool:
+        return node.file is not self.source.file
+
+    def repoint(self, source: str, src: Group) -> str:
+        """``source`` (relative to the source file) rewritten relative to the destination."""
+        absolute = self.src_loc.resolve_relative(source, base_is_dir=base_is_dir(src.file))
+        return self.dst_loc.relative_to_base(absolute, base_is_dir=self.dst_format == "zarr")
+
+    def _dims(self, src: Group, shapes: dict[str, tuple[int, ...]], names: set[str]) -> dict[str, tuple[str, ...]]:
+        targets = set()
+        for name in shapes:
+            if name.endswith("_index") and name[: -len("_index")] in shapes:
+                targets.add(name[: -len("_index")])
+        return group_dims(src.neurodata_type, shapes, targets, names)
+
+    def dst_spec(self, src: Array, dims: tuple[str, ...] | None) -> ArraySpec:
+        spec = src.spec
+        extra: dict[str, Any] = {"auto_shard": spec.chunks is None}
+        if src.file.format == "hdf5" and spec.chunks is None and spec.shape:
+            extra["layout"] = "contiguous"
+        if spec.extra.get("empty"):
+            extra["empty"] = True
+        chunks = spec.chunks
+        if self.dst_format == "hdf5" and spec.extra.get("layout") == "contiguous":
+            chunks = None
+        compression = self._compression(spec)
+        return replace(
+            spec,
+            chunks=chunks,
+            shards=spec.shards if self.dst_format == "zarr" else None,
+            compression=compression,
+            dims=spec.dims or dims,
+            extra=extra,
+        )
+
+    def _compression(self, spec: ArraySpec) -> tuple[Filter, ...] | None:
+        if self.compression == "default":
+            return None
+        filters = spec.compression or ()
+        if self.dst_format == "zarr":
+            return filters
+        if hdf5_expressible(filters):
+            return canonical(filters)
+        if not isinstance(spec.datatype, np.dtype):
+            return ()
+        return HDF5_FALLBACK
+
+    def _job(self, src: Array, dst: Array) -> _Job:
+        s, d = src.spec, dst.spec
+        numeric = isinstance(s.datatype, np.dtype) and s.datatype == d.datatype
+        raw = (
+            numeric
+            and bool(s.shape)
+            and s.chunks is not None
+            and s.chunks == d.chunks
+            and not s.shards
+            and not d.shards
+            and canonical(s.compression or ()) == canonical(d.compression or ())
+            and not any(f.name == "fletcher32" for f in d.compression or ())
+            and src.file.format in ("hdf5", "zarr")
+        )
+        encode = None
+        if not raw and self.dst_format == "hdf5" and numeric and d.chunks and bool(s.shape):
+            filters = canonical(d.compression or ())
+            if filters and all(f.name in ("shuffle", "deflate") for f in filters):
+                encode = filters
+        return _Job(src, dst, raw, encode)
+
+    # ----- data
+    def copy_data(self) -> None:
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="nwbzarr-copy") as pool:
+            pending: deque[Future[None]] = deque()
+            limit = self.workers * 2
+            for task in self._tasks():
+                pending.append(pool.submit(task))
+                while len(pending) >= limit:
+                    pending.popleft().result()
+            while pending:
+                pending.popleft().result()
+
+    def _tasks(self) -> Iterator[Callable[[], None]]:
+        for job in self.jobs:
+            if job.src.size == 0 or job.dst.spec.extra.get("empty"):
+                continue
+            if not job.src.shape or not isinstance(job.src.datatype, np.dtype):
+                yield self._whole(job)
+                continue
+            grid = job.dst.shards or job.dst.chunks or job.src.chunks
+            if grid is None:
+                grid = _block(job.src)
+            for region in iter_blocks(job.src.shape, grid):
+                yield self._chunk_task(job, region, grid)
+
+    def _whole(self, job: _Job) -> Callable[[], None]:
+        def run() -> None:
+            values = job.src[()] if not job.src.shape else _read_text_blocks(job.src)
+            job.dst[...] = values
+            self.progress(job.src.nbytes)
+
+        return run
+
+    def _chunk_task(self, job: _Job, region: tuple[slice, ...], grid: tuple[int, ...]) -> Callable[[], None]:
+        def run() -> None:
+            nbytes = int(np.prod([s.stop - s.start for s in region])) * job.src.dtype.itemsize
+            if job.raw:
+                index = chunk_index(region, grid)
+                data = job.src.read_chunk_raw(index)
+                if data is not None:
+                    self._write_raw(job.dst, index, data)
+                    self.progress(nbytes)
+                    return
+            values = job.src[region]
+            if job.encode_hdf5 is not None:
+                index = chunk_index(region, grid)
+                encoded = encode_hdf5_chunk(values, grid, job.encode_hdf5, job.dst.fillvalue)
+                self._write_raw(job.dst, index, encoded)
+            elif self.dst_format == "hdf5":
+                with self.h5_lock:
+                    job.dst[region] = values
+            else:
+                job.dst[region] = values
+            self.progress(nbytes)
+
+        return run
+
+    def _write_raw(self, dst: Array, index: tuple[int, ...], data: bytes) -> None:
+        if self.dst_format == "hdf5":
+            with self.h5_lock:
+                dst.write_chunk_raw(index, data)
+        else:
+            dst.write_chunk_raw(index, data)
+
+
+def _holds_reference(dtype: DType) -> bool:
+    if isinstance(dtype, ReferenceType):
+        return True
+    return isinstance(dtype, CompoundType) and any(_holds_reference(t) for _, t in dtype.fields)
+
+
+def _read_text_blocks(src: Array) -> Any:
+    # Text, reference and compound arrays of NWB are small (tables, specs): read them at once.
+    return src[...]
+
+
+def _block(src: Array) -> tuple[int, ...]:
+    from nwbzarr.tree import block_shape
+
+    return block_shape(src.shape, src.dtype.itemsize)
+
+
+def encode_hdf5_chunk(values: np.ndarray[Any, Any], chunk: tuple[int, ...], filters: tuple[Filter, ...], fill: Any) -> bytes:
+    """Encode one chunk the way libhdf5 would (edge chunks padded to the full chunk shape)."""
+    if values.shape != chunk:
+        padded = np.full(chunk, fill if fill is not None else 0, dtype=values.dtype)
+        padded[tuple(slice(0, n) for n in values.shape)] = values
+        values = padded
+    data = np.ascontiguousarray(values).astype(values.dtype.newbyteorder("<"), copy=False).tobytes()
+    itemsize = values.dtype.itemsize
+    for f in filters:
+        if f.name == "shuffle" and itemsize > 1:
+            data = np.frombuffer(data, dtype=np.uint8).reshape(-1, itemsize).T.tobytes()
+        elif f.name == "deflate":
+            data = zlib.compress(data, int(f.get("level", 4)))
+    return data
+
+
+def _join(parent: str, name: str) -> str:
+    return f"{parent.rstrip('/')}/{name}"
+
+
+__all__ = ["TreeCopier", "convert", "encode_hdf5_chunk"]

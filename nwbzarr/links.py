@@ -1,0 +1,132 @@
+"""Following links across files and formats, under a link policy.
+
+An :class:`ExternalLink` source is resolved against the linking file: for HDF5 against the
+directory that holds the file (what HDF5 itself does), for Zarr against the store directory
+(the hdmf-zarr convention: a sibling store is ``"../other.nwb.zarr"``). The target may be
+either format. Opened targets are cached per resolver, so a chain of files is opened once.
+
+Policies (``links=``):
+
+* ``"all"``: follow any link (default for local files).
+* ``"same-origin"``: follow only links to the same scheme and host (and bucket) as the file
+  that was opened, never to local paths or other hosts, and never ``..`` out of the bucket
+  (default for files opened from a URL).
+* ``"none"``: follow no external link.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Literal
+from urllib.parse import urlsplit
+
+from nwbzarr.errors import LinkError, LinkPolicyError
+from nwbzarr.storage import Location, is_url
+from nwbzarr.tree import ExternalLink, File, Group
+
+LinkPolicy = Literal["same-origin", "all", "none"]
+POLICIES = ("same-origin", "all", "none")
+
+
+def base_is_dir(file: File) -> bool:
+    """Zarr link sources are relative to the store itself, HDF5 ones to the file's directory."""
+    return file.format == "zarr"
+
+
+class Resolver:
+    """Opens the targets of external links from files opened through :func:`nwbzarr.open`."""
+
+    def __init__(
+        self,
+        origin: Location,
+        policy: LinkPolicy,
+        opener: Callable[[Location, Resolver], Group],
+    ) -> None:
+        if policy not in POLICIES:
+            raise ValueError(f"links={policy!r}: expected one of {POLICIES}")
+        self.origin = origin
+        self.policy = policy
+        self._opener = opener
+        self._open: dict[str, Group] = {}
+        self._lock = threading.Lock()
+        self.locations: dict[int, Location] = {}
+
+    def location_of(self, file: File) -> Location:
+        loc = self.locations.get(id(file))
+        if loc is None:
+            raise LinkError(f"{file.location}: unknown file for link resolution")
+        return loc
+
+    def target_location(self, link: ExternalLink, origin_file: File) -> Location:
+        base = self.location_of(origin_file)
+        source = link.source
+        if self.policy == "none":
+            raise LinkPolicyError(
+                f"{origin_file.location}: external link to {source}:{link.path} not followed "
+                "(links='none')"
+            )
+        target = base.resolve_relative(source, base_is_dir=base_is_dir(origin_file))
+        if self.policy == "same-origin":
+            self._check_same_origin(link, base, target, origin_file)
+        return target
+
+    def _check_same_origin(self, link: ExternalLink, base: Location, target: Location, file: File) -> None:
+        source = link.source
+        where = f"{file.location}: link to {source}:{link.path}"
+        if self.origin.is_local:
+            return
+        if source.startswith("file:") or (not is_url(source) and os.path.isabs(source)):
+            raise LinkPolicyError(f"{where} refused: a file opened from a URL may not link to local paths "
+                                  "(pass links='all' to allow)")
+        if target.is_local or target.origin != self.origin.origin:
+            raise LinkPolicyError(f"{where} refused: {target.path} is not on {self.origin.origin} "
+                                  "(pass links='all' to allow)")
+        if self.origin.protocol in ("s3", "gs", "gcs", "az", "abfs", "memory"):
+            bucket = urlsplit(self.origin.path).netloc
+            if urlsplit(target.path).netloc != bucket:
+                raise LinkPolicyError(f"{where} refused: it leaves the bucket {bucket!r}")
+        base_parts = urlsplit(base.path).path.split("/")
+        if ".." in source.split("/") and not is_url(source):
+            depth = len([p for p in base_parts if p]) - (0 if base_is_dir(file) else 1)
+            ups = 0
+            level = 0
+            for part in source.split("/"):
+                level = level - 1 if part == ".." else level + (1 if part not in ("", ".") else 0)
+                ups = min(ups, level)
+            if -ups > depth:
+                raise LinkPolicyError(f"{where} refused: '..' escapes {self.origin.origin}")
+
+    def open_external(self, link: ExternalLink, origin: File) -> Group:
+        target = self.target_location(link, origin)
+        key = target.path
+        with self._lock:
+            group = self._open.get(key)
+            if group is not None and not group.file.closed:
+                return group
+        try:
+            group = self._opener(target, self)
+        except FileNotFoundError as err:
+            raise LinkError(
+                f"{origin.location}: broken external link to {link.source}:{link.path}: "
+                f"{target.path} does not exist"
+            ) from err
+        except OSError as err:
+            raise LinkError(
+                f"{origin.location}: cannot open the target of the external link "
+                f"{link.source}:{link.path} ({target.path}): {err}"
+            ) from err
+        with self._lock:
+            self._open[key] = group
+        return group
+
+    def close(self) -> None:
+        with self._lock:
+            groups = list(self._open.values())
+            self._open.clear()
+        for group in groups:
+            group.file.close()
+
+
+__all__ = ["POLICIES", "LinkPolicy", "Resolver", "base_is_dir"]
