@@ -9,17 +9,26 @@ from nwbzarr.backends.hdf5 import H5File
 from nwbzarr.backends.zarr import ZarrFile
 from nwbzarr.errors import DestinationExistsError, FormatError
 from nwbzarr.links import LinkPolicy, Resolver
-from nwbzarr.storage import Location, exists, guess_format, guess_format_from_name, open_binary, remove, resolve, zarr_store
+from nwbzarr.storage import (
+    Location,
+    exists,
+    guess_format,
+    guess_format_from_name,
+    open_binary,
+    remove,
+    resolve,
+    zarr_store,
+)
 from nwbzarr.tree import File, Group
 
 MODES = ("r", "r+", "a", "w")
 
 
-def open(  # noqa: A001 - the package's main entry point, like h5py.File / zarr.open
+def open(
     path_or_url: str | os.PathLike[str] | Location,
     mode: str = "r",
     *,
-    format: str | None = None,  # noqa: A002
+    format: str | None = None,
     storage_options: dict[str, Any] | None = None,
     links: LinkPolicy | None = None,
     overwrite: bool = False,
@@ -63,7 +72,9 @@ def open(  # noqa: A001 - the package's main entry point, like h5py.File / zarr.
     if mode == "w" or (mode == "a" and not exists(loc)):
         if exists(loc):
             if not overwrite:
-                raise DestinationExistsError(f"{loc}: already exists (pass overwrite=True to replace it)")
+                raise DestinationExistsError(
+                    f"{loc}: already exists (pass overwrite=True to replace it)"
+                )
             remove(loc)
         fmt = format or guess_format_from_name(loc.path) or "hdf5"
         file = _open_file(loc, "w", fmt, page_size)

@@ -51,7 +51,7 @@ DEFAULT_WORKERS = max(2, min(8, (os.cpu_count() or 2) * 2))
 def convert(
     src: str | os.PathLike[str],
     dst: str | os.PathLike[str],
-    format: str | None = None,  # noqa: A002
+    format: str | None = None,
     *,
     overwrite: bool = False,
     links: LinkMode = "keep",
@@ -93,7 +93,9 @@ def convert(
     if src_loc.path == dst_loc.path:
         raise ValueError(f"{dst_loc}: source and destination are the same")
     if exists(dst_loc) and not overwrite:
-        raise DestinationExistsError(f"{dst_loc}: already exists (pass overwrite=True to replace it)")
+        raise DestinationExistsError(
+            f"{dst_loc}: already exists (pass overwrite=True to replace it)"
+        )
     source = nwb_open(src_loc, "r")
     try:
         dst_format = format or guess_format_from_name(dst_loc.path)
@@ -101,16 +103,28 @@ def convert(
             dst_format = "zarr" if source.file.format == "hdf5" else "hdf5"
         target = nwb_open(dst_loc, "w", format=dst_format, overwrite=overwrite, page_size=page_size)
         try:
-            with Progress(total=_total_bytes(source), enabled=progress, desc=f"convert {src_loc.name}") as bar:
-                copier = TreeCopier(source, target, src_loc, dst_loc, links=links,
-                                    compression=compression, workers=workers, progress=bar.update)
+            with Progress(
+                total=_total_bytes(source), enabled=progress, desc=f"convert {src_loc.name}"
+            ) as bar:
+                copier = TreeCopier(
+                    source,
+                    target,
+                    src_loc,
+                    dst_loc,
+                    links=links,
+                    compression=compression,
+                    workers=workers,
+                    progress=bar.update,
+                )
                 copier.run()
         except BaseException as err:
             target.file.abort()
             if not isinstance(err, KeyboardInterrupt):
                 remove(dst_loc)
             if isinstance(err, NwbZarrError | OSError | ValueError | KeyError | TypeError):
-                err.add_note(f"while converting {src_loc} to {dst_loc}; nothing was kept at {dst_loc}")
+                err.add_note(
+                    f"while converting {src_loc} to {dst_loc}; nothing was kept at {dst_loc}"
+                )
             raise
         target.file.close()
     finally:
@@ -183,10 +197,12 @@ class TreeCopier:
         for name, member in members:
             if isinstance(member, SoftLink | ExternalLink):
                 self.copy_link(src, dst, name, member, dims)
-            else:
+            elif isinstance(member, Group | Array):
                 self.copy_node(dst, name, member, dims.get(name))
 
-    def copy_node(self, dst: Group, name: str, member: Group | Array, dims: tuple[str, ...] | None) -> None:
+    def copy_node(
+        self, dst: Group, name: str, member: Group | Array, dims: tuple[str, ...] | None
+    ) -> None:
         first = self.seen.get(member.identity)
         if first is not None:  # an HDF5 hard link: the second name becomes a soft link
             dst._set_link(name, SoftLink(first))
@@ -206,19 +222,25 @@ class TreeCopier:
         self.jobs.append(self._job(member, array))
 
     @staticmethod
-    def _split_attrs(node: Group | Array) -> tuple[list[tuple[str, Any, DType]], list[tuple[str, Any, DType]]]:
-        now, later = [], []
+    def _split_attrs(
+        node: Group | Array,
+    ) -> tuple[list[tuple[str, Any, DType]], list[tuple[str, Any, DType]]]:
+        now: list[tuple[str, Any, DType]] = []
+        later: list[tuple[str, Any, DType]] = []
         for item in node.attrs.items_typed():
             (later if _holds_reference(item[2]) else now).append(item)
         return now, later
 
-    def copy_link(self, src: Group, dst: Group, name: str, link: Link, dims: dict[str, tuple[str, ...]]) -> None:
+    def copy_link(
+        self, src: Group, dst: Group, name: str, link: Link, dims: dict[str, tuple[str, ...]]
+    ) -> None:
         if self.links == "resolve":
             target = src[name]
             if isinstance(link, SoftLink) and not self._outside(target):
                 dst._set_link(name, link)
                 return
-            self.copy_node(dst, name, target, dims.get(name))  # type: ignore[arg-type]
+            assert isinstance(target, Group | Array)
+            self.copy_node(dst, name, target, dims.get(name))
             return
         if isinstance(link, SoftLink):
             dst._set_link(name, link)
@@ -233,7 +255,9 @@ class TreeCopier:
         absolute = self.src_loc.resolve_relative(source, base_is_dir=base_is_dir(src.file))
         return self.dst_loc.relative_to_base(absolute, base_is_dir=self.dst_format == "zarr")
 
-    def _dims(self, src: Group, shapes: dict[str, tuple[int, ...]], names: set[str]) -> dict[str, tuple[str, ...]]:
+    def _dims(
+        self, src: Group, shapes: dict[str, tuple[int, ...]], names: set[str]
+    ) -> dict[str, tuple[str, ...]]:
         targets = set()
         for name in shapes:
             if name.endswith("_index") and name[: -len("_index")] in shapes:
@@ -295,7 +319,9 @@ class TreeCopier:
 
     # ----- data
     def copy_data(self) -> None:
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="nwbzarr-copy") as pool:
+        with ThreadPoolExecutor(
+            max_workers=self.workers, thread_name_prefix="nwbzarr-copy"
+        ) as pool:
             pending: deque[Future[None]] = deque()
             limit = self.workers * 2
             for task in self._tasks():
@@ -326,7 +352,9 @@ class TreeCopier:
 
         return run
 
-    def _chunk_task(self, job: _Job, region: tuple[slice, ...], grid: tuple[int, ...]) -> Callable[[], None]:
+    def _chunk_task(
+        self, job: _Job, region: tuple[slice, ...], grid: tuple[int, ...]
+    ) -> Callable[[], None]:
         def run() -> None:
             nbytes = int(np.prod([s.stop - s.start for s in region])) * job.src.dtype.itemsize
             if job.raw:
@@ -375,7 +403,9 @@ def _block(src: Array) -> tuple[int, ...]:
     return block_shape(src.shape, src.dtype.itemsize)
 
 
-def encode_hdf5_chunk(values: np.ndarray[Any, Any], chunk: tuple[int, ...], filters: tuple[Filter, ...], fill: Any) -> bytes:
+def encode_hdf5_chunk(
+    values: np.ndarray[Any, Any], chunk: tuple[int, ...], filters: tuple[Filter, ...], fill: Any
+) -> bytes:
     """Encode one chunk the way libhdf5 would (edge chunks padded to the full chunk shape)."""
     if values.shape != chunk:
         padded = np.full(chunk, fill if fill is not None else 0, dtype=values.dtype)

@@ -45,16 +45,29 @@ SERIES_OTHER_DIMS: dict[str, tuple[str, ...]] = {
     "sync": ("time",),
 }
 TABLE_TYPES = {
-    "DynamicTable", "TimeIntervals", "Units", "ElectrodesTable", "PlaneSegmentation",
-    "SweepTable", "IntracellularElectrodesTable", "IntracellularStimuliTable",
-    "IntracellularResponsesTable", "IntracellularRecordingsTable", "SimultaneousRecordingsTable",
-    "SequentialRecordingsTable", "RepetitionsTable", "ExperimentalConditionsTable",
-    "FrequencyBandsTable", "AlignedDynamicTable",
+    "DynamicTable",
+    "TimeIntervals",
+    "Units",
+    "ElectrodesTable",
+    "PlaneSegmentation",
+    "SweepTable",
+    "IntracellularElectrodesTable",
+    "IntracellularStimuliTable",
+    "IntracellularResponsesTable",
+    "IntracellularRecordingsTable",
+    "SimultaneousRecordingsTable",
+    "SequentialRecordingsTable",
+    "RepetitionsTable",
+    "ExperimentalConditionsTable",
+    "FrequencyBandsTable",
+    "AlignedDynamicTable",
 }
 
 
 def is_series(member_names: set[str]) -> bool:
-    return "data" in member_names and ("timestamps" in member_names or "starting_time" in member_names)
+    return "data" in member_names and (
+        "timestamps" in member_names or "starting_time" in member_names
+    )
 
 
 def group_dims(
@@ -71,7 +84,12 @@ def group_dims(
     names = set(shapes) | (member_names or set())
     taken: dict[str, int] = {}
     out: dict[str, tuple[str, ...]] = {}
-    table = neurodata_type in TABLE_TYPES or ("id" in shapes and "colnames" not in shapes and neurodata_type is not None and neurodata_type.endswith("Table"))
+    table = neurodata_type in TABLE_TYPES or (
+        "id" in shapes
+        and "colnames" not in shapes
+        and neurodata_type is not None
+        and neurodata_type.endswith("Table")
+    )
     series = is_series(names)
     # "data" first: it fixes the length of "time" and "channel" for the rest of the group.
     for name in sorted(shapes, key=lambda n: (n != "data", n != "id", n)):
@@ -81,9 +99,7 @@ def group_dims(
             wanted = SERIES_DATA_DIMS.get(neurodata_type or "", ("time",))
         elif series and name in SERIES_OTHER_DIMS:
             wanted = SERIES_OTHER_DIMS[name]
-        elif table and name == "id":
-            wanted = ("id",)
-        elif table and name not in (index_targets or set()):
+        elif (table and name == "id") or (table and name not in (index_targets or set())):
             wanted = ("id",)
         dims = []
         for axis, length in enumerate(shape):

@@ -73,7 +73,11 @@ OBJECT = np.dtype(object)
 def dtype_str(dtype: DType) -> str:
     """A short readable name, used by ``nwbzarr ls`` and in error messages."""
     if isinstance(dtype, np.dtype):
-        return "bool" if dtype.kind == "b" else str(dtype.newbyteorder("=") if dtype.isnative else dtype)
+        return (
+            "bool"
+            if dtype.kind == "b"
+            else str(dtype.newbyteorder("=") if dtype.isnative else dtype)
+        )
     return str(dtype)
 
 
@@ -91,7 +95,7 @@ def numpy_dtype(dtype: DType) -> np.dtype[Any]:
 
 
 def as_dtype(value: Any) -> DType:
-    """Turn anything dtype-like (a :data:`DType`, a numpy dtype or its name, ``str``) into a DType."""
+    """Turn anything dtype-like (a DType, a numpy dtype or its name, ``str``) into a DType."""
     if isinstance(value, StringType | ReferenceType | CompoundType):
         return value
     if value is str:
@@ -109,9 +113,10 @@ def as_dtype(value: Any) -> DType:
             "or nwbzarr.dtypes.REFERENCE for references"
         )
     if dt.names is not None:
-        fields = tuple((name, as_dtype(dt.fields[name][0])) for name in dt.names)  # type: ignore[index]
+        fields = tuple((name, as_dtype(dt.fields[name][0])) for name in dt.names)
         return CompoundType(fields)
-    return dt
+    plain: np.dtype[Any] = dt
+    return plain
 
 
 def infer_dtype(data: Any) -> DType:

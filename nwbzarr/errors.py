@@ -32,7 +32,7 @@ class UnsupportedFeatureError(NwbZarrError, ValueError):
 
 
 class LinkError(NwbZarrError, KeyError):
-    """A link could not be followed: its target is missing, it forms a cycle, or policy forbids it."""
+    """A link cannot be followed: missing target, a cycle, or refused by policy."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

@@ -72,17 +72,23 @@ class Resolver:
             self._check_same_origin(link, base, target, origin_file)
         return target
 
-    def _check_same_origin(self, link: ExternalLink, base: Location, target: Location, file: File) -> None:
+    def _check_same_origin(
+        self, link: ExternalLink, base: Location, target: Location, file: File
+    ) -> None:
         source = link.source
         where = f"{file.location}: link to {source}:{link.path}"
         if self.origin.is_local:
             return
         if source.startswith("file:") or (not is_url(source) and os.path.isabs(source)):
-            raise LinkPolicyError(f"{where} refused: a file opened from a URL may not link to local paths "
-                                  "(pass links='all' to allow)")
+            raise LinkPolicyError(
+                f"{where} refused: a file opened from a URL may not link to local paths "
+                "(pass links='all' to allow)"
+            )
         if target.is_local or target.origin != self.origin.origin:
-            raise LinkPolicyError(f"{where} refused: {target.path} is not on {self.origin.origin} "
-                                  "(pass links='all' to allow)")
+            raise LinkPolicyError(
+                f"{where} refused: {target.path} is not on {self.origin.origin} "
+                "(pass links='all' to allow)"
+            )
         if self.origin.protocol in ("s3", "gs", "gcs", "az", "abfs", "memory"):
             bucket = urlsplit(self.origin.path).netloc
             if urlsplit(target.path).netloc != bucket:

@@ -53,7 +53,7 @@ class Location:
         return self.resolve_relative(name, base_is_dir=False)
 
     def resolve_relative(self, source: str, *, base_is_dir: bool) -> Location:
-        """Resolve ``source`` against this location (its directory, or itself if ``base_is_dir``)."""
+        """Resolve ``source`` against this location's directory (or itself if ``base_is_dir``)."""
         if is_url(source) or os.path.isabs(source):
             return resolve(source, self.storage_options)
         if self.is_local:
@@ -82,7 +82,9 @@ def is_url(value: str) -> bool:
     return len(scheme) > 1 and "://" in value
 
 
-def resolve(path_or_url: str | os.PathLike[str] | Location, storage_options: dict[str, Any] | None = None) -> Location:
+def resolve(
+    path_or_url: str | os.PathLike[str] | Location, storage_options: dict[str, Any] | None = None
+) -> Location:
     """Turn a path or URL into a :class:`Location`."""
     if isinstance(path_or_url, Location):
         return path_or_url
@@ -92,7 +94,11 @@ def resolve(path_or_url: str | os.PathLike[str] | Location, storage_options: dic
     if is_url(text):
         scheme = urlsplit(text).scheme
         protocol = {"s3a": "s3", "gcs": "gs", "http": "https"}.get(scheme, scheme)
-        return Location(text.rstrip("/") if not text.endswith("://") else text, protocol, dict(storage_options or {}))
+        return Location(
+            text.rstrip("/") if not text.endswith("://") else text,
+            protocol,
+            dict(storage_options or {}),
+        )
     return Location(os.path.abspath(os.path.expanduser(text)))
 
 
@@ -103,9 +109,10 @@ def filesystem(loc: Location) -> tuple[Any, str]:
     try:
         fs, path = fsspec.core.url_to_fs(loc.path, **loc.storage_options)
     except ImportError as err:
+        package = {"s3": "s3fs", "https": "aiohttp", "gs": "gcsfs"}.get(loc.protocol, loc.protocol)
         raise ImportError(
             f"{loc.path}: reading {loc.protocol}:// needs an fsspec implementation "
-            f"({'s3fs' if loc.protocol == 's3' else 'aiohttp' if loc.protocol == 'https' else loc.protocol}): {err}"
+            f"(pip install {package}): {err}"
         ) from err
     return fs, path
 
@@ -143,7 +150,10 @@ def guess_format(loc: Location) -> str:
         if "%d" in loc.path:
             return "hdf5"
         if os.path.isdir(loc.path):
-            if any(os.path.exists(os.path.join(loc.path, n)) for n in ("zarr.json", ".zgroup", ".zmetadata")):
+            if any(
+                os.path.exists(os.path.join(loc.path, n))
+                for n in ("zarr.json", ".zgroup", ".zmetadata")
+            ):
                 return "zarr"
             if os.listdir(loc.path):
                 return "zarr"  # incomplete store: the Zarr backend says so
@@ -188,7 +198,9 @@ def zarr_store(loc: Location, mode: str) -> Any:
     opts = dict(loc.storage_options)
     if loc.protocol in ("https", "http"):
         opts.setdefault("asynchronous", True)
-    return zarr.storage.FsspecStore.from_url(loc.path, storage_options=opts or None, read_only=read_only)
+    return zarr.storage.FsspecStore.from_url(
+        loc.path, storage_options=opts or None, read_only=read_only
+    )
 
 
 def _obstore(loc: Location, read_only: bool) -> Any:
@@ -203,7 +215,9 @@ def _obstore(loc: Location, read_only: bool) -> Any:
     parts = urlsplit(loc.path)
     opts = loc.storage_options
     client = opts.get("client_kwargs", {})
-    endpoint = opts.get("endpoint_url") or client.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL")
+    endpoint = (
+        opts.get("endpoint_url") or client.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL")
+    )
     config: dict[str, Any] = {}
     if endpoint:
         config["endpoint"] = endpoint
@@ -214,9 +228,16 @@ def _obstore(loc: Location, read_only: bool) -> Any:
     if opts.get("anon"):
         config["skip_signature"] = True
     region = client.get("region_name") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    client_options = {"allow_http": True} if endpoint and endpoint.startswith("http://") else {}
-    store = S3Store(parts.netloc, prefix=parts.path.strip("/"), region=region,
-                    client_options=client_options, **config)
+    client_options: Any = (
+        {"allow_http": True} if endpoint and endpoint.startswith("http://") else {}
+    )
+    store = S3Store(
+        parts.netloc,
+        prefix=parts.path.strip("/"),
+        region=region,
+        client_options=client_options,
+        **config,
+    )
     return ObjectStore(store, read_only=read_only)
 
 

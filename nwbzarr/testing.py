@@ -118,7 +118,11 @@ def values_equal(a: Any, b: Any) -> bool:
             if aa.dtype.names != bb.dtype.names:
                 return False
             return all(values_equal(aa[n], bb[n]) for n in aa.dtype.names or ())
-        return bool(np.array_equal(aa, bb)) if aa.dtype.kind != "O" else list(aa.ravel()) == list(bb.ravel())
+        return (
+            bool(np.array_equal(aa, bb))
+            if aa.dtype.kind != "O"
+            else list(aa.ravel()) == list(bb.ravel())
+        )
     if isinstance(a, float | np.floating) and isinstance(b, float | np.floating):
         return bool(a == b or (np.isnan(a) and np.isnan(b)))
     return bool(a == b)

@@ -21,7 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Any, Protocol, Self, cast
+from typing import Any, Protocol, Self
 
 import numpy as np
 
@@ -512,7 +512,9 @@ class Group(Node, Mapping[str, "Node"]):
 
     def __repr__(self) -> str:
         kind = self.neurodata_type
-        return f"<nwbzarr Group {self.path!r}{f' ({kind})' if kind else ''} in {self.file.location}>"
+        return (
+            f"<nwbzarr Group {self.path!r}{f' ({kind})' if kind else ''} in {self.file.location}>"
+        )
 
 
 class Array(Node):
@@ -739,7 +741,8 @@ def normalize_key(key: Any, shape: tuple[int, ...]) -> tuple[Any, ...]:
         key = key[:i] + (slice(None),) * fill + key[i + 1 :]
     if len(key) > len(shape):
         raise IndexError(f"too many indices ({len(key)}) for an array of shape {shape}")
-    return key + (slice(None),) * (len(shape) - len(key))
+    padded: tuple[Any, ...] = key + (slice(None),) * (len(shape) - len(key))
+    return padded
 
 
 def block_shape(shape: tuple[int, ...], itemsize: int, target: int = 4 << 20) -> tuple[int, ...]:
@@ -780,7 +783,7 @@ def visit_arrays(group: Group, fn: Callable[[Array], None]) -> None:
 def cast_group(node: Node, where: str) -> Group:
     if not isinstance(node, Group):
         raise TypeError(f"{where}: {node.path!r} is an array, not a group")
-    return cast(Group, node)
+    return node
 
 
 __all__ = [

@@ -54,8 +54,7 @@ def dtype_from_h5(dt: np.dtype[Any], where: str) -> DType:
     """The :data:`DType` of an h5py dtype (strings keep encoding and length)."""
     info = h5py.check_string_dtype(dt)
     if info is not None:
-        encoding = "ascii" if info.encoding == "ascii" else "utf-8"
-        return StringType(encoding, info.length)
+        return StringType("ascii" if info.encoding == "ascii" else "utf-8", info.length)
     ref = h5py.check_ref_dtype(dt)
     if ref is not None:
         if ref is not h5py.Reference:
@@ -83,7 +82,8 @@ def dtype_from_h5(dt: np.dtype[Any], where: str) -> DType:
 
 def dtype_to_h5(dtype: DType) -> np.dtype[Any]:
     if isinstance(dtype, StringType):
-        return h5py.string_dtype(dtype.encoding, dtype.length)
+        text: np.dtype[Any] = h5py.string_dtype(dtype.encoding, dtype.length)
+        return text
     if isinstance(dtype, ReferenceType):
         return h5py.ref_dtype  # type: ignore[no-any-return]
     if isinstance(dtype, CompoundType):
@@ -309,6 +309,25 @@ def dataset_kwargs(spec: ArraySpec, where: str) -> dict[str, Any]:
     if not spec.shape:  # HDF5 scalars are never chunked or filtered
         return kwargs
     filters = canonical(spec.compression or ())
+    kwargs.update(filter_kwargs(filters, where))
+    resizable = spec.maxshape is not None and tuple(spec.maxshape) != spec.shape
+    wants_chunks = spec.chunks is not None or spec.shards or spec.extra.get("want_chunks")
+    if resizable or filters or wants_chunks:
+        itemsize = np.dtype(kwargs["dtype"]).itemsize
+        chunks = spec.chunks or block_shape(spec.shape, itemsize, DEFAULT_CHUNK_BYTES)
+        kwargs["chunks"] = tuple(max(1, int(c)) for c in chunks)
+        if spec.maxshape is not None:
+            kwargs["maxshape"] = tuple(spec.maxshape)
+    if isinstance(spec.datatype, np.dtype) and spec.fillvalue is not None:
+        fill = np.asarray(spec.fillvalue, dtype=spec.datatype)
+        if fill.any():
+            kwargs["fillvalue"] = fill[()]
+    return kwargs
+
+
+def filter_kwargs(filters: tuple[Filter, ...], where: str) -> dict[str, Any]:
+    """h5py arguments for a portable filter pipeline."""
+    kwargs: dict[str, Any] = {}
     for f in filters:
         if f.name not in HDF5_WRITABLE:
             raise UnsupportedFeatureError(
@@ -319,25 +338,10 @@ def dataset_kwargs(spec: ArraySpec, where: str) -> dict[str, Any]:
             kwargs["compression_opts"] = int(f.get("level", 4))
         elif f.name == "lzf":
             kwargs["compression"] = "lzf"
-        elif f.name == "shuffle":
-            kwargs["shuffle"] = True
-        elif f.name == "fletcher32":
-            kwargs["fletcher32"] = True
         elif f.name == "scaleoffset":
             kwargs["scaleoffset"] = f.get("factor")
-    resizable = spec.maxshape is not None and tuple(spec.maxshape) != spec.shape
-    if spec.shape and (resizable or filters or spec.chunks is not None or spec.extra.get("want_chunks")):
-        itemsize = np.dtype(kwargs["dtype"]).itemsize
-        chunks = spec.chunks or block_shape(spec.shape, itemsize, DEFAULT_CHUNK_BYTES)
-        kwargs["chunks"] = tuple(max(1, int(c)) for c in chunks)
-        if spec.maxshape is not None:
-            kwargs["maxshape"] = tuple(spec.maxshape)
-    if spec.shards:
-        kwargs["chunks"] = tuple(spec.chunks or spec.shards)
-    if isinstance(spec.datatype, np.dtype) and spec.fillvalue is not None:
-        fill = np.asarray(spec.fillvalue, dtype=spec.datatype)
-        if fill.any():
-            kwargs["fillvalue"] = fill[()]
+        else:  # shuffle, fletcher32
+            kwargs[f.name] = True
     return kwargs
 
 
@@ -405,7 +409,7 @@ class H5Array(Array, H5Node):
 
     def read_chunk_raw(self, index: tuple[int, ...]) -> bytes | None:
         chunks = self.spec.chunks
-        if chunks is None or not self.spec.compression and not chunks:
+        if chunks is None or (not self.spec.compression and not chunks):
             return None
         offsets = tuple(i * c for i, c in zip(index, chunks, strict=True))
         try:
@@ -480,7 +484,11 @@ class H5File(File):
         except OSError as err:
             hint = ""
             member = re.fullmatch(r"(.*?)(\d+)(\.[^./]+)", os.path.basename(location))
-            pattern = os.path.join(os.path.dirname(location), f"{member[1]}%d{member[3]}") if member else ""
+            pattern = (
+                os.path.join(os.path.dirname(location), f"{member[1]}%d{member[3]}")
+                if member
+                else ""
+            )
             if member and os.path.exists(pattern % 0) and os.path.exists(pattern % 1):
                 hint = f" (this looks like one member of an HDF5 family: open {pattern!r})"
             raise FormatError(f"{location}: cannot open as HDF5 ({mode=}): {err}{hint}") from err

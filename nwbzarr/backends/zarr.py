@@ -24,7 +24,7 @@ import json
 import math
 import posixpath
 from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import zarr
@@ -70,8 +70,19 @@ from nwbzarr.tree import (
 
 RECORD = "_NWBZARR"
 SPECLOC = ".specloc"
-RESERVED = {"_LINKS", "_DTYPE", "_REFERENCE_FIELDS", "zarr_link", "zarr_dtype", RECORD,
-            "_ARRAY_DIMENSIONS", "_SCALAR", "_COMPOUND_DTYPE", "_SOFT_LINK", "_EXTERNAL_ARRAY_LINK"}
+RESERVED = {
+    "_LINKS",
+    "_DTYPE",
+    "_REFERENCE_FIELDS",
+    "zarr_link",
+    "zarr_dtype",
+    RECORD,
+    "_ARRAY_DIMENSIONS",
+    "_SCALAR",
+    "_COMPOUND_DTYPE",
+    "_SOFT_LINK",
+    "_EXTERNAL_ARRAY_LINK",
+}
 DEFAULT_CHUNK_BYTES = 2 << 20
 SHARD_THRESHOLD = 512 << 20
 SHARD_BYTES = 64 << 20
@@ -85,13 +96,24 @@ def default_codecs(datatype: DType, itemsize: int) -> list[dict[str, Any]]:
     than zstd-5 for a 5% larger file, and shuffle is what makes Blosc compress neural data at all.
     """
     if isinstance(datatype, StringType | ReferenceType):
-        return [{"name": "vlen-utf8", "configuration": {}},
-                {"name": "zstd", "configuration": {"level": 3, "checksum": False}}]
+        return [
+            {"name": "vlen-utf8", "configuration": {}},
+            {"name": "zstd", "configuration": {"level": 3, "checksum": False}},
+        ]
     return [
-        {"name": "bytes", "configuration": {"endian": "little"}} if itemsize > 1
+        {"name": "bytes", "configuration": {"endian": "little"}}
+        if itemsize > 1
         else {"name": "bytes", "configuration": {}},
-        {"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5, "shuffle": "shuffle",
-                                             "typesize": itemsize, "blocksize": 0}},
+        {
+            "name": "blosc",
+            "configuration": {
+                "cname": "lz4",
+                "clevel": 5,
+                "shuffle": "shuffle",
+                "typesize": itemsize,
+                "blocksize": 0,
+            },
+        },
     ]
 
 
@@ -99,7 +121,7 @@ def default_codecs(datatype: DType, itemsize: int) -> list[dict[str, Any]]:
 # codecs <-> portable filters
 # --------------------------------------------------------------------------------------------
 def filters_from_codecs(codecs: list[dict[str, Any]]) -> tuple[Filter, ...]:
-    out = []
+    out: list[Filter] = []
     for codec in codecs:
         name = str(codec.get("name", ""))
         conf = dict(codec.get("configuration") or {})
@@ -114,9 +136,14 @@ def filters_from_codecs(codecs: list[dict[str, Any]]) -> tuple[Filter, ...]:
         elif short == "shuffle":
             out.append(Filter.of("shuffle"))
         elif short == "blosc":
-            out.append(Filter.of("blosc", cname=conf.get("cname", "lz4"),
-                                 clevel=int(conf.get("clevel", 5)),
-                                 shuffle=str(conf.get("shuffle", "shuffle"))))
+            out.append(
+                Filter.of(
+                    "blosc",
+                    cname=conf.get("cname", "lz4"),
+                    clevel=int(conf.get("clevel", 5)),
+                    shuffle=str(conf.get("shuffle", "shuffle")),
+                )
+            )
         elif short in ("gzip", "zstd"):
             out.append(Filter.of(short, level=int(conf.get("level", 0))))
         else:
@@ -132,7 +159,9 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def codecs_for(filters: tuple[Filter, ...], itemsize: int, text: bool) -> list[dict[str, Any]] | None:
+def codecs_for(
+    filters: tuple[Filter, ...], itemsize: int, text: bool
+) -> list[dict[str, Any]] | None:
     """Zarr v3 codecs for a portable filter list; None if one of them has no Zarr form."""
     head: dict[str, Any]
     if text:
@@ -144,7 +173,9 @@ def codecs_for(filters: tuple[Filter, ...], itemsize: int, text: bool) -> list[d
     out = [head]
     for f in canonical(filters):
         if f.name == "deflate":
-            out.append({"name": "numcodecs.zlib", "configuration": {"level": int(f.get("level", 4))}})
+            out.append(
+                {"name": "numcodecs.zlib", "configuration": {"level": int(f.get("level", 4))}}
+            )
         elif f.name == "shuffle":
             if text:
                 continue
@@ -152,9 +183,18 @@ def codecs_for(filters: tuple[Filter, ...], itemsize: int, text: bool) -> list[d
         elif f.name == "fletcher32":
             out.append({"name": "numcodecs.fletcher32", "configuration": {}})
         elif f.name == "blosc":
-            out.append({"name": "blosc", "configuration": {
-                "cname": f.get("cname", "lz4"), "clevel": int(f.get("clevel", 5)),
-                "shuffle": f.get("shuffle", "shuffle"), "typesize": itemsize, "blocksize": 0}})
+            out.append(
+                {
+                    "name": "blosc",
+                    "configuration": {
+                        "cname": f.get("cname", "lz4"),
+                        "clevel": int(f.get("clevel", 5)),
+                        "shuffle": f.get("shuffle", "shuffle"),
+                        "typesize": itemsize,
+                        "blocksize": 0,
+                    },
+                }
+            )
         elif f.name in ("gzip", "zstd"):
             conf: dict[str, Any] = {"level": int(f.get("level", 1))}
             if f.name == "zstd":
@@ -242,8 +282,10 @@ def attr_from_json(value: Any, dtype: DType) -> Any:
             return arr
         return str(value)
     if isinstance(dtype, CompoundType):
-        rows = [tuple(attr_from_json(v, t) for v, (_, t) in zip(row, dtype.fields, strict=True))
-                for row in value]
+        rows = [
+            tuple(attr_from_json(v, t) for v, (_, t) in zip(row, dtype.fields, strict=True))
+            for row in value
+        ]
         return np.array(rows, dtype=numpy_dtype(dtype))
     if isinstance(value, list):
         return np.asarray(value, dtype=dtype)
@@ -370,7 +412,9 @@ class ZarrGroup(Group):
                 raise FormatError(f"{self.describe()}: malformed link entry {entry!r}")
             source = str(entry.get("source", "."))
             path = "/" + str(entry.get("path", "")).lstrip("/")
-            out[str(entry["name"])] = SoftLink(path) if source in (".", "") else ExternalLink(source, path)
+            out[str(entry["name"])] = (
+                SoftLink(path) if source in (".", "") else ExternalLink(source, path)
+            )
         return out
 
     def _names(self) -> list[str]:
@@ -434,71 +478,26 @@ class ZarrGroup(Group):
 
 def array_document(spec: ArraySpec, name: str, where: str) -> dict[str, Any]:
     """The ``zarr.json`` document of a new array (format 3)."""
+    del where
     datatype = spec.datatype
-    text = isinstance(datatype, StringType | ReferenceType)
-    np_dtype = numpy_dtype(datatype)
-    zdtype: Any
-    record: dict[str, Any] = {}
-    attributes: dict[str, Any] = {}
-    if text:
-        zdtype = "string"
-        itemsize = 16
-        if isinstance(datatype, ReferenceType):
-            attributes["_DTYPE"] = "object_reference"
-        else:
-            assert isinstance(datatype, StringType)
-            attributes["_DTYPE"] = "ascii" if datatype.encoding == "ascii" else "str"
-            if datatype.length is not None:
-                record["dtype"] = to_json(datatype)
-    elif isinstance(datatype, CompoundType):
-        zdtype, ref_fields = _compound_zarr_dtype(datatype)
-        itemsize = np.dtype(zdtype).itemsize
-        if ref_fields:
-            attributes["_REFERENCE_FIELDS"] = ref_fields
-        record["dtype"] = to_json(datatype)
-        zdtype = zarr.core.dtype.parse_dtype(np.dtype(zdtype), zarr_format=3).to_json(zarr_format=3)
-    else:
-        itemsize = np_dtype.itemsize
-        zdtype = zarr.core.dtype.parse_dtype(np_dtype, zarr_format=3).to_json(zarr_format=3)
-        attributes["_DTYPE"] = "bool" if np_dtype.kind == "b" else np_dtype.name
+    zdtype, itemsize, attributes, record = _zarr_type(datatype)
     shape = spec.shape
-    chunks = spec.chunks or default_chunks(shape, itemsize)
-    chunks = tuple(max(1, int(c)) for c in chunks)
-    codecs: list[dict[str, Any]] | None
-    if spec.compression is None:
-        codecs = default_codecs(datatype, itemsize) if not isinstance(datatype, CompoundType) else None
-        if codecs is None:
-            codecs = [{"name": "bytes", "configuration": {"endian": "little"}},
-                      {"name": "zstd", "configuration": {"level": 3, "checksum": False}}]
-    else:
-        codecs = codecs_for(spec.compression, itemsize, text)
-        if codecs is None:
-            # The source's filters have no Zarr form (lzf, scaleoffset, szip...): store with the
-            # default codecs and remember the filters so a conversion back restores them.
-            record["filters"] = [[f.name, [list(o) for o in f.options]] for f in spec.compression]
-            codecs = default_codecs(datatype, itemsize)
+    chunks = tuple(max(1, int(c)) for c in (spec.chunks or default_chunks(shape, itemsize)))
+    codecs = _codecs(spec, itemsize, record)
     shards = spec.shards
     if shards is None and spec.chunks is None and spec.extra.get("auto_shard", True):
         shards = auto_shards(shape, chunks, itemsize)
+    grid_chunks = chunks
     if shards:
-        shards = tuple(max(c, (int(s) // c) * c) for s, c in zip(shards, chunks, strict=True))
-        codecs = [{"name": "sharding_indexed", "configuration": {
-            "chunk_shape": list(chunks), "codecs": codecs,
-            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}},
-                             {"name": "crc32c"}],
-            "index_location": "end"}}]
-        grid_chunks = shards
-    else:
-        grid_chunks = chunks
+        grid_chunks = tuple(max(c, (int(s) // c) * c) for s, c in zip(shards, chunks, strict=True))
+        codecs = [_sharding_codec(chunks, codecs)]
     if spec.maxshape is not None and tuple(spec.maxshape) != (None,) * len(shape):
         record["maxshape"] = list(spec.maxshape)
-    if spec.extra.get("layout"):
-        record["layout"] = spec.extra["layout"]
-    if spec.extra.get("empty"):
-        record["empty"] = True
+    for key in ("layout", "empty"):
+        if spec.extra.get(key):
+            record[key] = spec.extra[key]
     if record:
         attributes[RECORD] = record
-    fill: Any = _fill_json(spec.fillvalue, datatype, np_dtype)
     dims = list(spec.dims) if spec.dims else [f"{name}_dim{i}" for i in range(len(shape))]
     return {
         "zarr_format": 3,
@@ -507,11 +506,65 @@ def array_document(spec: ArraySpec, name: str, where: str) -> dict[str, Any]:
         "data_type": zdtype,
         "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(grid_chunks)}},
         "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
-        "fill_value": fill,
+        "fill_value": _fill_json(spec.fillvalue, datatype, numpy_dtype(datatype)),
         "codecs": codecs,
         "attributes": attributes,
         "dimension_names": dims,
         "storage_transformers": [],
+    }
+
+
+def _zarr_type(datatype: DType) -> tuple[Any, int, dict[str, Any], dict[str, Any]]:
+    """(Zarr data_type JSON, item size, convention attributes, nwbzarr record) of a DType."""
+    record: dict[str, Any] = {}
+    if isinstance(datatype, ReferenceType):
+        return "string", 16, {"_DTYPE": "object_reference"}, record
+    if isinstance(datatype, StringType):
+        if datatype.length is not None:
+            record["dtype"] = to_json(datatype)
+        return "string", 16, {"_DTYPE": "ascii" if datatype.encoding == "ascii" else "str"}, record
+    if isinstance(datatype, CompoundType):
+        np_struct, ref_fields = _compound_zarr_dtype(datatype)
+        record["dtype"] = to_json(datatype)
+        attributes = {"_REFERENCE_FIELDS": ref_fields} if ref_fields else {}
+        zdt = zarr.core.dtype.parse_dtype(np_struct, zarr_format=3)
+        return zdt.to_json(zarr_format=3), np_struct.itemsize, attributes, record
+    zdt = zarr.core.dtype.parse_dtype(datatype, zarr_format=3)
+    dtype_name = "bool" if datatype.kind == "b" else datatype.name
+    return zdt.to_json(zarr_format=3), datatype.itemsize, {"_DTYPE": dtype_name}, record
+
+
+def _codecs(spec: ArraySpec, itemsize: int, record: dict[str, Any]) -> list[dict[str, Any]]:
+    datatype = spec.datatype
+    text = isinstance(datatype, StringType | ReferenceType)
+    if spec.compression is None:
+        if isinstance(datatype, CompoundType):
+            return [
+                {"name": "bytes", "configuration": {"endian": "little"}},
+                {"name": "zstd", "configuration": {"level": 3, "checksum": False}},
+            ]
+        return default_codecs(datatype, itemsize)
+    codecs = codecs_for(spec.compression, itemsize, text)
+    if codecs is None:
+        # The source's filters have no Zarr form (lzf, scaleoffset, szip...): store with the
+        # default codecs and remember the filters so a conversion back restores them.
+        record["filters"] = [[f.name, [list(o) for o in f.options]] for f in spec.compression]
+        return default_codecs(datatype, itemsize)
+    return codecs
+
+
+def _sharding_codec(chunks: tuple[int, ...], codecs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "name": "sharding_indexed",
+        "configuration": {
+            "chunk_shape": list(chunks),
+            "codecs": codecs,
+            "index_codecs": [
+                {"name": "bytes", "configuration": {"endian": "little"}},
+                {"name": "crc32c"},
+            ],
+            "index_location": "end",
+        },
     }
 
 
@@ -549,7 +602,9 @@ def default_chunks(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
     return block_shape(tuple(max(n, 1) for n in shape), itemsize, DEFAULT_CHUNK_BYTES)
 
 
-def auto_shards(shape: tuple[int, ...], chunks: tuple[int, ...], itemsize: int) -> tuple[int, ...] | None:
+def auto_shards(
+    shape: tuple[int, ...], chunks: tuple[int, ...], itemsize: int
+) -> tuple[int, ...] | None:
     """Shards of ~64 MiB along time for arrays above 512 MiB (few objects on object stores)."""
     nbytes = math.prod(shape) * itemsize
     if not shape or nbytes < SHARD_THRESHOLD:
@@ -606,7 +661,8 @@ class ZarrArray(Array):
                 raw = arr[key] if key else arr[()]
         except Exception as err:  # zarr raises many types for corrupt chunks
             raise _read_error(self.describe(), key, err) from err
-        return self._decode(raw)
+        decoded: np.ndarray[Any, Any] = self._decode(raw)
+        return decoded
 
     def _decode(self, raw: Any) -> Any:
         datatype = self.datatype
@@ -645,7 +701,9 @@ class ZarrArray(Array):
         for name, sub in datatype.fields:
             col = value[name]
             if isinstance(sub, ReferenceType):
-                out[name] = _as_object(col, lambda v: v.path if isinstance(v, Reference) else str(v or ""))
+                out[name] = _as_object(
+                    col, lambda v: v.path if isinstance(v, Reference) else str(v or "")
+                )
             elif isinstance(sub, StringType):
                 out[name] = _as_object(col, _text)
             else:
@@ -818,7 +876,11 @@ def _read_spec_v2(doc: dict[str, Any], attrs: dict[str, Any], where: str) -> Arr
         datatype = REFERENCE
         extra["v2_object"] = True
     elif raw_dtype == "|O" or zdtype in ("str", "utf", "text"):
-        datatype = StringType("ascii") if zdtype in ("bytes", "ascii") or "vlen-bytes" in filter_ids else UTF8
+        datatype = (
+            StringType("ascii")
+            if zdtype in ("bytes", "ascii") or "vlen-bytes" in filter_ids
+            else UTF8
+        )
         extra["v2_object"] = raw_dtype == "|O"
     else:
         try:
@@ -832,14 +894,27 @@ def _read_spec_v2(doc: dict[str, Any], attrs: dict[str, Any], where: str) -> Arr
     compressor = doc.get("compressor")
     compression = []
     for f in filters_json:
-        if isinstance(f, dict) and f.get("id") not in ("vlen-utf8", "vlen-bytes", "pickle", "json2"):
+        if isinstance(f, dict) and f.get("id") not in (
+            "vlen-utf8",
+            "vlen-bytes",
+            "pickle",
+            "json2",
+        ):
             compression.append(Filter.of(str(f["id"])))
     if isinstance(compressor, dict):
         cid = str(compressor.get("id"))
         if cid == "blosc":
-            shuffle = {0: "noshuffle", 1: "shuffle", 2: "bitshuffle"}.get(int(compressor.get("shuffle", 1)), "shuffle")
-            compression.append(Filter.of("blosc", cname=compressor.get("cname", "lz4"),
-                                         clevel=int(compressor.get("clevel", 5)), shuffle=shuffle))
+            shuffle = {0: "noshuffle", 1: "shuffle", 2: "bitshuffle"}.get(
+                int(compressor.get("shuffle", 1)), "shuffle"
+            )
+            compression.append(
+                Filter.of(
+                    "blosc",
+                    cname=compressor.get("cname", "lz4"),
+                    clevel=int(compressor.get("clevel", 5)),
+                    shuffle=shuffle,
+                )
+            )
         elif cid == "zlib":
             compression.append(Filter.of("deflate", level=int(compressor.get("level", 1))))
         else:
@@ -878,7 +953,9 @@ def _v2_compound(zdtype: list[Any] | None, raw_dtype: Any, where: str) -> Compou
     return CompoundType(tuple(fields))
 
 
-def read_v2_object_array(zfile: ZarrFile, key: str, doc: dict[str, Any], where: str) -> np.ndarray[Any, Any]:
+def read_v2_object_array(
+    zfile: ZarrFile, key: str, doc: dict[str, Any], where: str
+) -> np.ndarray[Any, Any]:
     """Decode a format-2 object array (pickled or JSON references) chunk by chunk, safely."""
     import numcodecs
 
@@ -900,7 +977,9 @@ def read_v2_object_array(zfile: ZarrFile, key: str, doc: dict[str, Any], where: 
         if codec is not None:
             data = bytes(codec.decode(data))
         values = _decode_object_chunk(data, filters, where)
-        region = tuple(slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(index, chunks, shape, strict=True))
+        region = tuple(
+            slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(index, chunks, shape, strict=True)
+        )
         block_shape_ = tuple(c for c in chunks)
         values = values.reshape(block_shape_) if values.size == math.prod(block_shape_) else values
         out[region] = values[tuple(slice(0, r.stop - r.start) for r in region)]
@@ -924,7 +1003,11 @@ def read_v2_object_array(zfile: ZarrFile, key: str, doc: dict[str, Any], where: 
             values_ = []
             for v, (_, sub) in zip(row, spec_dtype.fields, strict=True):
                 if isinstance(sub, ReferenceType):
-                    values_.append(_reference(safe_pickle.plain(v)) if isinstance(v, dict) else Reference(str(v)))
+                    values_.append(
+                        _reference(safe_pickle.plain(v))
+                        if isinstance(v, dict)
+                        else Reference(str(v))
+                    )
                 else:
                     values_.append(v)
             table.reshape(-1)[i] = tuple(values_)
@@ -932,7 +1015,9 @@ def read_v2_object_array(zfile: ZarrFile, key: str, doc: dict[str, Any], where: 
     return conv[0] if scalar else conv
 
 
-def _decode_object_chunk(data: bytes, filters: list[dict[str, Any]], where: str) -> np.ndarray[Any, Any]:
+def _decode_object_chunk(
+    data: bytes, filters: list[dict[str, Any]], where: str
+) -> np.ndarray[Any, Any]:
     for f in reversed(filters):
         fid = f.get("id")
         if fid == "pickle":
@@ -964,7 +1049,9 @@ def _decode_object_chunk(data: bytes, filters: list[dict[str, Any]], where: str)
 class ZarrFile(File):
     format = "zarr"
 
-    def __init__(self, location: str, store: Store, mode: str = "r", *, nwbzarr_written: bool | None = None) -> None:
+    def __init__(
+        self, location: str, store: Store, mode: str = "r", *, nwbzarr_written: bool | None = None
+    ) -> None:
         super().__init__(location, mode)
         self.store = store
         self.docs: dict[str, dict[str, Any]] = {}
@@ -980,7 +1067,8 @@ class ZarrFile(File):
         else:
             self._load()
         self.strict_chunks = (
-            nwbzarr_written if nwbzarr_written is not None
+            nwbzarr_written
+            if nwbzarr_written is not None
             else bool(self.docs.get("", {}).get("attributes", {}).get(RECORD, {}).get("writer"))
         )
         self._root = ZarrGroup(self, "/")
@@ -1043,7 +1131,9 @@ class ZarrFile(File):
             self.consolidated = True
             for path, doc in consolidated["metadata"].items():
                 if not isinstance(doc, dict):
-                    raise FormatError(f"{self.location}: consolidated entry {path!r} is not an object")
+                    raise FormatError(
+                        f"{self.location}: consolidated entry {path!r} is not an object"
+                    )
                 self._add_loaded(_key(path), doc)
         else:
             self._walk_store(3)
@@ -1067,7 +1157,9 @@ class ZarrFile(File):
         self.docs[""] = nodes.pop("", {"zarr_format": 2, "node_type": "group", "attributes": {}})
         for path, doc in nodes.items():
             if "node_type" not in doc:
-                raise FormatError(f"{self.location}: {path!r} has attributes but no .zgroup/.zarray")
+                raise FormatError(
+                    f"{self.location}: {path!r} has attributes but no .zgroup/.zarray"
+                )
             self._add_loaded(path, doc)
 
     def _walk_v2(self, key: str) -> None:
@@ -1082,17 +1174,28 @@ class ZarrFile(File):
             zarray = self._get_json(f"{child}/.zarray")
             if zarray is not None:
                 doc = dict(zarray)
-                doc.update(zarr_format=2, node_type="array",
-                           attributes=self._get_json(f"{child}/.zattrs") or {})
+                doc.update(
+                    zarr_format=2,
+                    node_type="array",
+                    attributes=self._get_json(f"{child}/.zattrs") or {},
+                )
                 self._add_loaded(child, doc)
             elif self._get_json(f"{child}/.zgroup") is not None:
-                self._add_loaded(child, {"zarr_format": 2, "node_type": "group",
-                                         "attributes": self._get_json(f"{child}/.zattrs") or {}})
+                self._add_loaded(
+                    child,
+                    {
+                        "zarr_format": 2,
+                        "node_type": "group",
+                        "attributes": self._get_json(f"{child}/.zattrs") or {},
+                    },
+                )
                 self._walk_v2(child)
 
-    def _walk_store(self, zarr_format: int) -> None:
+    def _walk_store(self, zarr_format: Literal[2, 3]) -> None:
         try:
-            group = zarr.open_group(self.store, mode="r", zarr_format=zarr_format, use_consolidated=False)  # type: ignore[arg-type]
+            group = zarr.open_group(
+                self.store, mode="r", zarr_format=zarr_format, use_consolidated=False
+            )
             self.docs[""] = _doc_of(group)
             for name, node in group.members(max_depth=None):
                 self._add_loaded(name, _doc_of(node))
@@ -1103,7 +1206,9 @@ class ZarrFile(File):
         if any(p in ("", ".", "..") for p in key.split("/")):
             raise FormatError(f"{self.location}: refusing node key {key!r} (escapes the store)")
         if doc.get("node_type") not in ("group", "array"):
-            raise FormatError(f"{self.location}: node {key!r} has node_type {doc.get('node_type')!r}")
+            raise FormatError(
+                f"{self.location}: node {key!r} has node_type {doc.get('node_type')!r}"
+            )
         self.docs[key] = doc
         parent, _, name = key.rpartition("/")
         self.children.setdefault(parent, []).append(name)
@@ -1149,7 +1254,9 @@ class ZarrFile(File):
             meta = {k: v for k, v in doc.items() if k != "consolidated_metadata"}
             config = {"write_empty_chunks": True, "read_missing_chunks": not self.strict_chunks}
             try:
-                async_array = zarr.AsyncArray(metadata=meta, store_path=StorePath(self.store, key), config=config)  # type: ignore[call-overload]
+                async_array = zarr.AsyncArray(
+                    metadata=meta, store_path=StorePath(self.store, key), config=config
+                )  # type: ignore[call-overload]
             except Exception as err:
                 raise FormatError(f"{self.location}:/{key}: invalid array metadata: {err}") from err
             arr = zarr.Array(async_array)
@@ -1205,11 +1312,15 @@ async def _write_documents(store: Store, docs: dict[str, dict[str, Any]]) -> Non
     items = list(docs.items())
     for start in range(0, len(items), WRITE_BATCH):
         batch = items[start : start + WRITE_BATCH]
-        await asyncio.gather(*(
-            store.set(f"{key}/zarr.json" if key else "zarr.json",
-                      proto.buffer.from_bytes(json.dumps(doc, indent=None, allow_nan=True).encode()))
-            for key, doc in batch
-        ))
+        await asyncio.gather(
+            *(
+                store.set(
+                    f"{key}/zarr.json" if key else "zarr.json",
+                    proto.buffer.from_bytes(json.dumps(doc, indent=None, allow_nan=True).encode()),
+                )
+                for key, doc in batch
+            )
+        )
 
 
 async def _list_dir(store: Store, key: str) -> list[str]:
