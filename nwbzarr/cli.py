@@ -270,9 +270,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    p = add("demo", "build a small realistic session, convert it HDF5 -> Zarr -> HDF5, summarise",
-            EPILOG_DEMO, cmd_demo)
-    p.add_argument("--outdir", default="nwbzarr-demo", help="where to write (default: ./nwbzarr-demo)")
+    p = add(
+        "demo",
+        "build a small realistic session, convert it HDF5 -> Zarr -> HDF5, summarise",
+        EPILOG_DEMO,
+        cmd_demo,
+    )
+    p.add_argument(
+        "--outdir", default="nwbzarr-demo", help="where to write (default: ./nwbzarr-demo)"
+    )
     p.add_argument("--seconds", type=float, default=10.0, help="recording length (default: 10)")
     p.add_argument("--channels", type=int, default=32, help="number of channels (default: 32)")
     return parser

@@ -26,8 +26,12 @@ RATE = 30_000.0
 
 
 def _typed(namespace: str, neurodata_type: str, **attrs: Any) -> dict[str, Any]:
-    return {"namespace": namespace, "neurodata_type": neurodata_type,
-            "object_id": str(uuid.uuid4()), **attrs}
+    return {
+        "namespace": namespace,
+        "neurodata_type": neurodata_type,
+        "object_id": str(uuid.uuid4()),
+        **attrs,
+    }
 
 
 def synthetic_ephys(n_samples: int, n_channels: int, seed: int = 0) -> np.ndarray[Any, Any]:
@@ -52,63 +56,140 @@ def build_session(path: Path, *, seconds: float = 10.0, channels: int = 32) -> N
         root.create_array("session_description", "nwbzarr demo session", dtype=UTF8)
         root.create_array("session_start_time", start, dtype=ASCII)
         root.create_array("timestamps_reference_time", start, dtype=ASCII)
-        root.create_array("file_create_date", np.array([datetime.now(UTC).isoformat()], dtype=object), dtype=ASCII)
-        for name in ("acquisition", "analysis", "processing", "stimulus/presentation", "stimulus/templates"):
+        root.create_array(
+            "file_create_date", np.array([datetime.now(UTC).isoformat()], dtype=object), dtype=ASCII
+        )
+        for name in (
+            "acquisition",
+            "analysis",
+            "processing",
+            "stimulus/presentation",
+            "stimulus/templates",
+        ):
             root.create_group(name)
         general = root.create_group("general")
-        device = general.create_group("devices/probe", _typed("core", "Device", description="32-channel silicon probe"))
+        device = general.create_group(
+            "devices/probe", _typed("core", "Device", description="32-channel silicon probe")
+        )
         ecephys = general.create_group("extracellular_ephys")
-        shank = ecephys.create_group("shank0", _typed("core", "ElectrodeGroup", description="shank 0", location="CA1"))
+        shank = ecephys.create_group(
+            "shank0", _typed("core", "ElectrodeGroup", description="shank 0", location="CA1")
+        )
         shank.set_link("device", SoftLink(device.path))
         _electrodes(ecephys, shank, channels)
-        _series(root.create_group("acquisition/ElectricalSeries", _typed(
-            "core", "ElectricalSeries", description="raw voltage", comments="no comments")), n, channels)
+        _series(
+            root.create_group(
+                "acquisition/ElectricalSeries",
+                _typed(
+                    "core", "ElectricalSeries", description="raw voltage", comments="no comments"
+                ),
+            ),
+            n,
+            channels,
+        )
         _trials(root, seconds)
 
 
 def _electrodes(ecephys: Group, shank: Group, channels: int) -> None:
     colnames = np.array(["location", "group", "group_name"], dtype=object)
-    table = ecephys.create_group("electrodes", _typed(
-        "core", "ElectrodesTable", description="metadata about extracellular electrodes", colnames=colnames))
+    table = ecephys.create_group(
+        "electrodes",
+        _typed(
+            "core",
+            "ElectrodesTable",
+            description="metadata about extracellular electrodes",
+            colnames=colnames,
+        ),
+    )
     ids = np.arange(channels, dtype=np.int64)
-    table.create_array("id", ids, maxshape=(None,), chunks=(channels,), attrs=_typed("hdmf-common", "ElementIdentifiers"))
+    table.create_array(
+        "id",
+        ids,
+        maxshape=(None,),
+        chunks=(channels,),
+        attrs=_typed("hdmf-common", "ElementIdentifiers"),
+    )
     col = _typed("hdmf-common", "VectorData")
-    table.create_array("location", np.array(["CA1"] * channels, dtype=object), dtype=UTF8, maxshape=(None,),
-                       chunks=(channels,), attrs=col | {"description": "brain area", "object_id": str(uuid.uuid4())})
+    table.create_array(
+        "location",
+        np.array(["CA1"] * channels, dtype=object),
+        dtype=UTF8,
+        maxshape=(None,),
+        chunks=(channels,),
+        attrs=col | {"description": "brain area", "object_id": str(uuid.uuid4())},
+    )
     refs = np.array([Reference(shank.path)] * channels, dtype=object)
-    table.create_array("group", refs, dtype=REFERENCE, maxshape=(None,), chunks=(channels,),
-                       attrs=col | {"description": "electrode group", "object_id": str(uuid.uuid4())})
-    table.create_array("group_name", np.array(["shank0"] * channels, dtype=object), dtype=UTF8, maxshape=(None,),
-                       chunks=(channels,), attrs=col | {"description": "group name", "object_id": str(uuid.uuid4())})
+    table.create_array(
+        "group",
+        refs,
+        dtype=REFERENCE,
+        maxshape=(None,),
+        chunks=(channels,),
+        attrs=col | {"description": "electrode group", "object_id": str(uuid.uuid4())},
+    )
+    table.create_array(
+        "group_name",
+        np.array(["shank0"] * channels, dtype=object),
+        dtype=UTF8,
+        maxshape=(None,),
+        chunks=(channels,),
+        attrs=col | {"description": "group name", "object_id": str(uuid.uuid4())},
+    )
 
 
 def _series(series: Group, n: int, channels: int) -> None:
     data = series.create_array(
-        "data", shape=(n, channels), dtype="int16", chunks=(65536, channels), maxshape=(None, channels),
-        attrs={"unit": "volts", "conversion": np.float64(0.195e-6), "offset": np.float64(0.0),
-               "resolution": np.float64(-1.0)},
+        "data",
+        shape=(n, channels),
+        dtype="int16",
+        chunks=(65536, channels),
+        maxshape=(None, channels),
+        attrs={
+            "unit": "volts",
+            "conversion": np.float64(0.195e-6),
+            "offset": np.float64(0.0),
+            "resolution": np.float64(-1.0),
+        },
     )
     block = 65536
     for start in range(0, n, block):
         stop = min(n, start + block)
         data[start:stop] = synthetic_ephys(stop - start, channels, seed=start)
-    series.create_array("starting_time", np.float64(0.0), attrs={"rate": np.float64(RATE), "unit": "seconds"})
-    region = series.create_array("electrodes", np.arange(channels, dtype=np.int64),
-                                 attrs=_typed("hdmf-common", "DynamicTableRegion", description="all electrodes"))
+    series.create_array(
+        "starting_time", np.float64(0.0), attrs={"rate": np.float64(RATE), "unit": "seconds"}
+    )
+    region = series.create_array(
+        "electrodes",
+        np.arange(channels, dtype=np.int64),
+        attrs=_typed("hdmf-common", "DynamicTableRegion", description="all electrodes"),
+    )
     region.attrs.set("table", Reference("/general/extracellular_ephys/electrodes"), REFERENCE)
 
 
 def _trials(root: Group, seconds: float) -> None:
     starts = np.arange(0.5, seconds - 1, 1.0)
     colnames = np.array(["start_time", "stop_time", "correct"], dtype=object)
-    trials = root.create_group("intervals/trials", _typed(
-        "core", "TimeIntervals", description="experimental trials", colnames=colnames))
-    trials.create_array("id", np.arange(len(starts), dtype=np.int64), maxshape=(None,),
-                        attrs=_typed("hdmf-common", "ElementIdentifiers"))
-    for name, values, text in (("start_time", starts, "start of trial"), ("stop_time", starts + 0.5, "end of trial"),
-                               ("correct", np.arange(len(starts)) % 3 != 0, "correct response")):
-        trials.create_array(name, values, maxshape=(None,),
-                            attrs=_typed("hdmf-common", "VectorData", description=text))
+    trials = root.create_group(
+        "intervals/trials",
+        _typed("core", "TimeIntervals", description="experimental trials", colnames=colnames),
+    )
+    trials.create_array(
+        "id",
+        np.arange(len(starts), dtype=np.int64),
+        maxshape=(None,),
+        attrs=_typed("hdmf-common", "ElementIdentifiers"),
+    )
+    for name, values, text in (
+        ("start_time", starts, "start of trial"),
+        ("stop_time", starts + 0.5, "end of trial"),
+        ("correct", np.arange(len(starts)) % 3 != 0, "correct response"),
+    ):
+        trials.create_array(
+            name,
+            values,
+            maxshape=(None,),
+            attrs=_typed("hdmf-common", "VectorData", description=text),
+        )
 
 
 def _size(path: Path) -> int:
@@ -135,7 +216,7 @@ def run(outdir: Path, *, seconds: float = 10.0, channels: int = 32) -> dict[str,
     timings["Zarr -> HDF5"] = time.perf_counter() - t
     with nwb_open(h5) as a, nwb_open(zarr_path) as b, nwb_open(back) as c:
         t = time.perf_counter()
-        window = b["acquisition/ElectricalSeries/data"][30_000:60_000]
+        window = b.array("acquisition/ElectricalSeries/data")[30_000:60_000]
         timings["read 1 s x all channels (Zarr)"] = time.perf_counter() - t
         differences = tree_diff(a, b) + tree_diff(a, c)
     sizes = {p.name: _size(p) for p in (h5, zarr_path, back)}
@@ -144,7 +225,8 @@ def run(outdir: Path, *, seconds: float = 10.0, channels: int = 32) -> dict[str,
         print(f"  {name:28s} {size / 2**20:8.1f} MiB")
     for name, value in timings.items():
         print(f"  {name:28s} {value * 1000:8.1f} ms")
-    print(f"  window mean {window.mean():.1f} counts; trees identical after both conversions: {not differences}")
+    same = "identical" if not differences else "DIFFERENT"
+    print(f"  window mean {window.mean():.1f} counts; trees after both conversions: {same}")
     for diff in differences[:10]:
         print(f"    {diff}")
     return {"timings": timings, "sizes": sizes, "differences": differences}

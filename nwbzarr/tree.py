@@ -350,6 +350,20 @@ class Group(Node, Mapping[str, "Node"]):
     def __getitem__(self, key: str) -> Node:
         return self._walk(key)
 
+    def array(self, key: str) -> Array:
+        """The array at ``key`` (a typed accessor: raises TypeError if it is a group)."""
+        node = self._walk(key)
+        if not isinstance(node, Array):
+            raise TypeError(f"{self.file.location}: {node.path!r} is a group, not an array")
+        return node
+
+    def group(self, key: str) -> Group:
+        """The group at ``key`` (a typed accessor: raises TypeError if it is an array)."""
+        node = self._walk(key)
+        if not isinstance(node, Group):
+            raise TypeError(f"{self.file.location}: {node.path!r} is an array, not a group")
+        return node
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._names())
 

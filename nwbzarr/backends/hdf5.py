@@ -7,6 +7,7 @@ followed by the tree, under the file's link policy.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import posixpath
@@ -27,6 +28,7 @@ from nwbzarr.dtypes import (
 )
 from nwbzarr.errors import FormatError, IncompleteFileError, UnsupportedFeatureError
 from nwbzarr.filters import HDF5_NAMES, HDF5_WRITABLE, canonical
+from nwbzarr.storage import guess_format_from_name
 from nwbzarr.tree import (
     Array,
     ArraySpec,
@@ -44,6 +46,8 @@ from nwbzarr.tree import (
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 # Set on the root group while nwbzarr writes a new file, removed when writing completes.
 INCOMPLETE_ATTR = "_NWBZARR_INCOMPLETE"
+# A group or dataset carrying this attribute is a link to a Zarr store or a URL (DESIGN.md).
+EXTERNAL_LINK_ATTR = "_EXTERNAL_LINK"
 DEFAULT_CHUNK_BYTES = 1 << 20
 
 
@@ -272,6 +276,9 @@ class H5Group(Group, H5Node):
             obj = self.h5[name]
         except (KeyError, OSError) as err:
             raise FormatError(f"{self.file.location}: cannot open {path!r}: {err}") from err
+        marker = obj.attrs.get(EXTERNAL_LINK_ATTR) if len(obj.attrs) else None
+        if marker is not None:
+            return _external_link_from_marker(marker, f"{self.file.location}:{path}")
         if isinstance(obj, h5py.Group):
             return H5Group(self.h5file, path, obj)
         if isinstance(obj, h5py.Dataset):
@@ -296,11 +303,25 @@ class H5Group(Group, H5Node):
     def _set_link(self, name: str, link: Link) -> None:
         if isinstance(link, SoftLink):
             self.h5[name] = h5py.SoftLink(link.path)
+        elif guess_format_from_name(link.source) == "zarr" or "://" in link.source:
+            # HDF5 has no link into a Zarr store (or to a URL): a placeholder group says where.
+            marker = json.dumps({"source": link.source, "path": link.path})
+            self.h5.create_group(name).attrs.create(
+                EXTERNAL_LINK_ATTR, marker, dtype=h5py.string_dtype("utf-8")
+            )
         else:
             self.h5[name] = h5py.ExternalLink(link.source, link.path)
 
     def _delete(self, name: str) -> None:
         del self.h5[name]
+
+
+def _external_link_from_marker(marker: Any, where: str) -> ExternalLink:
+    try:
+        value = json.loads(marker if isinstance(marker, str) else bytes(marker).decode())
+        return ExternalLink(str(value["source"]), str(value["path"]))
+    except (ValueError, KeyError, TypeError) as err:
+        raise FormatError(f"{where}: malformed {EXTERNAL_LINK_ATTR} attribute {marker!r}") from err
 
 
 def dataset_kwargs(spec: ArraySpec, where: str) -> dict[str, Any]:

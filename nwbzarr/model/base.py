@@ -1,0 +1,441 @@
+"""The container base class, the type registry and the contexts of one write or read.
+
+Every typed container maps itself to the tree in ``to_tree`` and back in ``from_tree``: one
+explicit mapping per type, no spec interpretation at run time. References and links are
+resolved through the contexts: on write, a container's path is known once it is written
+(links and reference attributes are set at the end); on read, a referenced object is read on
+demand and memoized by path.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Self, TypeVar
+
+import numpy as np
+
+from nwbzarr.dtypes import ASCII, UTF8, DType
+from nwbzarr.errors import ValidationError
+from nwbzarr.tree import Array, ExternalLink, Group, Node, Reference, SoftLink
+
+REGISTRY: dict[str, type[Container]] = {}
+C = TypeVar("C", bound="type[Container]")
+
+
+def register(cls: C) -> C:
+    """Map ``cls.neurodata_type`` to ``cls`` for reading."""
+    REGISTRY[cls.neurodata_type] = cls
+    return cls
+
+
+def new_object_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(kw_only=True)
+class DataIO:
+    """Data with storage settings: an iterator of blocks needs ``shape`` and ``dtype``.
+
+    ``maxshape`` with ``None`` entries makes the array extendable (pynwb's ``H5DataIO``).
+    """
+
+    data: Any
+    shape: tuple[int, ...] | None = None
+    dtype: Any = None
+    maxshape: tuple[int | None, ...] | None = None
+    chunks: tuple[int, ...] | None = None
+    compression: Any = "default"
+
+
+def data_len(data: Any) -> int:
+    if isinstance(data, DataIO):
+        return data.shape[0] if data.shape else len(data.data)
+    if isinstance(data, Array | np.ndarray):
+        return int(data.shape[0]) if data.shape else 0
+    return len(data)
+
+
+def as_values(data: Any) -> Any:
+    """Everything in memory (reads a lazy array)."""
+    if isinstance(data, DataIO):
+        return as_values(data.data)
+    if isinstance(data, Array):
+        return data[()]
+    return data
+
+
+def write_data(
+    group: Group,
+    name: str,
+    data: Any,
+    *,
+    dtype: Any = None,
+    dims: tuple[str, ...] | None = None,
+    attrs: Mapping[str, Any] | None = None,
+    expandable: bool = False,
+) -> Array:
+    """Write ``data`` (array-like, lazy Array, list, DataIO or scalar) as array ``name``."""
+    if isinstance(data, DataIO):
+        shape = data.shape
+        return group.create_array(
+            name,
+            data.data if shape is None else None,
+            shape=shape,
+            dtype=data.dtype or dtype,
+            maxshape=data.maxshape,
+            chunks=data.chunks,
+            compression=data.compression,
+            dims=_fit(dims, len(shape) if shape is not None else np.ndim(data.data)),
+            attrs=attrs,
+        ) if shape is None else _write_blocks(group, name, data, dims, attrs)
+    if isinstance(data, Array):
+        ndim = data.ndim
+        return group.create_array(name, data, dims=_fit(dims, ndim), attrs=attrs)
+    if dtype is None and not isinstance(data, np.ndarray | str):
+        arr = np.asarray(data)
+        if arr.dtype.kind in "OU":
+            dtype = UTF8
+        else:
+            data = arr
+    shape = np.shape(data) if not isinstance(data, str) else ()
+    maxshape = (None, *shape[1:]) if expandable and shape else None
+    return group.create_array(
+        name,
+        data,
+        dtype=dtype,
+        dims=_fit(dims, len(shape)),
+        attrs=attrs,
+        maxshape=maxshape,
+        chunks=True if expandable and shape and shape[0] else None,
+    )
+
+
+def _write_blocks(
+    group: Group,
+    name: str,
+    dio: DataIO,
+    dims: tuple[str, ...] | None,
+    attrs: Mapping[str, Any] | None,
+) -> Array:
+    assert dio.shape is not None
+    if dio.dtype is None:
+        raise ValidationError(f"{name!r}: DataIO with shape= also needs dtype=")
+    array = group.create_array(
+        name,
+        shape=dio.shape,
+        dtype=dio.dtype,
+        maxshape=dio.maxshape,
+        chunks=dio.chunks,
+        compression=dio.compression,
+        dims=_fit(dims, len(dio.shape)),
+        attrs=attrs,
+    )
+    data = dio.data
+    if isinstance(data, Iterator):
+        offset = 0
+        for block in data:
+            arr = np.asarray(block, dtype=array.dtype)
+            if arr.ndim == array.ndim - 1:
+                arr = arr[np.newaxis]
+            stop = offset + arr.shape[0]
+            if stop > array.shape[0]:
+                array.resize((stop, *array.shape[1:]))
+            array[offset:stop] = arr
+            offset = stop
+    elif data is not None:
+        array.write(data)
+    return array
+
+
+def _fit(dims: tuple[str, ...] | None, ndim: int) -> tuple[str, ...] | None:
+    if dims is None:
+        return None
+    out = list(dims[:ndim])
+    out += [f"dim{i}" for i in range(len(out), ndim)]
+    return tuple(out)
+
+
+def iso(value: datetime, field_name: str) -> str:
+    """ISO text of a tz-aware datetime, as pynwb writes it."""
+    if not isinstance(value, datetime):
+        raise ValidationError(f"{field_name}: expected a datetime, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            f"{field_name}: {value!r} has no timezone; pass a tz-aware datetime "
+            "(for example datetime(..., tzinfo=ZoneInfo('US/Pacific')))"
+        )
+    return value.isoformat()
+
+
+def parse_date(text: Any) -> datetime:
+    value = text.decode() if isinstance(text, bytes) else str(text)
+    return datetime.fromisoformat(value)
+
+
+def text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray):
+        return text(value.reshape(-1)[0]) if value.size else ""
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Contexts
+# --------------------------------------------------------------------------------------------
+@dataclass
+class WriteContext:
+    """State of one write: where each container went, and work that waits for all paths."""
+
+    root: Group
+    paths: dict[int, str] = field(default_factory=dict)
+    deferred: list[Callable[[], None]] = field(default_factory=list)
+
+    def path_of(self, obj: Container) -> str:
+        try:
+            return self.paths[id(obj)]
+        except KeyError:
+            raise ValidationError(
+                f"{type(obj).__name__} {obj.name!r} is referenced but not part of the file "
+                "(add it to the NWBFile first)"
+            ) from None
+
+    def link(self, group: Group, name: str, target: Container, suffix: str = "") -> None:
+        """Soft link ``group/name`` to ``target`` (or to its member ``suffix``)."""
+
+        def run() -> None:
+            path = self.path_of(target)
+            group.set_link(name, SoftLink(posixpath.join(path, suffix) if suffix else path))
+
+        self.deferred.append(run)
+
+    def reference_attr(self, node: Node, name: str, target: Container) -> None:
+        def run() -> None:
+            node.attrs[name] = Reference(self.path_of(target))
+
+        self.deferred.append(run)
+
+    def finish(self) -> None:
+        while self.deferred:
+            pending, self.deferred = self.deferred, []
+            for task in pending:
+                task()
+
+
+@dataclass
+class ReadContext:
+    """State of one read: containers by path, read on demand."""
+
+    root: Group
+    objects: dict[str, Container] = field(default_factory=dict)
+
+    def get(self, path: str) -> Container:
+        """The container stored at ``path`` (read now if not read yet)."""
+        path = "/" + path.strip("/")
+        if path not in self.objects:
+            node = self.root[path]
+            self.objects[path] = read_node(node, self)
+        return self.objects[path]
+
+    def read_child(self, node: Node) -> Container:
+        if node.path not in self.objects:
+            self.objects[node.path] = read_node(node, self)
+        return self.objects[node.path]
+
+    def target(self, group: Group, name: str) -> Container | None:
+        """The container behind member ``name`` (a link or a node), or None."""
+        link = group.get_link(name)
+        if isinstance(link, SoftLink):
+            return self.get(link.path)
+        if name in group:
+            return self.read_child(group[name])
+        return None
+
+
+def read_node(node: Node, ctx: ReadContext) -> Container:
+    """The container for a typed node: its registered class, or a generic one."""
+    kind = node.neurodata_type
+    cls = REGISTRY.get(kind or "", GenericContainer)
+    obj = cls.from_tree(node, ctx)
+    obj.object_id = text(node.attrs.get("object_id", obj.object_id))
+    obj.source_node = node
+    return obj
+
+
+def typed_members(group: Group) -> Iterator[tuple[str, Node]]:
+    """Members of ``group`` that carry a neurodata type (links not followed)."""
+    for name, member in group.members():
+        if isinstance(member, Node) and member.neurodata_type is not None:
+            yield name, member
+
+
+# --------------------------------------------------------------------------------------------
+# Containers
+# --------------------------------------------------------------------------------------------
+@dataclass(kw_only=True, eq=False)
+class Container:
+    """Base of every typed NWB object: a name, an object id and a place in the tree."""
+
+    neurodata_type: ClassVar[str] = "Container"
+    namespace: ClassVar[str] = "hdmf-common"
+
+    name: str
+    object_id: str = field(default_factory=new_object_id, repr=False)
+    source_node: Node | None = field(default=None, repr=False)
+
+    def typed_attrs(self) -> dict[str, Any]:
+        return {
+            "namespace": self.namespace,
+            "neurodata_type": self.neurodata_type,
+            "object_id": self.object_id,
+        }
+
+    def write(self, parent: Group, ctx: WriteContext) -> Node:
+        """Write this container into ``parent`` and remember where."""
+        node = self.to_tree(parent, ctx)
+        ctx.paths[id(self)] = node.path
+        if self.source_node is not None:
+            copy_missing(self.source_node, node)
+        return node
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        raise NotImplementedError
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        raise NotImplementedError
+
+
+@dataclass(kw_only=True, eq=False)
+class NWBContainer(Container):
+    neurodata_type: ClassVar[str] = "NWBContainer"
+    namespace: ClassVar[str] = "core"
+
+
+@dataclass(kw_only=True, eq=False)
+class NWBDataInterface(NWBContainer):
+    neurodata_type: ClassVar[str] = "NWBDataInterface"
+
+
+@dataclass(kw_only=True, eq=False)
+class GenericContainer(NWBDataInterface):
+    """Any neurodata type nwbzarr does not model (extensions): kept as stored, written back.
+
+    ``type_name`` and ``type_namespace`` are the stored ``neurodata_type`` and ``namespace``.
+    """
+
+    type_name: str = ""
+    type_namespace: str = ""
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        if self.source_node is None:
+            raise ValidationError(f"GenericContainer {self.name!r} has no stored node to write")
+        return copy_node(self.source_node, parent, self.name)
+
+    def write(self, parent: Group, ctx: WriteContext) -> Node:
+        node = self.to_tree(parent, ctx)
+        ctx.paths[id(self)] = node.path
+        return node
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        return cls(
+            name=node.name,
+            type_name=node.neurodata_type or "",
+            type_namespace=text(node.attrs.get("namespace", "")),
+            attrs=dict(node.attrs),
+        )
+
+    def __getitem__(self, key: str) -> Node:
+        if not isinstance(self.source_node, Group):
+            raise KeyError(key)
+        return self.source_node[key]
+
+
+def copy_node(src: Node, parent: Group, name: str) -> Node:
+    """Copy ``src`` (group or array, attributes, links as stored) to ``parent/name``."""
+    if isinstance(src, Array):
+        return parent.create_array(name, src, attrs=src.attrs)
+    assert isinstance(src, Group)
+    dst = parent.create_group(name, attrs=src.attrs)
+    copy_missing(src, dst)
+    return dst
+
+
+def copy_missing(src: Node, dst: Node) -> None:
+    """Copy what ``dst`` lacks from ``src``: attributes, members (recursively in groups)."""
+    for key, value, dtype in src.attrs.items_typed():
+        if key not in dst.attrs and key != ".specloc":
+            dst.attrs.set(key, value, dtype)
+    if not isinstance(src, Group) or not isinstance(dst, Group):
+        return
+    for key, member in src.members():
+        if key not in dst and dst.get_link(key) is None:
+            if isinstance(member, SoftLink | ExternalLink):
+                dst.set_link(key, member)
+            else:
+                copy_node(member, dst, key)
+        elif isinstance(member, Group) and member.neurodata_type is None:
+            existing = dst.get(key)
+            if isinstance(existing, Group) and dst.get_link(key) is None:
+                copy_missing(member, existing)
+
+
+def attr_float(node: Node, name: str, default: float) -> float:
+    value = node.attrs.get(name)
+    return default if value is None else float(value)
+
+
+def attr_text(node: Node, name: str, default: str | None = None) -> str | None:
+    value = node.attrs.get(name)
+    return default if value is None else text(value)
+
+
+def dataset_text(group: Group, name: str) -> str | None:
+    if name not in group:
+        return None
+    node = group[name]
+    return text(node[()]) if isinstance(node, Array) else None
+
+
+def write_text(group: Group, name: str, value: str | None, ascii_: bool = False) -> None:
+    if value is not None:
+        dtype: DType = ASCII if ascii_ else UTF8
+        group.create_array(name, value, dtype=dtype)
+
+
+def text_list(group: Group, name: str) -> list[str] | None:
+    if name not in group:
+        return None
+    node = group[name]
+    if not isinstance(node, Array):
+        return None
+    values = node[()]
+    if np.ndim(values) == 0:
+        return [text(values)]
+    return [text(v) for v in values]
+
+
+def check_increasing(values: Any, where: str) -> None:
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim == 1 and arr.size > 1 and np.any(np.diff(arr) < 0):
+        warnings.warn(f"{where}: timestamps are not ascending", UserWarning, stacklevel=3)
+
+
+__all__ = [
+    "REGISTRY",
+    "Container",
+    "DataIO",
+    "GenericContainer",
+    "NWBContainer",
+    "NWBDataInterface",
+    "ReadContext",
+    "WriteContext",
+    "register",
+]

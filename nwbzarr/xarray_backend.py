@@ -1,0 +1,241 @@
+"""xarray backend for NWB files (HDF5 and Zarr): the engine entry point and the lazy array.
+
+``xr.open_dataset(path, engine="nwbzarr", group="/acquisition/ElectricalSeries")`` gives one
+TimeSeries or table as a :class:`xarray.Dataset`; ``xr.open_datatree(path, engine="nwbzarr")``
+gives the whole file. How groups become datasets lives in :mod:`nwbzarr.xr`; this module only
+plugs it into xarray and wraps nwbzarr arrays for lazy indexing. It never imports dask: storage
+chunks are reported in ``encoding["preferred_chunks"]`` and :mod:`nwbzarr.xr` makes dask chunks.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from xarray.backends import BackendArray, BackendEntrypoint
+from xarray.backends.locks import HDF5_LOCK
+from xarray.core import indexing
+
+import nwbzarr
+from nwbzarr.tree import Array, Group, block_shape
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+NWB_SUFFIXES = (".nwb", ".nwb.zarr", ".nwb.h5", ".nwb.hdf5")
+
+# One open root per (location) and process: workers reopen a file once, not once per task.
+_OPEN_ROOTS: dict[str, Group] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def reopen(location: str) -> Group:
+    """The root group of ``location``, opened read-only once per process."""
+    with _OPEN_LOCK:
+        root = _OPEN_ROOTS.get(location)
+        if root is None or root.file.closed:
+            root = nwbzarr.open(location)
+            _OPEN_ROOTS[location] = root
+        return root
+
+
+class NodeArray(BackendArray):
+    """A picklable, lazily indexed view of one nwbzarr :class:`~nwbzarr.tree.Array`.
+
+    It keeps the file location and the node path; the open array is a cache that is dropped
+    when pickled and reopened (once per process) on first read, so dask workers can use it.
+    ``scale=(conversion, offset)`` returns ``values * conversion + offset``.
+    """
+
+    def __init__(self, array: Array, scale: tuple[float, float] | None = None) -> None:
+        self.location = array.file.location
+        self.path = array.path
+        self.is_hdf5 = array.file.format == "hdf5" or type(array.file).__name__ == "H5File"
+        self.scale = scale
+        self.shape = array.shape
+        stored = array.dtype
+        self.dtype = (
+            np.result_type(stored, np.float32 if stored.itemsize <= 2 else np.float64)
+            if scale is not None and stored.kind in "iub"
+            else stored
+        )
+        self._array: Array | None = array
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_array"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    @property
+    def array(self) -> Array:
+        array = self._array
+        if array is None or array.file.closed:
+            node = reopen(self.location)[self.path]
+            if not isinstance(node, Array):
+                raise TypeError(f"{self.location}: {self.path!r} is a group, not an array")
+            array = self._array = node
+        return array
+
+    def __getitem__(self, key: indexing.ExplicitIndexer) -> Any:
+        support = (
+            indexing.IndexingSupport.OUTER_1VECTOR
+            if self.is_hdf5
+            else indexing.IndexingSupport.OUTER
+        )
+        return indexing.explicit_indexing_adapter(key, self.shape, support, self._raw)
+
+    def _raw(self, key: tuple[Any, ...]) -> np.ndarray[Any, Any]:
+        key = tuple(k.tolist() if isinstance(k, np.ndarray) and self.is_hdf5 else k for k in key)
+        if self.is_hdf5:
+            with HDF5_LOCK:
+                values = np.asarray(self.array[key])
+        else:
+            values = np.asarray(self.array[key])
+        if self.scale is not None:
+            conversion, offset = self.scale
+            values = (values * conversion + offset).astype(self.dtype, copy=False)
+        return values
+
+
+def storage_chunks(array: Array) -> tuple[int, ...]:
+    """The preferred read unit: the shard, else the chunk, else ~4 MiB time-major blocks."""
+    if array.shards:
+        return tuple(array.shards)
+    if array.chunks:
+        return tuple(array.chunks)
+    return block_shape(array.shape, max(array.dtype.itemsize, 1))
+
+
+def lazy_variable(
+    array: Array,
+    dims: Iterable[str],
+    attrs: dict[str, Any] | None = None,
+    scale: tuple[float, float] | None = None,
+) -> xr.Variable:
+    """An :class:`xarray.Variable` that reads ``array`` only when indexed."""
+    dims = tuple(dims)
+    data = indexing.LazilyIndexedArray(NodeArray(array, scale))
+    chunks = storage_chunks(array)
+    encoding = {
+        "preferred_chunks": dict(zip(dims, chunks, strict=True)),
+        "chunks": chunks,
+        "source": f"{array.file.location}:{array.path}",
+    }
+    if array.chunks:
+        encoding["storage_chunks"] = tuple(array.chunks)
+    return xr.Variable(dims, data, attrs or {}, encoding)
+
+
+def _looks_like_nwb(filename_or_obj: Any) -> bool:
+    if not isinstance(filename_or_obj, str | os.PathLike):
+        return False
+    path = os.fspath(filename_or_obj)
+    if "://" not in path:
+        if os.path.isdir(path):
+            return os.path.exists(os.path.join(path, "zarr.json")) or os.path.exists(
+                os.path.join(path, ".zgroup")
+            )
+        if os.path.isfile(path):
+            try:
+                with open(path, "rb") as fh:
+                    if fh.read(8) == HDF5_SIGNATURE:
+                        return path.endswith(NWB_SUFFIXES)
+            except OSError:
+                return False
+    return str(path).rstrip("/").endswith(NWB_SUFFIXES)
+
+
+class NWBZarrBackendEntrypoint(BackendEntrypoint):
+    """Open NWB files (HDF5 or Zarr, local or remote) with ``engine="nwbzarr"``.
+
+    ``group`` selects one node (``"/acquisition/ElectricalSeries"``); TimeSeries come with a
+    ``time`` coordinate and ``channel`` labels, tables with one dimension named after the table.
+    """
+
+    description = "NWB files (HDF5 and Zarr) as lazy xarray objects, via nwbzarr"
+    url = "https://github.com/nwbzarr/nwbzarr"
+    open_dataset_parameters = ("filename_or_obj", "drop_variables", "group", "scaled")
+    supports_groups = True
+
+    def guess_can_open(self, filename_or_obj: Any) -> bool:
+        return _looks_like_nwb(filename_or_obj)
+
+    def open_dataset(  # type: ignore[override]
+        self,
+        filename_or_obj: Any,
+        *,
+        drop_variables: str | Iterable[str] | None = None,
+        group: str | None = None,
+        scaled: bool = False,
+    ) -> xr.Dataset:
+        from nwbzarr.xr import group_to_dataset
+
+        root = _open_root(filename_or_obj)
+        node = root[group] if group not in (None, "", "/") else root
+        if not isinstance(node, Group):
+            raise ValueError(f"{root.file.location}: group={group!r} is an array, not a group")
+        ds = group_to_dataset(node, scaled=scaled)
+        ds = _drop(ds, drop_variables)
+        ds.set_close(root.close)
+        return ds
+
+    def open_groups_as_dict(  # type: ignore[override]
+        self,
+        filename_or_obj: Any,
+        *,
+        drop_variables: str | Iterable[str] | None = None,
+        group: str | None = None,
+        scaled: bool = False,
+    ) -> dict[str, xr.Dataset]:
+        from nwbzarr.xr import groups_as_dict
+
+        root = _open_root(filename_or_obj)
+        start = root[group] if group not in (None, "", "/") else root
+        if not isinstance(start, Group):
+            raise ValueError(f"{root.file.location}: group={group!r} is an array, not a group")
+        out = {
+            path: _drop(ds, drop_variables)
+            for path, ds in groups_as_dict(start, scaled=scaled).items()
+        }
+        first = next(iter(out.values()), None)
+        if first is not None:
+            first.set_close(root.close)
+        return out
+
+    def open_datatree(  # type: ignore[override]
+        self,
+        filename_or_obj: Any,
+        *,
+        drop_variables: str | Iterable[str] | None = None,
+        group: str | None = None,
+        scaled: bool = False,
+    ) -> xr.DataTree:
+        groups = self.open_groups_as_dict(
+            filename_or_obj, drop_variables=drop_variables, group=group, scaled=scaled
+        )
+        return xr.DataTree.from_dict(groups)  # type: ignore[arg-type]
+
+
+def _open_root(filename_or_obj: Any) -> Group:
+    if isinstance(filename_or_obj, Group):
+        return filename_or_obj.root
+    if isinstance(filename_or_obj, str | os.PathLike):
+        return nwbzarr.open(os.fspath(filename_or_obj))
+    raise TypeError(
+        f"engine='nwbzarr' opens paths and URLs (or nwbzarr groups), not {filename_or_obj!r}"
+    )
+
+
+def _drop(ds: xr.Dataset, drop_variables: str | Iterable[str] | None) -> xr.Dataset:
+    if drop_variables is None:
+        return ds
+    names = [drop_variables] if isinstance(drop_variables, str) else list(drop_variables)
+    return ds.drop_vars([n for n in names if n in ds.variables])
+
+
+__all__ = ["NWBZarrBackendEntrypoint", "NodeArray", "lazy_variable", "reopen", "storage_chunks"]
