@@ -3,7 +3,10 @@
 >>> import nwbzarr
 >>> root = nwbzarr.open("session.nwb")                    # doctest: +SKIP
 >>> nwbzarr.convert("session.nwb", "session.nwb.zarr")    # doctest: +SKIP
+>>> nwbfile = nwbzarr.read("session.nwb.zarr")            # doctest: +SKIP
 """
+
+from typing import TYPE_CHECKING
 
 from nwbzarr.api import open
 from nwbzarr.convert import convert
@@ -20,29 +23,123 @@ from nwbzarr.errors import (
     UnsupportedFeatureError,
     ValidationError,
 )
+from nwbzarr.model import (
+    DataIO,
+    Device,
+    DfOverF,
+    DynamicTable,
+    DynamicTableRegion,
+    ElectricalSeries,
+    ElectrodeGroup,
+    ElectrodesTable,
+    ElementIdentifiers,
+    Fluorescence,
+    GenericContainer,
+    ImageSegmentation,
+    ImagingPlane,
+    NWBContainer,
+    NWBDataInterface,
+    NWBFile,
+    OpticalChannel,
+    PlaneSegmentation,
+    ProcessingModule,
+    RoiResponseSeries,
+    ScratchData,
+    Subject,
+    TimeIntervals,
+    TimeSeries,
+    TwoPhotonSeries,
+    Units,
+    VectorData,
+    VectorIndex,
+    read,
+    write,
+)
 from nwbzarr.tree import Array, ExternalLink, Filter, Group, Reference, SoftLink
+
+if TYPE_CHECKING:
+    from nwbzarr.xr import (
+        align,
+        series_to_xarray,
+        table_to_xarray,
+        timeseries_from_xarray,
+        to_datatree,
+    )
 
 __version__ = "0.1.0"
 
+# The xarray adapter imports xarray and pandas: loaded on first use.
+_XR_EXPORTS = (
+    "align",
+    "series_to_xarray",
+    "table_to_xarray",
+    "timeseries_from_xarray",
+    "to_datatree",
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _XR_EXPORTS:
+        from nwbzarr import xr
+
+        return getattr(xr, name)
+    raise AttributeError(f"module 'nwbzarr' has no attribute {name!r}")
+
+
 __all__ = [
     "Array",
+    "DataIO",
     "DestinationExistsError",
+    "Device",
+    "DfOverF",
+    "DynamicTable",
+    "DynamicTableRegion",
+    "ElectricalSeries",
+    "ElectrodeGroup",
+    "ElectrodesTable",
+    "ElementIdentifiers",
     "ExternalLink",
     "Filter",
+    "Fluorescence",
     "FormatError",
+    "GenericContainer",
     "Group",
+    "ImageSegmentation",
+    "ImagingPlane",
     "IncompleteFileError",
     "LinkError",
     "LinkPolicyError",
+    "NWBContainer",
+    "NWBDataInterface",
+    "NWBFile",
     "NodeNotFoundError",
     "NwbZarrError",
+    "OpticalChannel",
+    "PlaneSegmentation",
+    "ProcessingModule",
     "ReadOnlyError",
     "Reference",
+    "RoiResponseSeries",
+    "ScratchData",
     "SoftLink",
+    "Subject",
+    "TimeIntervals",
+    "TimeSeries",
+    "TwoPhotonSeries",
     "UnsafeContentError",
+    "Units",
     "UnsupportedFeatureError",
     "ValidationError",
+    "VectorData",
+    "VectorIndex",
     "__version__",
+    "align",
     "convert",
     "open",
+    "read",
+    "series_to_xarray",
+    "table_to_xarray",
+    "timeseries_from_xarray",
+    "to_datatree",
+    "write",
 ]

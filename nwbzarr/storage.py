@@ -204,15 +204,28 @@ def zarr_store(loc: Location, mode: str) -> Any:
 
 
 def _obstore(loc: Location, read_only: bool) -> Any:
-    """An obstore-backed store (one GET per chunk, no HEAD), where obstore can serve ``loc``."""
-    if loc.protocol != "s3" or os.environ.get("NWBZARR_NO_OBSTORE"):
+    """An obstore-backed Zarr store (one GET per chunk, no HEAD), where obstore serves ``loc``."""
+    raw = _obstore_raw(loc, prefix=urlsplit(loc.path).path.strip("/"))
+    if raw is None:
+        return None
+    from zarr.storage import ObjectStore
+
+    return ObjectStore(raw, read_only=read_only)
+
+
+def _obstore_raw(loc: Location, prefix: str) -> Any:
+    if os.environ.get("NWBZARR_NO_OBSTORE"):
         return None
     try:
-        from obstore.store import S3Store
-        from zarr.storage import ObjectStore
+        from obstore.store import HTTPStore, S3Store
     except ImportError:
         return None
     parts = urlsplit(loc.path)
+    if loc.protocol == "https":
+        base = f"{parts.scheme}://{parts.netloc}/{prefix}".rstrip("/")
+        return HTTPStore.from_url(base, client_options={"allow_http": True})
+    if loc.protocol != "s3":
+        return None
     opts = loc.storage_options
     client = opts.get("client_kwargs", {})
     endpoint = (
@@ -231,22 +244,50 @@ def _obstore(loc: Location, read_only: bool) -> Any:
     client_options: Any = (
         {"allow_http": True} if endpoint and endpoint.startswith("http://") else {}
     )
-    store = S3Store(
-        parts.netloc,
-        prefix=parts.path.strip("/"),
-        region=region,
-        client_options=client_options,
-        **config,
+    return S3Store(
+        parts.netloc, prefix=prefix or None, region=region, client_options=client_options, **config
     )
-    return ObjectStore(store, read_only=read_only)
 
 
-def open_binary(loc: Location, mode: str = "rb", *, block_size: int = 1 << 20) -> Any:
-    """A file object for h5py on a remote file, with a block cache sized for NWB metadata."""
+def open_binary(loc: Location, *, block_size: int = 1 << 20) -> Any:
+    """A read-only file object for h5py on a remote file, with a block cache (see remote.py)."""
+    from nwbzarr.remote import RangeFile
+
+    parts = urlsplit(loc.path)
+    directory, _, name = parts.path.rpartition("/")
+    raw = _obstore_raw(loc, prefix=directory.strip("/"))
+    if raw is not None:
+        import obstore
+
+        try:
+            size = int(obstore.head(raw, name)["size"])
+        except Exception as err:  # obstore raises its own error classes per status
+            raise _remote_error(loc, err) from err
+
+        def fetch(start: int, stop: int) -> bytes:
+            try:
+                return bytes(obstore.get_range(raw, name, start=start, end=stop))
+            except Exception as err:
+                raise _remote_error(loc, err) from err
+
+        return RangeFile(fetch, size, loc.path, block_size=block_size)
     fs, path = filesystem(loc)
-    if "r" in mode:
-        return fs.open(path, "rb", block_size=block_size, cache_type="blockcache")
-    return fs.open(path, mode)
+    size = int(fs.size(path))
+    return RangeFile(
+        lambda a, b: bytes(fs.cat_file(path, start=a, end=b)), size, loc.path, block_size=block_size
+    )
+
+
+def _remote_error(loc: Location, err: Exception) -> OSError:
+    text = str(err)
+    if "404" in text or "NotFound" in type(err).__name__ or "not found" in text.lower():
+        return FileNotFoundError(f"{loc.path}: no such object")
+    if "403" in text or "401" in text or "PermissionDenied" in type(err).__name__:
+        return PermissionError(
+            f"{loc.path}: access denied (403): check credentials (AWS_ACCESS_KEY_ID/..., "
+            "storage_options key/secret) or use storage_options={'anon': True} for public data"
+        )
+    return OSError(f"{loc.path}: {type(err).__name__}: {text.splitlines()[0] if text else ''}")
 
 
 __all__ = ["Location", "exists", "guess_format", "open_binary", "remove", "resolve", "zarr_store"]

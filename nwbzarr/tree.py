@@ -296,7 +296,11 @@ class Node(ABC):
     @property
     def neurodata_type(self) -> str | None:
         value = self.attrs.get("neurodata_type")
-        return None if value is None else str(value)
+        if value is None:
+            return None
+        if isinstance(value, np.ndarray) and value.size == 1:  # MatNWB: 1-element arrays
+            value = value.ravel()[0]
+        return value.decode() if isinstance(value, bytes) else str(value)
 
     def describe(self) -> str:
         return f"{self.file.location}:{self.path}"

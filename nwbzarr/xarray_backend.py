@@ -21,7 +21,8 @@ from xarray.backends.locks import HDF5_LOCK
 from xarray.core import indexing
 
 import nwbzarr
-from nwbzarr.tree import Array, Group, block_shape
+from nwbzarr.storage import Location
+from nwbzarr.tree import Array, File, Group, block_shape
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 NWB_SUFFIXES = (".nwb", ".nwb.zarr", ".nwb.h5", ".nwb.hdf5")
@@ -31,14 +32,22 @@ _OPEN_ROOTS: dict[str, Group] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-def reopen(location: str) -> Group:
+def reopen(location: str | Location) -> Group:
     """The root group of ``location``, opened read-only once per process."""
+    key = str(location)
     with _OPEN_LOCK:
-        root = _OPEN_ROOTS.get(location)
+        root = _OPEN_ROOTS.get(key)
         if root is None or root.file.closed:
             root = nwbzarr.open(location)
-            _OPEN_ROOTS[location] = root
+            _OPEN_ROOTS[key] = root
         return root
+
+
+def file_location(file: File) -> str | Location:
+    """What reopens ``file`` elsewhere: its Location (with storage options) when known."""
+    resolver = file.resolver
+    found = getattr(resolver, "locations", {}).get(id(file)) if resolver is not None else None
+    return found if isinstance(found, Location) else file.location
 
 
 class NodeArray(BackendArray):
@@ -50,9 +59,9 @@ class NodeArray(BackendArray):
     """
 
     def __init__(self, array: Array, scale: tuple[float, float] | None = None) -> None:
-        self.location = array.file.location
+        self.location = file_location(array.file)
         self.path = array.path
-        self.is_hdf5 = array.file.format == "hdf5" or type(array.file).__name__ == "H5File"
+        self.is_hdf5 = array.file.format == "hdf5"
         self.scale = scale
         self.shape = array.shape
         stored = array.dtype
@@ -137,17 +146,30 @@ def _looks_like_nwb(filename_or_obj: Any) -> bool:
     path = os.fspath(filename_or_obj)
     if "://" not in path:
         if os.path.isdir(path):
-            return os.path.exists(os.path.join(path, "zarr.json")) or os.path.exists(
-                os.path.join(path, ".zgroup")
-            )
+            return _zarr_root_is_nwb(path)
         if os.path.isfile(path):
             try:
                 with open(path, "rb") as fh:
-                    if fh.read(8) == HDF5_SIGNATURE:
-                        return path.endswith(NWB_SUFFIXES)
+                    magic = fh.read(8)
             except OSError:
                 return False
-    return str(path).rstrip("/").endswith(NWB_SUFFIXES)
+            return magic == HDF5_SIGNATURE and path.endswith(NWB_SUFFIXES)
+    return path.rstrip("/").endswith(NWB_SUFFIXES)
+
+
+def _zarr_root_is_nwb(path: str) -> bool:
+    """A Zarr group whose root metadata names an NWB file (v3 ``zarr.json`` or v2 ``.zattrs``)."""
+    for name in ("zarr.json", ".zattrs"):
+        meta = os.path.join(path, name)
+        if os.path.isfile(meta):
+            with open(meta, "rb") as fh:
+                head = fh.read(1 << 16)
+            if b'"nwb_version"' in head or b'"NWBFile"' in head:
+                return True
+    return path.rstrip("/").endswith(".nwb.zarr") and (
+        os.path.isfile(os.path.join(path, "zarr.json"))
+        or os.path.isfile(os.path.join(path, ".zgroup"))
+    )
 
 
 class NWBZarrBackendEntrypoint(BackendEntrypoint):
@@ -165,7 +187,7 @@ class NWBZarrBackendEntrypoint(BackendEntrypoint):
     def guess_can_open(self, filename_or_obj: Any) -> bool:
         return _looks_like_nwb(filename_or_obj)
 
-    def open_dataset(  # type: ignore[override]
+    def open_dataset(
         self,
         filename_or_obj: Any,
         *,
@@ -184,7 +206,7 @@ class NWBZarrBackendEntrypoint(BackendEntrypoint):
         ds.set_close(root.close)
         return ds
 
-    def open_groups_as_dict(  # type: ignore[override]
+    def open_groups_as_dict(
         self,
         filename_or_obj: Any,
         *,
@@ -207,7 +229,7 @@ class NWBZarrBackendEntrypoint(BackendEntrypoint):
             first.set_close(root.close)
         return out
 
-    def open_datatree(  # type: ignore[override]
+    def open_datatree(
         self,
         filename_or_obj: Any,
         *,
@@ -218,7 +240,7 @@ class NWBZarrBackendEntrypoint(BackendEntrypoint):
         groups = self.open_groups_as_dict(
             filename_or_obj, drop_variables=drop_variables, group=group, scaled=scaled
         )
-        return xr.DataTree.from_dict(groups)  # type: ignore[arg-type]
+        return xr.DataTree.from_dict(groups)
 
 
 def _open_root(filename_or_obj: Any) -> Group:

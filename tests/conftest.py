@@ -25,7 +25,6 @@ SUFFIX = {"hdf5": ".nwb", "zarr": ".nwb.zarr"}
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
 
-
 def copy_writable(src: Path, dst: Path) -> Path:
     """Copy a corpus file or store; the corpus is read-only, the copy is writable."""
     if src.is_dir():
@@ -105,6 +104,12 @@ def corpus_sources(fmt: str) -> list[str]:
     if (CORPUS / "pynwb42" / "family_0.nwb").is_file():
         out.append("pynwb42/family_%d.nwb")
     return out
+
+
+@pytest.fixture(scope="session")
+def corpus_entries(corpus: Path) -> dict[str, list[str]]:
+    """Every corpus entry by format: ``{"hdf5": [...], "zarr": [...]}``."""
+    return {fmt: corpus_sources(fmt) for fmt in FORMATS}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -251,4 +256,3 @@ def opened() -> Iterator[Callable[[Path], Group]]:
     yield open_
     for root in roots:
         root.close()
-

@@ -68,7 +68,9 @@ def test_round_trip(
 
 
 def test_tree_diff_sees_differences(
-    new_path: Callable[..., Path], full_tree: Callable[[Path], Path], opened: Callable[[Path], Group]
+    new_path: Callable[..., Path],
+    full_tree: Callable[[Path], Path],
+    opened: Callable[[Path], Group],
 ) -> None:
     """The oracle itself: a changed value, attribute type and missing node are all reported."""
     src = full_tree(new_path("hdf5", "src"))

@@ -15,19 +15,19 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Self, TypeVar
+from functools import partial
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from nwbzarr.dtypes import ASCII, UTF8, DType
+from nwbzarr.dtypes import ASCII, UTF8, CompoundType, DType, ReferenceType
 from nwbzarr.errors import ValidationError
 from nwbzarr.tree import Array, ExternalLink, Group, Node, Reference, SoftLink
 
 REGISTRY: dict[str, type[Container]] = {}
-C = TypeVar("C", bound="type[Container]")
 
 
-def register(cls: C) -> C:
+def register[C: type[Container]](cls: C) -> C:
     """Map ``cls.neurodata_type`` to ``cls`` for reading."""
     REGISTRY[cls.neurodata_type] = cls
     return cls
@@ -81,21 +81,21 @@ def write_data(
 ) -> Array:
     """Write ``data`` (array-like, lazy Array, list, DataIO or scalar) as array ``name``."""
     if isinstance(data, DataIO):
-        shape = data.shape
+        if data.shape is not None:
+            return _write_blocks(group, name, data, dims, attrs)
+        ndim = int(np.ndim(data.data))
         return group.create_array(
             name,
-            data.data if shape is None else None,
-            shape=shape,
+            data.data,
             dtype=data.dtype or dtype,
             maxshape=data.maxshape,
             chunks=data.chunks,
             compression=data.compression,
-            dims=_fit(dims, len(shape) if shape is not None else np.ndim(data.data)),
+            dims=_fit(dims, ndim),
             attrs=attrs,
-        ) if shape is None else _write_blocks(group, name, data, dims, attrs)
+        )
     if isinstance(data, Array):
-        ndim = data.ndim
-        return group.create_array(name, data, dims=_fit(dims, ndim), attrs=attrs)
+        return copy_array(data, group, name, dims=_fit(dims, data.ndim), attrs=attrs)
     if dtype is None and not isinstance(data, np.ndarray | str):
         arr = np.asarray(data)
         if arr.dtype.kind in "OU":
@@ -194,7 +194,7 @@ class WriteContext:
 
     root: Group
     paths: dict[int, str] = field(default_factory=dict)
-    deferred: list[Callable[[], None]] = field(default_factory=list)
+    deferred: list[Callable[[], object]] = field(default_factory=list)
 
     def path_of(self, obj: Container) -> str:
         try:
@@ -299,8 +299,10 @@ class Container:
         """Write this container into ``parent`` and remember where."""
         node = self.to_tree(parent, ctx)
         ctx.paths[id(self)] = node.path
-        if self.source_node is not None:
-            copy_missing(self.source_node, node)
+        source = self.source_node
+        if source is not None:
+            # after this write's links are set, so that they win over the stored ones
+            ctx.deferred.append(lambda: copy_missing(source, node, ctx))
         return node
 
     def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
@@ -336,7 +338,7 @@ class GenericContainer(NWBDataInterface):
     def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
         if self.source_node is None:
             raise ValidationError(f"GenericContainer {self.name!r} has no stored node to write")
-        return copy_node(self.source_node, parent, self.name)
+        return copy_node(self.source_node, parent, self.name, ctx)
 
     def write(self, parent: Group, ctx: WriteContext) -> Node:
         node = self.to_tree(parent, ctx)
@@ -358,20 +360,74 @@ class GenericContainer(NWBDataInterface):
         return self.source_node[key]
 
 
-def copy_node(src: Node, parent: Group, name: str) -> Node:
-    """Copy ``src`` (group or array, attributes, links as stored) to ``parent/name``."""
+def copy_node(src: Node, parent: Group, name: str, ctx: WriteContext | None = None) -> Node:
+    """Copy ``src`` (group or array, attributes, links as stored) to ``parent/name``.
+
+    With ``ctx``, arrays and attributes holding references wait until the end of the write,
+    when their targets exist.
+    """
     if isinstance(src, Array):
-        return parent.create_array(name, src, attrs=src.attrs)
+        if ctx is not None and _holds_reference(src.datatype):
+            ctx.deferred.append(partial(_copy_array, src, parent, name, ctx))
+            return src
+        return _copy_array(src, parent, name, ctx)
     assert isinstance(src, Group)
-    dst = parent.create_group(name, attrs=src.attrs)
-    copy_missing(src, dst)
+    dst = parent.create_group(name)
+    copy_missing(src, dst, ctx)
     return dst
 
 
-def copy_missing(src: Node, dst: Node) -> None:
+def _copy_array(src: Array, parent: Group, name: str, ctx: WriteContext | None) -> Array:
+    dst = copy_array(src, parent, name, dims=src.dims, attrs=None)
+    copy_missing(src, dst, ctx)
+    return dst
+
+
+def copy_array(
+    src: Array,
+    parent: Group,
+    name: str,
+    *,
+    dims: tuple[str, ...] | None,
+    attrs: Mapping[str, Any] | None,
+) -> Array:
+    """Copy a lazy array block by block; storage filters are kept only within one format."""
+    if src.file.format == parent.file.format:
+        return parent.create_array(name, src, dims=dims, attrs=attrs)
+    extendable = src.maxshape != src.shape
+    dst = parent.create_array(
+        name,
+        shape=src.shape,
+        dtype=src.datatype,
+        chunks=src.chunks if src.chunks and src.ndim else None,
+        maxshape=src.maxshape if extendable else None,
+        dims=dims,
+        attrs=attrs,
+    )
+    for block in src.iter_chunks():
+        dst[block] = src[block]
+    return dst
+
+
+def _holds_reference(dtype: DType) -> bool:
+    if isinstance(dtype, ReferenceType):
+        return True
+    return isinstance(dtype, CompoundType) and any(_holds_reference(t) for _, t in dtype.fields)
+
+
+def _is_ref(dtype: DType, ctx: WriteContext | None) -> bool:
+    return ctx is not None and _holds_reference(dtype)
+
+
+def copy_missing(src: Node, dst: Node, ctx: WriteContext | None = None) -> None:
     """Copy what ``dst`` lacks from ``src``: attributes, members (recursively in groups)."""
     for key, value, dtype in src.attrs.items_typed():
-        if key not in dst.attrs and key != ".specloc":
+        if key in dst.attrs or key == ".specloc":
+            continue
+        if _is_ref(dtype, ctx):
+            assert ctx is not None
+            ctx.deferred.append(partial(dst.attrs.set, key, value, dtype))
+        else:
             dst.attrs.set(key, value, dtype)
     if not isinstance(src, Group) or not isinstance(dst, Group):
         return
@@ -380,11 +436,11 @@ def copy_missing(src: Node, dst: Node) -> None:
             if isinstance(member, SoftLink | ExternalLink):
                 dst.set_link(key, member)
             else:
-                copy_node(member, dst, key)
+                copy_node(member, dst, key, ctx)
         elif isinstance(member, Group) and member.neurodata_type is None:
             existing = dst.get(key)
             if isinstance(existing, Group) and dst.get_link(key) is None:
-                copy_missing(member, existing)
+                copy_missing(member, existing, ctx)
 
 
 def attr_float(node: Node, name: str, default: float) -> float:

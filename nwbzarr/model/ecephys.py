@@ -1,0 +1,256 @@
+"""Extracellular ephys: electrode groups, the electrodes table, ElectricalSeries, Units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+from nwbzarr.dtypes import REFERENCE
+from nwbzarr.errors import ValidationError
+from nwbzarr.model.base import (
+    NWBContainer,
+    ReadContext,
+    WriteContext,
+    attr_text,
+    register,
+    write_data,
+)
+from nwbzarr.model.core import Device, TimeSeries
+from nwbzarr.model.table import DynamicTable, DynamicTableRegion, VectorData
+from nwbzarr.tree import Group, Node, Reference
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class ElectrodeGroup(NWBContainer):
+    """Electrodes on one device, in one location; ``device`` is stored as a link."""
+
+    neurodata_type: ClassVar[str] = "ElectrodeGroup"
+
+    description: str
+    location: str
+    device: Device | None = None
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        group = parent.create_group(
+            self.name,
+            attrs={
+                **self.typed_attrs(),
+                "description": self.description,
+                "location": self.location,
+            },
+        )
+        if self.device is None:
+            raise ValidationError(f"ElectrodeGroup {self.name!r}: device is required")
+        ctx.link(group, "device", self.device)
+        return group
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        assert isinstance(node, Group)
+        device = ctx.target(node, "device")
+        return cls(
+            name=node.name,
+            description=attr_text(node, "description", "") or "",
+            location=attr_text(node, "location", "") or "",
+            device=device if isinstance(device, Device) else None,
+        )
+
+
+@dataclass(kw_only=True, eq=False)
+class ElectrodeGroupColumn(VectorData):
+    """The ``group`` column: object references to ElectrodeGroups."""
+
+    neurodata_type: ClassVar[str] = "VectorData"
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        refs = np.empty(len(self.data), dtype=object)
+        values = self.data if isinstance(self.data, list) else list(self.data[()])
+        for i, group in enumerate(values):
+            refs[i] = group if isinstance(group, Reference) else Reference(ctx.path_of(group))
+        return write_data(
+            parent, self.name, refs, dtype=REFERENCE, attrs=self.column_attrs(), expandable=True
+        )
+
+
+ELECTRODE_DESCRIPTIONS = {
+    "location": "Location of the electrode (channel).",
+    "group": "Reference to the ElectrodeGroup.",
+    "group_name": "Name of the ElectrodeGroup.",
+    "x": "x coordinate of the channel location in the brain.",
+    "y": "y coordinate of the channel location in the brain.",
+    "z": "z coordinate of the channel location in the brain.",
+    "imp": "Impedance of the channel, in ohms.",
+    "filtering": (
+        "Description of hardware filtering, including the filter name and frequency cutoffs."
+    ),
+    "rel_x": "x coordinate in electrode group",
+    "rel_y": "y coordinate in electrode group",
+    "rel_z": "z coordinate in electrode group",
+    "reference": (
+        "Description of the reference electrode and/or reference scheme used for this electrode."
+    ),
+}
+OPTIONAL_ELECTRODE_COLUMNS = (
+    "group_name",
+    "x",
+    "y",
+    "z",
+    "imp",
+    "filtering",
+    "rel_x",
+    "rel_y",
+    "rel_z",
+    "reference",
+)
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class ElectrodesTable(DynamicTable):
+    """``/general/extracellular_ephys/electrodes``."""
+
+    neurodata_type: ClassVar[str] = "ElectrodesTable"
+    namespace: ClassVar[str] = "core"
+
+    name: str = "electrodes"
+    description: str = "metadata about extracellular electrodes"
+
+    def __post_init__(self) -> None:
+        if not self.columns:
+            self.add_column("location", ELECTRODE_DESCRIPTIONS["location"])
+            self.add_column("group", ELECTRODE_DESCRIPTIONS["group"], col_cls=ElectrodeGroupColumn)
+
+    def add_electrode(
+        self,
+        group: ElectrodeGroup,
+        location: str,
+        id: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        values: dict[str, Any] = {"location": location, "group": group, **kwargs}
+        values.setdefault("group_name", group.name)
+        for key in OPTIONAL_ELECTRODE_COLUMNS:
+            if key in values and key not in self.columns:
+                if len(self):
+                    raise ValidationError(
+                        f"electrodes: {key!r} was not given for the earlier electrodes"
+                    )
+                self.add_column(key, ELECTRODE_DESCRIPTIONS[key])
+        self.add_row(values, id=id)
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        assert isinstance(node, Group)
+        obj = cls(name=node.name, description=attr_text(node, "description", "") or "")
+        obj.columns.clear()
+        obj.colnames.clear()
+        obj.read_columns(node, ctx)
+        group = obj.columns.get("group")
+        if group is not None:
+            refs = group.data[()]
+            groups = [ctx.get(ref.path) for ref in refs]
+            obj.columns["group"] = ElectrodeGroupColumn(
+                name="group", description=group.description, data=groups
+            )
+            obj.columns["group"].object_id = group.object_id
+        return obj
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class ElectricalSeries(TimeSeries):
+    """Voltages over time on a set of electrodes (rows of the electrodes table)."""
+
+    neurodata_type: ClassVar[str] = "ElectricalSeries"
+
+    electrodes: DynamicTableRegion
+    unit: str = "volts"
+    filtering: str | None = None
+    channel_conversion: Any = None
+
+    def group_attrs(self) -> dict[str, Any]:
+        attrs = super().group_attrs()
+        if self.filtering is not None:
+            attrs["filtering"] = self.filtering
+        return attrs
+
+    def validate(self) -> None:
+        super().validate()
+        if self.unit != "volts":
+            raise ValidationError(f"ElectricalSeries {self.name!r}: unit must be 'volts'")
+
+    def write_fields(self, group: Group, ctx: WriteContext) -> None:
+        self.electrodes.name = "electrodes"
+        self.electrodes.write(group, ctx)
+        if self.channel_conversion is not None:
+            write_data(
+                group,
+                "channel_conversion",
+                np.asarray(self.channel_conversion, dtype="float64"),
+                dims=("channel",),
+                attrs={"axis": 1},
+            )
+
+    @classmethod
+    def read_fields(cls, group: Group, ctx: ReadContext) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "electrodes": ctx.read_child(group["electrodes"]),
+            "filtering": attr_text(group, "filtering"),
+        }
+        if "channel_conversion" in group:
+            out["channel_conversion"] = group["channel_conversion"]
+        return out
+
+
+UNITS_DESCRIPTIONS = {
+    "spike_times": "the spike times for each unit in seconds",
+    "obs_intervals": "the observation intervals for each unit",
+    "electrodes": "the electrodes that each spike unit came from",
+    "electrode_group": "the electrode group that each spike unit came from",
+    "waveform_mean": "the spike waveform mean for each spike unit",
+    "waveform_sd": "the spike waveform standard deviation for each spike unit",
+}
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class Units(DynamicTable):
+    """Sorted units: ragged ``spike_times``, optional ``obs_intervals`` and ``electrodes``."""
+
+    neurodata_type: ClassVar[str] = "Units"
+    namespace: ClassVar[str] = "core"
+
+    name: str = "units"
+    description: str = "Autogenerated by NWBFile"
+    electrode_table: DynamicTable | None = field(default=None, repr=False)
+
+    def add_unit(
+        self,
+        spike_times: Any = None,
+        obs_intervals: Any = None,
+        electrodes: Any = None,
+        id: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        values: dict[str, Any] = dict(kwargs)
+        given = {
+            "spike_times": spike_times,
+            "obs_intervals": obs_intervals,
+            "electrodes": electrodes,
+        }
+        for key, value in given.items():
+            if value is None:
+                continue
+            if key not in self.columns:
+                if len(self):
+                    raise ValidationError(f"units: {key!r} was not given for the earlier units")
+                table = self.electrode_table if key == "electrodes" else None
+                self.add_column(key, UNITS_DESCRIPTIONS[key], index=True, table=table)
+            values[key] = [list(v) for v in value] if key == "obs_intervals" else list(value)
+        self.add_row(values, id=id)
+
+
+__all__ = ["ElectricalSeries", "ElectrodeGroup", "ElectrodesTable", "Units"]

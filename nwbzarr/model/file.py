@@ -1,0 +1,523 @@
+"""NWBFile: the root container and its mapping to ``/``."""
+
+from __future__ import annotations
+
+import copy as _copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+from nwbzarr.dtypes import ASCII
+from nwbzarr.errors import ValidationError
+from nwbzarr.model.base import (
+    Container,
+    NWBContainer,
+    ReadContext,
+    WriteContext,
+    copy_missing,
+    dataset_text,
+    iso,
+    parse_date,
+    register,
+    text,
+    text_list,
+    typed_members,
+    write_text,
+)
+from nwbzarr.model.core import (
+    Device,
+    ProcessingModule,
+    ScratchData,
+    Subject,
+    TimeIntervals,
+    TimeSeries,
+)
+from nwbzarr.model.ecephys import ElectrodeGroup, ElectrodesTable, Units
+from nwbzarr.model.ophys import ImagingPlane, OpticalChannel
+from nwbzarr.model.table import DynamicTable, DynamicTableRegion, region_data
+from nwbzarr.tree import Array, Group, Node, Reference
+
+NWB_VERSION = "2.11.0"
+GENERAL_TEXT = (
+    "data_collection",
+    "experiment_description",
+    "institution",
+    "lab",
+    "notes",
+    "pharmacology",
+    "protocol",
+    "session_id",
+    "slices",
+    "source_script",
+    "stimulus",
+    "surgery",
+    "virus",
+)
+GENERAL_LISTS = ("experimenter", "keywords", "related_publications")
+ECEPHYS = "general/extracellular_ephys"
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class NWBFile(NWBContainer):
+    """The root of an NWB file (pynwb's ``NWBFile``, same arguments).
+
+    ``session_start_time`` (and every other date) must be timezone-aware.
+    """
+
+    neurodata_type: ClassVar[str] = "NWBFile"
+
+    session_description: str
+    identifier: str
+    session_start_time: datetime
+    name: str = "root"
+    file_create_date: datetime | list[datetime] | None = None
+    timestamps_reference_time: datetime | None = None
+    experimenter: str | list[str] | None = None
+    experiment_description: str | None = None
+    session_id: str | None = None
+    institution: str | None = None
+    keywords: list[str] | None = None
+    notes: str | None = None
+    pharmacology: str | None = None
+    protocol: str | None = None
+    related_publications: str | list[str] | None = None
+    slices: str | None = None
+    source_script: str | None = None
+    surgery: str | None = None
+    virus: str | None = None
+    stimulus_notes: str | None = None
+    data_collection: str | None = None
+    lab: str | None = None
+    subject: Subject | None = None
+    nwb_version: str = NWB_VERSION
+    devices: dict[str, Device] = field(default_factory=dict)
+    acquisition: dict[str, Container] = field(default_factory=dict)
+    analysis: dict[str, Container] = field(default_factory=dict)
+    stimulus: dict[str, Container] = field(default_factory=dict)
+    stimulus_template: dict[str, Container] = field(default_factory=dict)
+    processing: dict[str, ProcessingModule] = field(default_factory=dict)
+    scratch: dict[str, Container] = field(default_factory=dict)
+    intervals: dict[str, TimeIntervals] = field(default_factory=dict)
+    electrode_groups: dict[str, ElectrodeGroup] = field(default_factory=dict)
+    electrodes: ElectrodesTable | None = None
+    units: Units | None = None
+    imaging_planes: dict[str, ImagingPlane] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        iso(self.session_start_time, "session_start_time")
+        if self.file_create_date is None:
+            self.file_create_date = [datetime.now().astimezone()]
+        elif isinstance(self.file_create_date, datetime):
+            self.file_create_date = [self.file_create_date]
+        for i, date in enumerate(self.file_create_date):
+            iso(date, f"file_create_date[{i}]")
+        if self.timestamps_reference_time is None:
+            self.timestamps_reference_time = self.session_start_time
+        iso(self.timestamps_reference_time, "timestamps_reference_time")
+        self.experimenter = _as_list(self.experimenter)
+        self.related_publications = _as_list(self.related_publications)
+
+    # ----- building (pynwb's method names)
+    def _add(self, where: dict[str, Any], obj: Container, what: str) -> None:
+        if obj.name in where:
+            raise ValidationError(f"NWBFile: {what} already has an object named {obj.name!r}")
+        where[obj.name] = obj
+
+    def add_acquisition(self, nwbdata: Container) -> None:
+        self._add(self.acquisition, nwbdata, "acquisition")
+
+    def add_analysis(self, analysis_data: Container) -> None:
+        self._add(self.analysis, analysis_data, "analysis")
+
+    def add_stimulus(self, timeseries: Container) -> None:
+        self._add(self.stimulus, timeseries, "stimulus")
+
+    def add_stimulus_template(self, timeseries: Container) -> None:
+        self._add(self.stimulus_template, timeseries, "stimulus_template")
+
+    def get_acquisition(self, name: str) -> Container:
+        return self.acquisition[name]
+
+    def get_analysis(self, name: str) -> Container:
+        return self.analysis[name]
+
+    def create_processing_module(self, name: str, description: str) -> ProcessingModule:
+        module = ProcessingModule(name=name, description=description)
+        self._add(self.processing, module, "processing")
+        return module
+
+    def add_processing_module(self, processing_module: ProcessingModule) -> None:
+        self._add(self.processing, processing_module, "processing")
+
+    def get_processing_module(self, name: str) -> ProcessingModule:
+        return self.processing[name]
+
+    def create_device(
+        self, name: str, description: str | None = None, manufacturer: str | None = None
+    ) -> Device:
+        device = Device(name=name, description=description, manufacturer=manufacturer)
+        self.add_device(device)
+        return device
+
+    def add_device(self, device: Device) -> None:
+        self._add(self.devices, device, "devices")
+
+    def create_electrode_group(
+        self, name: str, description: str, location: str, device: Device
+    ) -> ElectrodeGroup:
+        group = ElectrodeGroup(name=name, description=description, location=location, device=device)
+        self.add_electrode_group(group)
+        return group
+
+    def add_electrode_group(self, electrode_group: ElectrodeGroup) -> None:
+        self._add(self.electrode_groups, electrode_group, "electrode_groups")
+
+    def create_imaging_plane(
+        self,
+        name: str,
+        optical_channel: OpticalChannel | list[OpticalChannel],
+        description: str,
+        device: Device,
+        excitation_lambda: float,
+        indicator: str,
+        location: str,
+        **kwargs: Any,
+    ) -> ImagingPlane:
+        plane = ImagingPlane(
+            name=name,
+            optical_channel=optical_channel
+            if isinstance(optical_channel, list)
+            else [optical_channel],
+            description=description,
+            device=device,
+            excitation_lambda=excitation_lambda,
+            indicator=indicator,
+            location=location,
+            **kwargs,
+        )
+        self.add_imaging_plane(plane)
+        return plane
+
+    def add_imaging_plane(self, imaging_plane: ImagingPlane) -> None:
+        self._add(self.imaging_planes, imaging_plane, "imaging_planes")
+
+    def _electrode_table(self) -> ElectrodesTable:
+        if self.electrodes is None:
+            self.electrodes = ElectrodesTable()
+        return self.electrodes
+
+    def add_electrode_column(
+        self, name: str, description: str, data: Any = None, index: bool | int = False
+    ) -> None:
+        self._electrode_table().add_column(name, description, data=data, index=index)
+
+    def add_electrode(
+        self, *, group: ElectrodeGroup, location: str, id: int | None = None, **kwargs: Any
+    ) -> None:
+        """Add one electrode (``x``, ``y``, ``z``... and custom columns as keywords)."""
+        self._electrode_table().add_electrode(group=group, location=location, id=id, **kwargs)
+
+    def create_electrode_table_region(
+        self, region: Sequence[int] | slice, description: str, name: str = "electrodes"
+    ) -> DynamicTableRegion:
+        if self.electrodes is None:
+            raise ValidationError("create_electrode_table_region: the electrodes table is empty")
+        rows = region_data(self.electrodes, region, "create_electrode_table_region")
+        return DynamicTableRegion(
+            name=name, description=description, data=rows, table=self.electrodes
+        )
+
+    def _time_intervals(self, name: str, description: str) -> TimeIntervals:
+        if name not in self.intervals:
+            self.intervals[name] = TimeIntervals(name=name, description=description)
+        return self.intervals[name]
+
+    @property
+    def trials(self) -> TimeIntervals | None:
+        return self.intervals.get("trials")
+
+    @property
+    def epochs(self) -> TimeIntervals | None:
+        return self.intervals.get("epochs")
+
+    def add_trial_column(self, name: str, description: str, **kwargs: Any) -> None:
+        self._time_intervals("trials", "experimental trials").add_column(
+            name, description, **kwargs
+        )
+
+    def add_trial(self, start_time: float, stop_time: float, **kwargs: Any) -> None:
+        self._time_intervals("trials", "experimental trials").add_interval(
+            start_time, stop_time, **kwargs
+        )
+
+    def add_epoch_column(self, name: str, description: str, **kwargs: Any) -> None:
+        self._time_intervals("epochs", "experimental epochs").add_column(
+            name, description, **kwargs
+        )
+
+    def add_epoch(self, start_time: float, stop_time: float, **kwargs: Any) -> None:
+        self._time_intervals("epochs", "experimental epochs").add_interval(
+            start_time, stop_time, **kwargs
+        )
+
+    def add_time_intervals(self, time_intervals: TimeIntervals) -> None:
+        self._add(self.intervals, time_intervals, "intervals")
+
+    def _units(self) -> Units:
+        if self.units is None:
+            self.units = Units(electrode_table=self.electrodes)
+        return self.units
+
+    def add_unit_column(self, name: str, description: str, **kwargs: Any) -> None:
+        self._units().add_column(name, description, **kwargs)
+
+    def add_unit(self, **kwargs: Any) -> None:
+        self._units().add_unit(**kwargs)
+
+    def add_scratch(
+        self,
+        data: Any,
+        name: str | None = None,
+        description: str | None = None,
+        notes: str | None = None,
+    ) -> Container:
+        """Put ``data`` in ``/scratch``: arrays and text as ScratchData, containers as they are."""
+        if isinstance(data, Container):
+            self._add(self.scratch, data, "scratch")
+            return data
+        if name is None:
+            raise ValidationError("add_scratch: name is required for arrays and text")
+        note = notes if notes is not None else description
+        if note is None:
+            raise ValidationError("add_scratch: description is required for arrays and text")
+        item = ScratchData(name=name, data=data, notes=note)
+        self._add(self.scratch, item, "scratch")
+        return item
+
+    def get_scratch(self, name: str, convert: bool = True) -> Any:
+        item = self.scratch[name]
+        if convert and isinstance(item, ScratchData):
+            value = item.data
+            return value[()] if isinstance(value, Array) else value
+        return item
+
+    def copy(self) -> NWBFile:
+        """A shallow copy: new dictionaries, the same containers inside."""
+        clone = _copy.copy(self)
+        for key in (
+            "devices",
+            "acquisition",
+            "analysis",
+            "stimulus",
+            "stimulus_template",
+            "processing",
+            "scratch",
+            "intervals",
+            "electrode_groups",
+            "imaging_planes",
+        ):
+            setattr(clone, key, dict(getattr(self, key)))
+        return clone
+
+    # ----- tree
+    def write_root(self, root: Group, ctx: WriteContext) -> None:
+        root.attrs.update_typed(
+            [
+                ("namespace", "core", _utf8()),
+                ("neurodata_type", "NWBFile", _utf8()),
+                ("nwb_version", self.nwb_version, _utf8()),
+                ("object_id", self.object_id, _utf8()),
+            ]
+        )
+        ctx.paths[id(self)] = "/"
+        dates = self.file_create_date if isinstance(self.file_create_date, list) else []
+        root.create_array(
+            "file_create_date",
+            np.array([iso(d, "file_create_date") for d in dates], dtype=object),
+            dtype=ASCII,
+        )
+        write_text(root, "identifier", self.identifier)
+        write_text(root, "session_description", self.session_description)
+        write_text(
+            root, "session_start_time", iso(self.session_start_time, "session_start_time"), True
+        )
+        assert self.timestamps_reference_time is not None
+        write_text(
+            root, "timestamps_reference_time", iso(self.timestamps_reference_time, "x"), True
+        )
+        for path in (
+            "acquisition",
+            "analysis",
+            "processing",
+            "general",
+            "stimulus/presentation",
+            "stimulus/templates",
+        ):
+            root.create_group(path)
+        self.write_general(root["general"], ctx)  # type: ignore[arg-type]
+        self.write_children(root, ctx)
+        ctx.finish()
+        if self.source_node is not None:
+            copy_missing(self.source_node, root, ctx)
+            ctx.finish()
+            if "specifications" in root and ".specloc" not in root.attrs:
+                fmt = root.file.format
+                root.attrs[".specloc"] = (
+                    Reference("/specifications") if fmt == "hdf5" else "specifications"
+                )
+
+    def write_general(self, general: Group, ctx: WriteContext) -> None:
+        for key in GENERAL_TEXT:
+            value = self.stimulus_notes if key == "stimulus" else getattr(self, key)
+            write_text(general, key, value)
+        for key in GENERAL_LISTS:
+            values = getattr(self, key)
+            if values:
+                general.create_array(key, np.array(values, dtype=object), dtype=_utf8())
+        if self.devices:
+            devices = general.create_group("devices")
+            for device in self.devices.values():
+                device.write(devices, ctx)
+        if self.subject is not None:
+            self.subject.name = "subject"
+            self.subject.write(general, ctx)
+        if self.electrode_groups or self.electrodes is not None:
+            ephys = general.create_group("extracellular_ephys")
+            for group in self.electrode_groups.values():
+                group.write(ephys, ctx)
+            if self.electrodes is not None:
+                self.electrodes.write(ephys, ctx)
+        if self.imaging_planes:
+            ophys = general.create_group("optophysiology")
+            for plane in self.imaging_planes.values():
+                plane.write(ophys, ctx)
+
+    def write_children(self, root: Group, ctx: WriteContext) -> None:
+        places: list[tuple[str, dict[str, Any]]] = [
+            ("acquisition", self.acquisition),
+            ("analysis", self.analysis),
+            ("stimulus/presentation", self.stimulus),
+            ("stimulus/templates", self.stimulus_template),
+            ("processing", self.processing),
+        ]
+        for path, items in places:
+            group = root[path]
+            assert isinstance(group, Group)
+            for obj in items.values():
+                obj.write(group, ctx)
+        for path, items in (("intervals", self.intervals), ("scratch", self.scratch)):
+            if items:
+                group = root.create_group(path)
+                for obj in items.values():
+                    obj.write(group, ctx)
+        if self.units is not None:
+            self.units.write(root, ctx)
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        assert isinstance(node, Group)
+        general = node.get("general")
+        kwargs: dict[str, Any] = {}
+        if isinstance(general, Group):
+            kwargs = read_general(general, ctx)
+        dates = node["file_create_date"][()]  # type: ignore[index]
+        obj = cls(
+            session_description=text(node["session_description"][()]),  # type: ignore[index]
+            identifier=text(node["identifier"][()]),  # type: ignore[index]
+            session_start_time=parse_date(text(node["session_start_time"][()])),  # type: ignore[index]
+            timestamps_reference_time=parse_date(
+                text(node["timestamps_reference_time"][()])  # type: ignore[index]
+            )
+            if "timestamps_reference_time" in node
+            else None,
+            file_create_date=[parse_date(text(d)) for d in np.atleast_1d(dates)],
+            nwb_version=text(node.attrs.get("nwb_version", NWB_VERSION)),
+            **kwargs,
+        )
+        ctx.objects["/"] = obj
+        read_children(obj, node, ctx)
+        return obj
+
+
+def _utf8() -> Any:
+    from nwbzarr.dtypes import UTF8
+
+    return UTF8
+
+
+def read_general(general: Group, ctx: ReadContext) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {key: dataset_text(general, key) for key in GENERAL_TEXT}
+    kwargs["stimulus_notes"] = kwargs.pop("stimulus")
+    for key in GENERAL_LISTS:
+        kwargs[key] = text_list(general, key)
+    devices = general.get("devices")
+    if isinstance(devices, Group):
+        kwargs["devices"] = {n: ctx.read_child(m) for n, m in typed_members(devices)}
+    if "subject" in general:
+        subject = ctx.read_child(general["subject"])
+        if isinstance(subject, Subject):
+            kwargs["subject"] = subject
+    ephys = general.get("extracellular_ephys")
+    if isinstance(ephys, Group):
+        groups: dict[str, ElectrodeGroup] = {}
+        for name, member in typed_members(ephys):
+            child = ctx.read_child(member)
+            if isinstance(child, ElectrodeGroup):
+                groups[name] = child
+            elif name == "electrodes" and isinstance(child, DynamicTable):
+                kwargs["electrodes"] = _as_electrodes(child, member, ctx)
+        kwargs["electrode_groups"] = groups
+    ophys = general.get("optophysiology")
+    if isinstance(ophys, Group):
+        planes = {n: ctx.read_child(m) for n, m in typed_members(ophys)}
+        kwargs["imaging_planes"] = {n: p for n, p in planes.items() if isinstance(p, ImagingPlane)}
+    return kwargs
+
+
+def _as_electrodes(table: DynamicTable, node: Node, ctx: ReadContext) -> ElectrodesTable:
+    if isinstance(table, ElectrodesTable):
+        return table
+    # NWB < 2.9 stored a plain DynamicTable: read it again as an ElectrodesTable
+    del ctx.objects[node.path]
+    electrodes = ElectrodesTable.from_tree(node, ctx)
+    electrodes.object_id = table.object_id
+    electrodes.source_node = node
+    ctx.objects[node.path] = electrodes
+    return electrodes
+
+
+def read_children(obj: NWBFile, root: Group, ctx: ReadContext) -> None:
+    places: list[tuple[str, dict[str, Any]]] = [
+        ("acquisition", obj.acquisition),
+        ("analysis", obj.analysis),
+        ("stimulus/presentation", obj.stimulus),
+        ("stimulus/templates", obj.stimulus_template),
+        ("processing", obj.processing),
+        ("intervals", obj.intervals),
+        ("scratch", obj.scratch),
+    ]
+    for path, items in places:
+        group = root.get(path)
+        if isinstance(group, Group):
+            for name, member in typed_members(group):
+                items[name] = ctx.read_child(member)
+            for name, link in group.members():
+                if not isinstance(link, Node) and name not in items:
+                    items[name] = ctx.read_child(group[name])
+    if "units" in root:
+        units = ctx.read_child(root["units"])
+        if isinstance(units, Units):
+            obj.units = units
+
+
+__all__ = ["NWBFile", "TimeSeries"]

@@ -1,0 +1,65 @@
+"""``write`` and ``read``: an NWBFile to and from any file or store, through the node tree."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from nwbzarr.api import open as open_tree
+from nwbzarr.errors import FormatError
+from nwbzarr.model.base import ReadContext, WriteContext
+from nwbzarr.model.file import NWBFile
+from nwbzarr.tree import Group
+
+
+def write(
+    nwbfile: NWBFile,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    overwrite: bool = False,
+    **open_kwargs: Any,
+) -> None:
+    """Write ``nwbfile`` to ``path`` (HDF5 ``.nwb`` or Zarr ``.nwb.zarr``, or ``format=``).
+
+    Parameters
+    ----------
+    nwbfile
+        The file to write; lazy arrays read from another file are copied chunk by chunk.
+    path
+        Destination path or URL; an existing one is refused unless ``overwrite=True``.
+    format
+        ``"hdf5"`` or ``"zarr"``; guessed from the suffix when omitted.
+    """
+    root = open_tree(path, "w", format=format, overwrite=overwrite, **open_kwargs)
+    try:
+        write_tree(nwbfile, root)
+    except BaseException:
+        root.file.abort()
+        raise
+    root.file.close()
+
+
+def write_tree(nwbfile: NWBFile, root: Group) -> None:
+    """Write ``nwbfile`` into the (empty) root group of an open file."""
+    nwbfile.write_root(root, WriteContext(root))
+
+
+def read(path: str | os.PathLike[str], **open_kwargs: Any) -> NWBFile:
+    """Read an NWB file or store as an :class:`NWBFile`; arrays stay lazy (the file stays open)."""
+    root = open_tree(path, "r", **open_kwargs)
+    return read_tree(root)
+
+
+def read_tree(root: Group) -> NWBFile:
+    """The NWBFile of an open root group."""
+    kind = root.neurodata_type
+    if kind != "NWBFile":
+        raise FormatError(f"{root.file.location}: not an NWB file: root neurodata_type is {kind!r}")
+    ctx = ReadContext(root)
+    nwbfile = NWBFile.from_tree(root, ctx)
+    nwbfile.source_node = root
+    return nwbfile
+
+
+__all__ = ["read", "read_tree", "write", "write_tree"]

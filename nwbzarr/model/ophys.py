@@ -1,0 +1,359 @@
+"""Optical physiology: imaging planes, two-photon series, segmentation, ROI responses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+from nwbzarr.errors import ValidationError
+from nwbzarr.model.base import (
+    Container,
+    NWBContainer,
+    NWBDataInterface,
+    ReadContext,
+    WriteContext,
+    as_values,
+    attr_text,
+    dataset_text,
+    register,
+    typed_members,
+    write_data,
+    write_text,
+)
+from nwbzarr.model.core import Device, TimeSeries
+from nwbzarr.model.table import DynamicTable, DynamicTableRegion, region_data
+from nwbzarr.tree import Array, Group, Node
+
+PIXEL_MASK = np.dtype([("x", "<u4"), ("y", "<u4"), ("weight", "<f4")])
+VOXEL_MASK = np.dtype([("x", "<u4"), ("y", "<u4"), ("z", "<u4"), ("weight", "<f4")])
+
+
+def _scalar(group: Group, name: str) -> Any:
+    node = group.get(name)
+    return node[()] if isinstance(node, Array) else None
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class OpticalChannel(NWBContainer):
+    neurodata_type: ClassVar[str] = "OpticalChannel"
+
+    description: str
+    emission_lambda: float
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        group = parent.create_group(self.name, attrs=self.typed_attrs())
+        write_text(group, "description", self.description)
+        group.create_array("emission_lambda", np.float64(self.emission_lambda))
+        return group
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        assert isinstance(node, Group)
+        return cls(
+            name=node.name,
+            description=dataset_text(node, "description") or "",
+            emission_lambda=float(_scalar(node, "emission_lambda")),
+        )
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class ImagingPlane(NWBContainer):
+    """An imaging plane and its optical channels; ``device`` is stored as a link."""
+
+    neurodata_type: ClassVar[str] = "ImagingPlane"
+
+    optical_channel: list[OpticalChannel]
+    description: str
+    device: Device
+    excitation_lambda: float
+    indicator: str
+    location: str
+    imaging_rate: float | None = None
+    grid_spacing: Sequence[float] | None = None
+    grid_spacing_unit: str = "meters"
+    origin_coords: Sequence[float] | None = None
+    origin_coords_unit: str = "meters"
+    reference_frame: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.optical_channel, OpticalChannel):
+            self.optical_channel = [self.optical_channel]
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        group = parent.create_group(self.name, attrs=self.typed_attrs())
+        for key in ("description", "indicator", "location", "reference_frame"):
+            write_text(group, key, getattr(self, key))
+        group.create_array("excitation_lambda", np.float64(self.excitation_lambda))
+        if self.imaging_rate is not None:
+            group.create_array("imaging_rate", np.float64(self.imaging_rate))
+        for key in ("grid_spacing", "origin_coords"):
+            value = getattr(self, key)
+            if value is not None:
+                unit = getattr(self, f"{key}_unit")
+                group.create_array(key, np.asarray(value, "float64"), attrs={"unit": unit})
+        for channel in self.optical_channel:
+            channel.write(group, ctx)
+        ctx.link(group, "device", self.device)
+        return group
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        assert isinstance(node, Group)
+        channels = [ctx.read_child(m) for _, m in typed_members(node)]
+        device = ctx.target(node, "device")
+        if not isinstance(device, Device):
+            raise ValidationError(f"{node.describe()}: ImagingPlane without a device link")
+        kwargs: dict[str, Any] = {}
+        for key in ("grid_spacing", "origin_coords"):
+            if key in node:
+                kwargs[key] = list(np.asarray(_scalar(node, key)))
+                kwargs[f"{key}_unit"] = attr_text(node[key], "unit", "meters")
+        rate = _scalar(node, "imaging_rate")
+        return cls(
+            name=node.name,
+            optical_channel=[c for c in channels if isinstance(c, OpticalChannel)],
+            description=dataset_text(node, "description") or "",
+            device=device,
+            excitation_lambda=float(_scalar(node, "excitation_lambda")),
+            indicator=dataset_text(node, "indicator") or "",
+            location=dataset_text(node, "location") or "",
+            imaging_rate=None if rate is None else float(rate),
+            reference_frame=dataset_text(node, "reference_frame"),
+            **kwargs,
+        )
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class TwoPhotonSeries(TimeSeries):
+    """Two-photon frames, stored (``data``) or in external files (``external_file``)."""
+
+    neurodata_type: ClassVar[str] = "TwoPhotonSeries"
+
+    imaging_plane: ImagingPlane
+    data: Any = None
+    field_of_view: Sequence[float] | None = None
+    dimension: Sequence[int] | None = None
+    external_file: Sequence[str] | None = None
+    starting_frame: Sequence[int] | None = None
+    format: str | None = None
+    pmt_gain: float | None = None
+    scan_line_rate: float | None = None
+
+    def validate(self) -> None:
+        if self.data is None and self.external_file is None:
+            raise ValidationError(
+                f"TwoPhotonSeries {self.name!r}: give data or external_file, not neither"
+            )
+        if self.external_file is not None:
+            if self.data is None:
+                self.data = np.zeros((0, 0, 0), dtype="uint8")
+            if self.starting_frame is None:
+                self.starting_frame = [0] * len(self.external_file)
+            self.format = self.format or "external"
+        super().validate()
+
+    def write_fields(self, group: Group, ctx: WriteContext) -> None:
+        if self.field_of_view is not None:
+            group.create_array("field_of_view", np.asarray(self.field_of_view, "float64"))
+        if self.dimension is not None:
+            group.create_array("dimension", np.asarray(self.dimension, "int64"))
+        if self.external_file is not None:
+            write_data(
+                group,
+                "external_file",
+                np.array(list(self.external_file), dtype=object),
+                attrs={"starting_frame": np.asarray(self.starting_frame, "int64")},
+            )
+            if self.rate is not None and "num_samples" not in group:
+                group.create_array("num_samples", np.uint32(len(as_values(self.external_file))))
+        write_text(group, "format", self.format)
+        for key in ("pmt_gain", "scan_line_rate"):
+            if getattr(self, key) is not None:
+                group.create_array(key, np.float64(getattr(self, key)))
+        ctx.link(group, "imaging_plane", self.imaging_plane)
+
+    @classmethod
+    def read_fields(cls, group: Group, ctx: ReadContext) -> dict[str, Any]:
+        plane = ctx.target(group, "imaging_plane")
+        out: dict[str, Any] = {"imaging_plane": plane, "format": dataset_text(group, "format")}
+        for key in ("field_of_view", "dimension", "pmt_gain", "scan_line_rate"):
+            value = _scalar(group, key)
+            if value is not None:
+                out[key] = value
+        if "external_file" in group:
+            files = group["external_file"]
+            out["external_file"] = [str(f) for f in files[()]]  # type: ignore[index]
+            out["starting_frame"] = list(np.atleast_1d(files.attrs.get("starting_frame", [0])))
+        return out
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class PlaneSegmentation(DynamicTable):
+    """ROIs of one imaging plane: ``image_mask``, ragged ``pixel_mask`` or ``voxel_mask``."""
+
+    neurodata_type: ClassVar[str] = "PlaneSegmentation"
+    namespace: ClassVar[str] = "core"
+
+    imaging_plane: ImagingPlane | None = None
+
+    def add_roi(
+        self,
+        pixel_mask: Sequence[Sequence[float]] | None = None,
+        voxel_mask: Sequence[Sequence[float]] | None = None,
+        image_mask: Any = None,
+        id: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        masks = {"pixel_mask": pixel_mask, "voxel_mask": voxel_mask, "image_mask": image_mask}
+        given = {k: v for k, v in masks.items() if v is not None}
+        if not given:
+            raise ValidationError(f"{self.name}: add_roi needs a pixel, voxel or image mask")
+        values: dict[str, Any] = dict(kwargs)
+        for key, value in given.items():
+            if key not in self.columns:
+                if len(self):
+                    raise ValidationError(f"{self.name}: {key!r} was not given for earlier ROIs")
+                ragged = key != "image_mask"
+                description = f"{key.split('_')[0].capitalize()} masks for each ROI"
+                column = self.add_column(key, description, index=ragged)
+                column.dtype = {"pixel_mask": PIXEL_MASK, "voxel_mask": VOXEL_MASK}.get(key)
+            values[key] = [tuple(p) for p in value] if key != "image_mask" else value
+        self.add_row(values, id=id)
+
+    def create_roi_table_region(
+        self, description: str, region: Sequence[int] | slice = slice(None), name: str = "rois"
+    ) -> DynamicTableRegion:
+        rows = region_data(self, region, "create_roi_table_region")
+        return DynamicTableRegion(name=name, description=description, data=rows, table=self)
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        group = parent.create_group(self.name, attrs=self.table_attrs())
+        self.write_members(group, ctx)
+        group.create_group("reference_images")
+        if self.imaging_plane is not None:
+            ctx.link(group, "imaging_plane", self.imaging_plane)
+        return group
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        obj = super().from_tree(node, ctx)
+        assert isinstance(node, Group)
+        plane = ctx.target(node, "imaging_plane")
+        obj.imaging_plane = plane if isinstance(plane, ImagingPlane) else None
+        return obj
+
+
+@dataclass(kw_only=True, eq=False)
+class _Holder(NWBDataInterface):
+    """A data interface that holds named children of one kind."""
+
+    children: dict[str, Container] = field(default_factory=dict)
+
+    def add(self, child: Container) -> Container:
+        if child.name in self.children:
+            raise ValidationError(f"{self.name}: {child.name!r} already exists")
+        self.children[child.name] = child
+        return child
+
+    def __getitem__(self, name: str) -> Container:
+        return self.children[name]
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        group = parent.create_group(self.name, attrs=self.typed_attrs())
+        for child in self.children.values():
+            child.write(group, ctx)
+        return group
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        assert isinstance(node, Group)
+        obj = cls(name=node.name)
+        for name, member in typed_members(node):
+            obj.children[name] = ctx.read_child(member)
+        return obj
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class ImageSegmentation(_Holder):
+    neurodata_type: ClassVar[str] = "ImageSegmentation"
+
+    name: str = "ImageSegmentation"
+
+    @property
+    def plane_segmentations(self) -> dict[str, Container]:
+        return self.children
+
+    def create_plane_segmentation(
+        self, description: str, imaging_plane: ImagingPlane, name: str = "PlaneSegmentation"
+    ) -> PlaneSegmentation:
+        table = PlaneSegmentation(name=name, description=description, imaging_plane=imaging_plane)
+        self.add(table)
+        return table
+
+    add_plane_segmentation = _Holder.add
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class RoiResponseSeries(TimeSeries):
+    neurodata_type: ClassVar[str] = "RoiResponseSeries"
+
+    rois: DynamicTableRegion
+
+    def write_fields(self, group: Group, ctx: WriteContext) -> None:
+        self.rois.name = "rois"
+        self.rois.write(group, ctx)
+
+    @classmethod
+    def read_fields(cls, group: Group, ctx: ReadContext) -> dict[str, Any]:
+        return {"rois": ctx.read_child(group["rois"])}
+
+
+@dataclass(kw_only=True, eq=False)
+class _RoiResponses(_Holder):
+    @property
+    def roi_response_series(self) -> dict[str, Container]:
+        return self.children
+
+    def create_roi_response_series(self, **kwargs: Any) -> RoiResponseSeries:
+        series = RoiResponseSeries(**kwargs)
+        self.add(series)
+        return series
+
+    add_roi_response_series = _Holder.add
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class Fluorescence(_RoiResponses):
+    neurodata_type: ClassVar[str] = "Fluorescence"
+
+    name: str = "Fluorescence"
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class DfOverF(_RoiResponses):
+    neurodata_type: ClassVar[str] = "DfOverF"
+
+    name: str = "DfOverF"
+
+
+__all__ = [
+    "DfOverF",
+    "Fluorescence",
+    "ImageSegmentation",
+    "ImagingPlane",
+    "OpticalChannel",
+    "PlaneSegmentation",
+    "RoiResponseSeries",
+    "TwoPhotonSeries",
+]

@@ -1,0 +1,370 @@
+"""The DynamicTable family of hdmf-common: columns, ragged indexes, regions, ids."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+from nwbzarr.dtypes import REFERENCE, smallest_unsigned
+from nwbzarr.errors import ValidationError
+from nwbzarr.model.base import (
+    Container,
+    ReadContext,
+    WriteContext,
+    as_values,
+    attr_text,
+    data_len,
+    register,
+    text,
+    write_data,
+)
+from nwbzarr.tree import Array, Group, Node, Reference
+
+
+def _to_list(data: Any) -> list[Any]:
+    values = as_values(data)
+    if isinstance(values, np.ndarray):
+        return list(values) if values.dtype.kind == "O" else values.tolist()
+    return list(values)
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class VectorData(Container):
+    """One table column (flat values of a ragged column when an index points at it)."""
+
+    neurodata_type: ClassVar[str] = "VectorData"
+
+    description: str = ""
+    data: Any = field(default_factory=list)
+    dtype: Any = None
+
+    def __len__(self) -> int:
+        return data_len(self.data)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(self.data, Array | np.ndarray):
+            return self.data[key]
+        return np.asarray(self.data)[key] if isinstance(key, slice) else self.data[key]
+
+    def append(self, value: Any) -> None:
+        if not isinstance(self.data, list):
+            self.data = _to_list(self.data)
+        self.data.append(value)
+
+    def extend(self, values: Sequence[Any]) -> None:
+        if not isinstance(self.data, list):
+            self.data = _to_list(self.data)
+        self.data.extend(values)
+
+    def column_attrs(self) -> dict[str, Any]:
+        return {**self.typed_attrs(), "description": self.description}
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        dtype = self.write_dtype()
+        data = self.data
+        if isinstance(dtype, np.dtype) and dtype.names and isinstance(data, list):
+            data = np.array(data, dtype=dtype)
+        return write_data(
+            parent,
+            self.name,
+            data,
+            dtype=dtype,
+            attrs=self.column_attrs(),
+            expandable=True,
+        )
+
+    def write_dtype(self) -> Any:
+        if self.dtype is not None:
+            return self.dtype
+        if isinstance(self.data, list) and self.data and isinstance(self.data[0], bool):
+            return np.dtype(bool)
+        return None
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        return cls(name=node.name, description=attr_text(node, "description", "") or "", data=node)
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class ElementIdentifiers(Container):
+    neurodata_type: ClassVar[str] = "ElementIdentifiers"
+
+    data: Any = field(default_factory=list)
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        data = self.data if isinstance(self.data, Array) else np.asarray(self.data, dtype="int64")
+        return write_data(
+            parent, self.name, data, dtype=None, attrs=self.typed_attrs(), expandable=True
+        )
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        return cls(name=node.name, data=node)
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class VectorIndex(VectorData):
+    """Exclusive end offsets into ``target``: row i is ``target[index[i-1]:index[i]]``."""
+
+    neurodata_type: ClassVar[str] = "VectorIndex"
+
+    target: VectorData | None = None
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, slice):
+            return [self[i] for i in range(*key.indices(len(self)))]
+        ends = self.data
+        i = int(key)
+        start = int(ends[i - 1]) if i > 0 else 0
+        assert self.target is not None
+        return self.target[start : int(ends[i])]
+
+    def add_vector(self, values: Sequence[Any]) -> None:
+        assert self.target is not None
+        self.target.extend(list(values))
+        self.append(len(self.target))
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        assert self.target is not None
+        if isinstance(self.data, Array):
+            data: Any = self.data
+        else:
+            ends = np.asarray(self.data, dtype="int64")
+            data = ends.astype(smallest_unsigned(int(ends.max()) if ends.size else 0))
+        node = write_data(
+            parent,
+            self.name,
+            data,
+            attrs={**self.column_attrs()},
+            expandable=True,
+        )
+        ctx.reference_attr(node, "target", self.target)
+        return node
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        obj = super().from_tree(node, ctx)
+        ref = node.attrs.get("target")
+        if isinstance(ref, Reference):
+            target = ctx.get(ref.path)
+            if isinstance(target, VectorData):
+                obj.target = target
+        return obj
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class DynamicTableRegion(VectorData):
+    """Row indices into ``table`` (signed int64)."""
+
+    neurodata_type: ClassVar[str] = "DynamicTableRegion"
+
+    table: DynamicTable | None = None
+    in_table: bool = field(default=False, repr=False)
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        data = self.data if isinstance(self.data, Array) else np.asarray(self.data, dtype="int64")
+        node = write_data(
+            parent,
+            self.name,
+            data,
+            dims=("channel",) if self.name == "electrodes" else None,
+            attrs=self.column_attrs(),
+            expandable=self.in_table,
+        )
+        if self.table is not None:
+            ctx.reference_attr(node, "table", self.table)
+        return node
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        obj = super().from_tree(node, ctx)
+        ref = node.attrs.get("table")
+        if isinstance(ref, Reference):
+            table = ctx.get(ref.path)
+            if isinstance(table, DynamicTable):
+                obj.table = table
+        return obj
+
+
+@register
+@dataclass(kw_only=True, eq=False)
+class DynamicTable(Container):
+    """A table of columns; ragged columns have a ``<name>_index`` VectorIndex."""
+
+    neurodata_type: ClassVar[str] = "DynamicTable"
+
+    description: str = ""
+    id: ElementIdentifiers = field(default_factory=lambda: ElementIdentifiers(name="id"))
+    columns: dict[str, VectorData] = field(default_factory=dict)
+    indexes: dict[str, VectorIndex] = field(default_factory=dict)
+    colnames: list[str] = field(default_factory=list)
+
+    # ----- building
+    def add_column(
+        self,
+        name: str,
+        description: str,
+        data: Any = None,
+        index: bool | int = False,
+        table: DynamicTable | None = None,
+        col_cls: type[VectorData] = VectorData,
+    ) -> VectorData:
+        """Add a column (``index=True``: ragged; ``table=``: a DynamicTableRegion)."""
+        if name in self.columns:
+            raise ValidationError(f"{self.name}: column {name!r} already exists")
+        if table is not None:
+            column: VectorData = DynamicTableRegion(
+                name=name, description=description, table=table, in_table=True
+            )
+        else:
+            column = col_cls(name=name, description=description)
+        self.columns[name] = column
+        self.colnames.append(name)
+        if index:
+            idx = VectorIndex(
+                name=f"{name}_index", description=f"Index for VectorData {name!r}", target=column
+            )
+            self.indexes[name] = idx
+        if data is not None:
+            if len(self) and data_len(data) != len(self):
+                raise ValidationError(
+                    f"{self.name}: column {name!r} has {data_len(data)} rows, "
+                    f"the table has {len(self)}"
+                )
+            if index:
+                for row in data:
+                    self.indexes[name].add_vector(list(row))
+            else:
+                column.data = data
+        elif len(self):
+            raise ValidationError(
+                f"{self.name}: cannot add column {name!r} without data to a table with rows"
+            )
+        return column
+
+    def add_row(
+        self, data: dict[str, Any] | None = None, id: int | None = None, **kwargs: Any
+    ) -> None:
+        """Add one row; every column needs a value."""
+        values = {**(data or {}), **kwargs}
+        missing = [c for c in self.colnames if c not in values]
+        extra = [k for k in values if k not in self.columns]
+        if missing or extra:
+            raise ValidationError(
+                f"{self.name}: add_row: missing columns {missing}, unknown columns {extra}"
+            )
+        for name in self.colnames:
+            value = values[name]
+            if name in self.indexes:
+                self.indexes[name].add_vector(
+                    list(np.atleast_1d(value)) if not isinstance(value, list) else value
+                )
+            else:
+                self.columns[name].append(value)
+        self.id.data = [*_to_list(self.id.data), len(self) if id is None else int(id)]
+
+    # ----- access
+    def __len__(self) -> int:
+        return data_len(self.id.data)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
+
+    def __getitem__(self, key: str | int) -> Any:
+        if isinstance(key, str):
+            index = self.indexes.get(key)
+            while index is not None and index.name in self.indexes:
+                index = self.indexes[index.name]
+            return index or self.columns[key]
+        return {
+            "id": int(np.asarray(as_values(self.id.data))[key]),
+            **{name: self[name][key] for name in self.colnames},
+        }
+
+    def to_dataframe(self) -> Any:
+        """The table as a pandas DataFrame indexed by ``id`` (needs pandas)."""
+        import pandas as pd
+
+        columns = {name: list(self[name][:]) for name in self.colnames}
+        index = pd.Index(np.asarray(as_values(self.id.data)), name="id")
+        return pd.DataFrame(columns, index=index)
+
+    # ----- tree
+    def table_attrs(self) -> dict[str, Any]:
+        return {
+            **self.typed_attrs(),
+            "colnames": np.array(self.colnames, dtype=object),
+            "description": self.description,
+        }
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        group = parent.create_group(self.name, attrs=self.table_attrs())
+        self.write_members(group, ctx)
+        return group
+
+    def write_members(self, group: Group, ctx: WriteContext) -> None:
+        self.id.write(group, ctx)
+        for name in self.colnames:
+            self.columns[name].write(group, ctx)
+            index = self.indexes.get(name)
+            while index is not None:
+                index.write(group, ctx)
+                index = self.indexes.get(index.name)
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        assert isinstance(node, Group)
+        obj = cls(name=node.name, description=attr_text(node, "description", "") or "")
+        obj.read_columns(node, ctx)
+        return obj
+
+    def read_columns(self, group: Group, ctx: ReadContext) -> None:
+        ctx.objects[group.path] = self  # columns reference their table
+        if "id" in group:
+            ident = ctx.read_child(group["id"])
+            if isinstance(ident, ElementIdentifiers):
+                self.id = ident
+        names = group.attrs.get("colnames")
+        colnames = [] if names is None else [text(n) for n in np.atleast_1d(names)]
+        for name in colnames:
+            if name not in group:
+                continue
+            column = ctx.read_child(group[name])
+            if isinstance(column, VectorData):
+                self.columns[name] = column
+                self.colnames.append(name)
+            key, target = name, f"{name}_index"
+            while target in group:
+                index = ctx.read_child(group[target])
+                if not isinstance(index, VectorIndex):
+                    break
+                self.indexes[key] = index
+                key, target = target, f"{target}_index"
+
+
+def region_data(table: DynamicTable, region: Sequence[int] | slice, what: str) -> list[int]:
+    rows = list(range(len(table)))[region] if isinstance(region, slice) else list(region)
+    bad = [int(r) for r in rows if not 0 <= int(r) < len(table)]
+    if bad:
+        raise ValidationError(
+            f"{what}: indices {bad} are outside the table {table.name!r} of {len(table)} rows"
+        )
+    return [int(r) for r in rows]
+
+
+__all__ = [
+    "REFERENCE",
+    "DynamicTable",
+    "DynamicTableRegion",
+    "ElementIdentifiers",
+    "VectorData",
+    "VectorIndex",
+    "region_data",
+]

@@ -1,0 +1,320 @@
+"""Local servers for tests and benchmarks: an S3 endpoint (moto) and a Range-capable HTTP server.
+
+Both run in a thread of the calling process, listen on 127.0.0.1 only, and record every request
+(method, path, Range header, status, bytes sent) so that tests can bound the number of requests
+a reader makes. ``latency_ms`` injects a per-request delay to mimic an object store.
+
+moto reads and copies the whole object for every ranged GET, which is slow for large objects
+and distorts timings; object GETs are therefore served straight from moto's key buffer (the
+same approach as ``shared/tools/cloud_bench.py``), everything else goes through moto.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    range: str | None
+    status: int = 0
+    nbytes: int = 0
+
+
+@dataclass
+class RequestLog:
+    """Requests seen by a server, thread-safe."""
+
+    requests: list[Request] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, request: Request) -> None:
+        with self.lock:
+            self.requests.append(request)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.requests.clear()
+
+    def snapshot(self) -> list[Request]:
+        with self.lock:
+            return list(self.requests)
+
+    @property
+    def count(self) -> int:
+        return len(self.snapshot())
+
+    @property
+    def nbytes(self) -> int:
+        return sum(r.nbytes for r in self.snapshot())
+
+
+class _Counting:
+    """WSGI middleware that logs requests and optionally sleeps before answering."""
+
+    def __init__(
+        self,
+        app: Callable[[Environ, StartResponse], Iterable[bytes]],
+        log: RequestLog,
+        latency_s: float,
+        fast_get: Callable[[Environ, StartResponse], Iterable[bytes] | None] | None,
+    ) -> None:
+        self.app = app
+        self.log = log
+        self.latency_s = latency_s
+        self.fast_get = fast_get
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterator[bytes]:
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        query = environ.get("QUERY_STRING", "")
+        record = Request(
+            environ["REQUEST_METHOD"],
+            environ.get("PATH_INFO", "") + (f"?{query}" if query else ""),
+            environ.get("HTTP_RANGE"),
+        )
+        self.log.add(record)  # logged when it arrives, so a count right after a call includes it
+
+        def respond(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            record.status = int(status.split(maxsplit=1)[0])
+            return start_response(status, headers, exc_info)
+
+        body: Iterable[bytes] | None = None
+        if self.fast_get is not None and record.method == "GET" and not query:
+            body = self.fast_get(environ, respond)
+        if body is None:
+            body = self.app(environ, respond)
+        try:
+            for piece in body:
+                record.nbytes += len(piece)
+                yield piece
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+
+def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(first, last) byte of a single ``bytes=a-b`` range, None for none or several."""
+    if not header:
+        return 0, size - 1
+    unit, _, spec = header.partition("=")
+    if unit.strip() != "bytes" or "," in spec:
+        return None
+    first, _, last = spec.partition("-")
+    if first:
+        begin, end = int(first), min(int(last), size - 1) if last else size - 1
+    else:
+        begin, end = max(0, size - int(last)), size - 1
+    return (begin, end) if begin <= end < size else None
+
+
+def _moto_fast_get(environ: Environ, respond: StartResponse) -> Iterable[bytes] | None:
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    bucket, _, key = environ.get("PATH_INFO", "").lstrip("/").partition("/")
+    if not key:
+        return None
+    try:
+        obj = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].get_object(bucket, key)
+    except Exception:  # missing bucket or key: moto answers with the right S3 error
+        return None
+    if obj is None:
+        return None
+    span = _parse_range(environ.get("HTTP_RANGE"), obj.size)
+    if span is None:
+        return None
+    begin, end = span
+    headers = [
+        ("Content-Type", "binary/octet-stream"),
+        ("Content-Length", str(end - begin + 1)),
+        ("ETag", obj.etag),
+        ("Last-Modified", obj.last_modified_RFC1123),
+        ("Accept-Ranges", "bytes"),
+    ]
+    ranged = environ.get("HTTP_RANGE") is not None
+    if ranged:
+        headers.append(("Content-Range", f"bytes {begin}-{end}/{obj.size}"))
+    respond("206 Partial Content" if ranged else "200 OK", headers)
+    with obj.lock:
+        obj._value_buffer.seek(begin)
+        data: bytes = obj._value_buffer.read(end - begin + 1)
+    return [data]
+
+
+class _Server:
+    def __init__(
+        self, app: Callable[[Environ, StartResponse], Iterable[bytes]], handler: Any = None
+    ) -> None:
+        import logging
+
+        from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        kwargs = {"request_handler": handler} if handler is not None else {}
+        self._server = make_server("127.0.0.1", 0, app, threaded=True, **kwargs)
+        self.port = self._server.socket.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(10)
+
+
+class S3Server:
+    """A moto S3 endpoint on 127.0.0.1 that counts requests.
+
+    >>> with S3Server() as s3:                                  # doctest: +SKIP
+    ...     s3.create_bucket("nwb-test")
+    ...     options = s3.storage_options
+    ...     nwbzarr.convert("x.nwb", "s3://nwb-test/x.nwb.zarr", dst_storage_options=options)
+    """
+
+    def __init__(self, latency_ms: float = 0.0) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+
+        self.log = RequestLog()
+        app = _Counting(
+            DomainDispatcherApplication(create_backend_app),
+            self.log,
+            latency_ms / 1000,
+            _moto_fast_get,
+        )
+        self._server = _Server(app, MotoRequestHandler)
+        self.endpoint = self._server.endpoint
+
+    @property
+    def storage_options(self) -> dict[str, Any]:
+        """fsspec/obstore options for URLs on this endpoint."""
+        return {
+            "key": "testing",
+            "secret": "testing",
+            "client_kwargs": {"endpoint_url": self.endpoint},
+        }
+
+    def create_bucket(self, name: str, *, public: bool = False) -> None:
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1")
+        client.create_bucket(Bucket=name)
+        if public:
+            policy = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{name}/*",
+                    }
+                ],
+            }
+            client.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+
+    def upload(self, local: str | Path, url: str) -> None:
+        """Upload a file or a directory tree to ``s3://bucket/key``."""
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1")
+        bucket, _, key = url.removeprefix("s3://").partition("/")
+        local = Path(local)
+        files = [local] if local.is_file() else sorted(p for p in local.rglob("*") if p.is_file())
+        for path in files:
+            rel = "" if path == local else "/" + path.relative_to(local).as_posix()
+            client.upload_file(str(path), bucket, key.rstrip("/") + rel)
+
+    def __enter__(self) -> Self:
+        self._server.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.stop()
+
+
+class HTTPServer:
+    """A Range-capable static file server for a directory, counting requests."""
+
+    def __init__(self, root: str | Path, latency_ms: float = 0.0) -> None:
+        self.root = Path(root).resolve()
+        self.log = RequestLog()
+        self._server = _Server(_Counting(self._app, self.log, latency_ms / 1000, None))
+        self.endpoint = self._server.endpoint
+
+    def url(self, relative: str) -> str:
+        return f"{self.endpoint}/{relative.lstrip('/')}"
+
+    def _app(self, environ: Environ, respond: StartResponse) -> Iterable[bytes]:
+        path = (self.root / environ.get("PATH_INFO", "/").lstrip("/")).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            respond(f"{HTTPStatus.NOT_FOUND.value} Not Found", [("Content-Length", "0")])
+            return [b""]
+        size = path.stat().st_size
+        span = _parse_range(environ.get("HTTP_RANGE"), size)
+        if span is None:
+            respond(
+                "416 Range Not Satisfiable",
+                [("Content-Range", f"bytes */{size}"), ("Content-Length", "0")],
+            )
+            return [b""]
+        begin, end = span
+        headers = [
+            ("Content-Length", str(end - begin + 1)),
+            ("Accept-Ranges", "bytes"),
+            ("Content-Type", "application/octet-stream"),
+        ]
+        ranged = environ.get("HTTP_RANGE") is not None
+        if ranged:
+            headers.append(("Content-Range", f"bytes {begin}-{end}/{size}"))
+        respond("206 Partial Content" if ranged else "200 OK", headers)
+        if environ["REQUEST_METHOD"] == "HEAD":
+            return [b""]
+        with path.open("rb") as fh:
+            fh.seek(begin)
+            return [fh.read(end - begin + 1)]
+
+    def __enter__(self) -> Self:
+        self._server.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.stop()
+
+
+__all__ = ["HTTPServer", "Request", "RequestLog", "S3Server"]
