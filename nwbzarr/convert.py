@@ -266,7 +266,7 @@ class TreeCopier:
 
     def dst_spec(self, src: Array, dims: tuple[str, ...] | None) -> ArraySpec:
         spec = src.spec
-        extra: dict[str, Any] = {"auto_shard": spec.chunks is None}
+        extra: dict[str, Any] = {"auto_shard": spec.chunks is None, "filled": True}
         if src.file.format == "hdf5" and spec.chunks is None and spec.shape:
             extra["layout"] = "contiguous"
         if spec.extra.get("empty"):

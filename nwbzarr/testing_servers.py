@@ -201,14 +201,36 @@ class S3Server:
         )
 
         self.log = RequestLog()
+        self.public: set[str] = set()
         app = _Counting(
             DomainDispatcherApplication(create_backend_app),
             self.log,
             latency_ms / 1000,
             _moto_fast_get,
         )
-        self._server = _Server(app, MotoRequestHandler)
+        self._server = _Server(self._anonymous_guard(app), MotoRequestHandler)
         self.endpoint = self._server.endpoint
+
+    def _anonymous_guard(
+        self, app: Callable[[Environ, StartResponse], Iterable[bytes]]
+    ) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+        """Answer unsigned requests to non-public buckets with 403, as S3 does (moto does not)."""
+
+        def guarded(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+            signed = "HTTP_AUTHORIZATION" in environ or "X-Amz-Signature" in environ.get(
+                "QUERY_STRING", ""
+            )
+            bucket = environ.get("PATH_INFO", "").lstrip("/").partition("/")[0]
+            if not signed and bucket and bucket not in self.public:
+                body = b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+                start_response(
+                    "403 Forbidden",
+                    [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
+                )
+                return [body]
+            return app(environ, start_response)
+
+        return guarded
 
     @property
     def storage_options(self) -> dict[str, Any]:
@@ -225,6 +247,7 @@ class S3Server:
         client = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1")
         client.create_bucket(Bucket=name)
         if public:
+            self.public.add(name)
             policy = {
                 "Version": "2012-10-17",
                 "Statement": [

@@ -186,6 +186,8 @@ class File(ABC):
             try:
                 return self.root._walk(link.path, hops + 1)
             except (NodeNotFoundError, LinkError) as err:
+                if hops:  # inside a chain: the first link of the chain tells the story once
+                    raise
                 raise LinkError(
                     f"{self.location}: broken link in {origin.path!r} to {link.path!r}: {err}"
                 ) from err
@@ -198,6 +200,8 @@ class File(ABC):
         try:
             return target_root._walk(link.path, hops + 1)
         except (NodeNotFoundError, LinkError) as err:
+            if hops:
+                raise
             raise LinkError(
                 f"{self.location}: broken external link in {origin.path!r} to "
                 f"{link.source}:{link.path}: {err}"
@@ -621,7 +625,12 @@ class Array(Node):
         return self._read(normalize_key(key, self.shape))
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
+        # 0-d reads give a scalar (np.float64, str, Reference): numpy wants an ndarray here
         values = self._read(normalize_key(Ellipsis, self.shape))
+        if not isinstance(values, np.ndarray):
+            out = np.empty((), dtype=self.dtype)
+            out[()] = values
+            values = out
         return values if dtype is None else values.astype(dtype)
 
     def read(self) -> Any:
@@ -745,7 +754,9 @@ def make_spec(
         fillvalue=default_fillvalue(datatype) if fillvalue is None else fillvalue,
         dims=None if dims is None else tuple(dims),
         shards=None if shards is None else tuple(shards),
-        extra={"want_chunks": chunks is True},
+        # "filled": create_array writes every element (data given); otherwise the stored
+        # array may keep unwritten chunks, which read as the fill value
+        extra={"want_chunks": chunks is True, "filled": data is not None},
     )
 
 

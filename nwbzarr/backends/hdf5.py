@@ -329,9 +329,13 @@ def dataset_kwargs(spec: ArraySpec, where: str) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"shape": spec.shape, "dtype": dtype_to_h5(spec.datatype)}
     if not spec.shape:  # HDF5 scalars are never chunked or filtered
         return kwargs
+    resizable = spec.maxshape is not None and tuple(spec.maxshape) != spec.shape
+    if 0 in spec.shape and not resizable:
+        # No chunk fits a fixed dimension of length 0 (h5py refuses chunks larger than the
+        # shape), and there is nothing to compress: store it contiguous.
+        return kwargs
     filters = canonical(spec.compression or ())
     kwargs.update(filter_kwargs(filters, where))
-    resizable = spec.maxshape is not None and tuple(spec.maxshape) != spec.shape
     wants_chunks = spec.chunks is not None or spec.shards or spec.extra.get("want_chunks")
     if resizable or filters or wants_chunks:
         itemsize = np.dtype(kwargs["dtype"]).itemsize
@@ -518,11 +522,11 @@ class H5File(File):
         if mode in ("w", "w-", "x"):
             self.h5.attrs[INCOMPLETE_ATTR] = "writing"
             self.h5.flush()
-        elif INCOMPLETE_ATTR in self.h5.attrs and mode == "r":
+        elif INCOMPLETE_ATTR in self.h5.attrs:  # any mode: closing r+/a would hide it
             self.h5.close()
             raise IncompleteFileError(
                 f"{location}: incomplete file: nwbzarr was still writing it when it stopped "
-                "(re-run the conversion or write, or use convert --resume)"
+                "(re-run the conversion or the write)"
             )
 
     @property

@@ -276,9 +276,11 @@ def attr_from_json(value: Any, dtype: DType) -> Any:
             return out
         return _reference(value)
     if isinstance(dtype, StringType):
-        if isinstance(value, list):
-            arr = np.empty(len(value), dtype=object)
-            arr[:] = [str(v) for v in value]
+        if isinstance(value, list):  # nested lists for N-d text attributes
+            arr = np.array(value, dtype=object)
+            flat = arr.reshape(-1)
+            for i, v in enumerate(flat):
+                flat[i] = str(v)
             return arr
         return str(value)
     if isinstance(dtype, CompoundType):
@@ -484,6 +486,8 @@ def array_document(spec: ArraySpec, name: str, where: str) -> dict[str, Any]:
     shape = spec.shape
     chunks = tuple(max(1, int(c)) for c in (spec.chunks or default_chunks(shape, itemsize)))
     codecs = _codecs(spec, itemsize, record)
+    if isinstance(datatype, np.dtype) and datatype.byteorder == ">":
+        _set_endian(codecs, "big")  # Zarr v3 keeps byte order in the bytes codec
     shards = spec.shards
     if shards is None and spec.chunks is None and spec.extra.get("auto_shard", True):
         shards = auto_shards(shape, chunks, itemsize)
@@ -496,6 +500,8 @@ def array_document(spec: ArraySpec, name: str, where: str) -> dict[str, Any]:
     for key in ("layout", "empty"):
         if spec.extra.get(key):
             record[key] = spec.extra[key]
+    if not spec.extra.get("filled", True):
+        record["sparse"] = True  # unwritten chunks are fill values, not damage
     if record:
         attributes[RECORD] = record
     dims = list(spec.dims) if spec.dims else [f"{name}_dim{i}" for i in range(len(shape))]
@@ -512,6 +518,23 @@ def array_document(spec: ArraySpec, name: str, where: str) -> dict[str, Any]:
         "dimension_names": dims,
         "storage_transformers": [],
     }
+
+
+def _set_endian(codecs: list[dict[str, Any]], endian: str) -> None:
+    for codec in codecs:
+        if codec.get("name") == "bytes":
+            codec.setdefault("configuration", {})["endian"] = endian
+        elif codec.get("name") == "sharding_indexed":
+            _set_endian(codec["configuration"]["codecs"], endian)
+
+
+def _stored_endian(codecs: list[dict[str, Any]]) -> str | None:
+    for codec in codecs:
+        if codec.get("name") == "bytes":
+            return (codec.get("configuration") or {}).get("endian")
+        if codec.get("name") == "sharding_indexed":
+            return _stored_endian(codec["configuration"]["codecs"])
+    return None
 
 
 def _zarr_type(datatype: DType) -> tuple[Any, int, dict[str, Any], dict[str, Any]]:
@@ -720,6 +743,8 @@ class ZarrArray(Array):
 
     def _resize(self, shape: tuple[int, ...]) -> None:
         self.doc["shape"] = list(shape)
+        # the grown region may stay unwritten: read it as the fill value
+        self.doc.setdefault("attributes", {}).setdefault(RECORD, {})["sparse"] = True
         self.zfile.specs.pop(self.key, None)
         self.zfile.arrays.pop(self.key, None)
         self.zfile.mark_dirty(self.key)
@@ -804,6 +829,12 @@ def read_spec(doc: dict[str, Any], where: str) -> ArraySpec:
         except Exception as err:
             raise FormatError(f"{where}: unsupported Zarr data type {data_type!r}: {err}") from err
         datatype = _datatype_from_numpy(np_dtype, attrs)
+        if (
+            isinstance(datatype, np.dtype)
+            and datatype.itemsize > 1
+            and _stored_endian(list(doc.get("codecs", []))) == "big"
+        ):
+            datatype = datatype.newbyteorder(">")
     shape = tuple(int(n) for n in doc.get("shape", []))
     grid = doc.get("chunk_grid", {}).get("configuration", {}).get("chunk_shape")
     codecs = list(doc.get("codecs", []))
@@ -832,11 +863,22 @@ def read_spec(doc: dict[str, Any], where: str) -> ArraySpec:
         chunks=chunks,
         maxshape=maxshape,
         compression=compression,
-        fillvalue=doc.get("fill_value") if isinstance(datatype, np.dtype) else None,
+        fillvalue=_fill_from_json(doc.get("fill_value"), datatype, 3),
         dims=tuple(str(d) for d in dims) if dims and all(d is not None for d in dims) else None,
         shards=shards,
         extra=extra,
     )
+
+
+def _fill_from_json(fill: Any, datatype: DType, zarr_format: Any) -> Any:
+    """A stored fill value as a number of ``datatype`` (JSON has "NaN", "Infinity", [re, im])."""
+    if fill is None or not isinstance(datatype, np.dtype):
+        return None
+    try:
+        zdt = zarr.core.dtype.parse_dtype(datatype, zarr_format=zarr_format)
+        return zdt.from_json_scalar(fill, zarr_format=zarr_format)
+    except Exception:  # a fill value zarr cannot read either: keep it for messages
+        return fill
 
 
 def _datatype_from_numpy(np_dtype: np.dtype[Any], attrs: dict[str, Any]) -> DType:
@@ -919,7 +961,7 @@ def _read_spec_v2(doc: dict[str, Any], attrs: dict[str, Any], where: str) -> Arr
             compression.append(Filter.of("deflate", level=int(compressor.get("level", 1))))
         else:
             compression.append(Filter.of(cid))
-    fill = doc.get("fill_value") if isinstance(datatype, np.dtype) else None
+    fill = _fill_from_json(doc.get("fill_value"), datatype, 2)
     dims = attrs.get("_ARRAY_DIMENSIONS")
     return ArraySpec(
         shape=shape,
@@ -1112,7 +1154,7 @@ class ZarrFile(File):
         if self._has_any_key():
             raise IncompleteFileError(
                 f"{self.location}: incomplete Zarr store: it has content but no root zarr.json "
-                "(a write that did not finish; re-run the conversion or use convert --resume)"
+                "(a write that did not finish; re-run the conversion or the write)"
             )
         raise FileNotFoundError(f"{self.location}: no Zarr store here (no zarr.json or .zgroup)")
 
@@ -1252,7 +1294,11 @@ class ZarrFile(File):
         if arr is None:
             doc = self.docs[key]
             meta = {k: v for k, v in doc.items() if k != "consolidated_metadata"}
-            config = {"write_empty_chunks": True, "read_missing_chunks": not self.strict_chunks}
+            sparse = bool(doc.get("attributes", {}).get(RECORD, {}).get("sparse"))
+            config = {
+                "write_empty_chunks": True,
+                "read_missing_chunks": sparse or not self.strict_chunks,
+            }
             try:
                 async_array = zarr.AsyncArray(
                     metadata=meta, store_path=StorePath(self.store, key), config=config
