@@ -13,6 +13,7 @@ written with ``write_direct_chunk`` (libhdf5 would compress on one thread).
 from __future__ import annotations
 
 import os
+import re
 import threading
 import zlib
 from collections import deque
@@ -280,7 +281,7 @@ class TreeCopier:
             chunks=chunks,
             shards=spec.shards if self.dst_format == "zarr" else None,
             compression=compression,
-            dims=spec.dims or dims,
+            dims=merge_dims(spec.dims, dims),
             extra=extra,
         )
 
@@ -384,6 +385,20 @@ class TreeCopier:
                 dst.write_chunk_raw(index, data)
         else:
             dst.write_chunk_raw(index, data)
+
+
+GENERIC_DIM = re.compile(r"^(.*_)?dim_?\d+$|^num_|^phony_dim")
+
+
+def merge_dims(
+    stored: tuple[str, ...] | None, schema: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """Dimension names for the destination: stored names win, except generic ones
+    (``data_dim0``, hdmf-zarr's ``num_times``, ``phony_dim_0``), which the schema's replace."""
+    if stored is None or schema is None or len(stored) != len(schema):
+        return stored or schema
+    merged = [s if not GENERIC_DIM.search(s) else n for s, n in zip(stored, schema, strict=True)]
+    return tuple(merged) if len(set(merged)) == len(merged) else stored
 
 
 def _holds_reference(dtype: DType) -> bool:

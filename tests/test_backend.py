@@ -81,11 +81,6 @@ ATTRS: list[tuple[str, Any, DType | None, DType]] = [
 ]
 
 
-def known_bug(request: pytest.FixtureRequest, reason: str) -> None:
-    """Mark this test (this parameter only) as a strict xfail for a reported package bug."""
-    request.applymarker(pytest.mark.xfail(reason=f"package bug: {reason}", strict=True))
-
-
 def expected_value(value: Any) -> Any:
     if isinstance(value, list):
         return objects(*value)
@@ -184,15 +179,7 @@ class TestBackend:
                 root.attrs["missing"]
             assert root.attrs.get("missing") is None
 
-    def test_two_dimensional_attributes(
-        self, path: Path, fmt: str, request: pytest.FixtureRequest
-    ) -> None:
-        if fmt == "zarr":
-            known_bug(
-                request,
-                "a 2-D string attribute on Zarr reads back as 1-D strings of Python lists "
-                "(\"['a', 'b']\") (/tmp/patches/zarr-nd-string-attrs.md)",
-            )
+    def test_two_dimensional_attributes(self, path: Path) -> None:
         with nwbzarr.open(path, "w") as root:
             root.attrs["ints"] = np.arange(6, dtype="int16").reshape(2, 3)
             root.attrs["words"] = np.array([["a", "b"], ["c", "d"]], dtype=object)
@@ -227,11 +214,6 @@ class TestBackend:
             with pytest.raises(TypeError, match="len"):
                 len(f)
 
-    @pytest.mark.xfail(
-        reason="package bug: np.asarray() of a 0-d array raises 'object __array__ method not "
-        "producing an array': Array.__array__ returns a scalar (/tmp/patches/array-dunder-0d.md)",
-        strict=True,
-    )
     def test_scalar_array_to_numpy(self, path: Path) -> None:
         with nwbzarr.open(path, "w") as root:
             root.create_array("f", 3.5)
@@ -276,16 +258,7 @@ class TestBackend:
             assert z.shape == shape and z.size == 0 and z.datatype == datatype
             assert z[...].shape == shape
 
-    def test_zero_length_compressed(
-        self, path: Path, fmt: str, request: pytest.FixtureRequest
-    ) -> None:
-        if fmt == "hdf5":
-            known_bug(
-                request,
-                "an empty array created with compression on HDF5 gets chunks (1,) for a "
-                "fixed dimension of 0 and h5py raises a bare ValueError "
-                "(/tmp/patches/hdf5-empty-compressed.md)",
-            )
+    def test_zero_length_compressed(self, path: Path) -> None:
         with nwbzarr.open(path, "w") as root:
             root.create_array("z", np.zeros((0, 3), "int16"), compression=GZIP)
         with nwbzarr.open(path) as root:
@@ -318,15 +291,7 @@ class TestBackend:
             assert as_array(root["i"]).fillvalue == -1
             assert as_array(root["f"]).fillvalue == 2.5
 
-    def test_nan_fill_value_is_a_number(
-        self, path: Path, fmt: str, request: pytest.FixtureRequest
-    ) -> None:
-        if fmt == "zarr":
-            known_bug(
-                request,
-                "ZarrArray.fillvalue is the raw JSON fill_value ('NaN', '-Infinity'), "
-                "not a number (/tmp/patches/zarr-fillvalue-json.md)",
-            )
+    def test_nan_fill_value_is_a_number(self, path: Path) -> None:
         with nwbzarr.open(path, "w") as root:
             root.create_array("nan", np.arange(6.0), chunks=(4,), fillvalue=np.nan)
             root.create_array("inf", np.arange(6.0), chunks=(4,), fillvalue=-np.inf)
@@ -334,21 +299,17 @@ class TestBackend:
             assert math.isnan(as_array(root["nan"]).fillvalue)
             assert as_array(root["inf"]).fillvalue == -math.inf
 
-    def test_unwritten_region_reads_fill_value(
-        self, path: Path, fmt: str, request: pytest.FixtureRequest
-    ) -> None:
-        if fmt == "zarr":
-            known_bug(
-                request,
-                "a Zarr array created with shape= and not fully written raises FormatError "
-                "'a chunk is missing' instead of reading the fill value "
-                "(/tmp/patches/zarr-unwritten-chunks.md)",
-            )
+    def test_unwritten_region_reads_fill_value(self, path: Path) -> None:
         with nwbzarr.open(path, "w") as root:
             a = root.create_array("a", shape=(10,), dtype="int32", chunks=(4,), fillvalue=-1)
             a[0:2] = [7, 8]
+            b = root.create_array(
+                "b", np.arange(3, dtype="int32"), maxshape=(None,), chunks=(2,), fillvalue=-1
+            )
+            b.resize((7,))  # the grown region is never written
         with nwbzarr.open(path) as root:
             np.testing.assert_array_equal(as_array(root["a"])[...], [7, 8] + [-1] * 8)
+            np.testing.assert_array_equal(as_array(root["b"])[...], [0, 1, 2, -1, -1, -1, -1])
 
     def test_compound_with_string_and_reference_fields(self, path: Path) -> None:
         ctype = CompoundType((("idx", np.dtype("int32")), ("label", UTF8), ("ref", REFERENCE)))
@@ -539,11 +500,6 @@ class TestBackend:
             with pytest.raises(LinkError, match=r"link cycle"):
                 root["self"]
 
-    @pytest.mark.xfail(
-        reason="package bug: the link-cycle message repeats 'broken link in ...' once per hop "
-        "(33 nested copies, ~4 kB) (/tmp/patches/link-cycle-message.md)",
-        strict=True,
-    )
     def test_link_cycle_message_is_short(self, path: Path) -> None:
         with nwbzarr.open(path, "w") as root:
             root["a"] = SoftLink("/b")

@@ -206,11 +206,6 @@ def test_contiguous_stays_contiguous_and_maxshape_is_kept(
     assert tree_diff(opened(src), opened(back)) == []
 
 
-@pytest.mark.xfail(
-    reason="package bug: big-endian numbers come back little-endian from Zarr (the 'bytes' "
-    "codec is always written with endian=little) (/tmp/patches/zarr-byte-order.md)",
-    strict=True,
-)
 def test_byte_order_survives_zarr(
     new_path: Callable[..., Path], opened: Callable[[Path], Group]
 ) -> None:

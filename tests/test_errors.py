@@ -275,17 +275,8 @@ def test_store_without_root_zarr_json_is_incomplete(new_path: Callable[..., Path
 
 @pytest.mark.parametrize("mode", ["r+", "a"])
 def test_incomplete_file_is_not_made_complete_by_modifying_it(
-    fmt: str, mode: str, new_path: Callable[..., Path], request: pytest.FixtureRequest
+    fmt: str, mode: str, new_path: Callable[..., Path]
 ) -> None:
-    if fmt == "hdf5":
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="package bug: an aborted HDF5 file opens with mode 'r+'/'a', and closing "
-                "it removes the incomplete marker (Zarr refuses) "
-                "(/tmp/patches/hdf5-incomplete-reopen.md)",
-                strict=True,
-            )
-        )
     path = new_path(fmt)
     root = nwbzarr.open(path, "w")
     root.create_array("x", np.arange(3))
@@ -348,11 +339,6 @@ def test_interrupted_conversion_leaves_an_incomplete_file(
         assert "arrays" in root
 
 
-@pytest.mark.xfail(
-    reason="package bug: IncompleteFileError advises 'convert --resume', an option that does "
-    "not exist (/tmp/patches/incomplete-message-resume.md)",
-    strict=True,
-)
 def test_incomplete_message_offers_only_real_remedies(new_path: Callable[..., Path]) -> None:
     from nwbzarr.cli import build_parser
 
