@@ -34,6 +34,7 @@ from zarr.core.sync import sync
 from zarr.storage import StorePath
 
 from nwbzarr import safe_pickle
+from nwbzarr.backends import smallchunk
 from nwbzarr.dtypes import (
     REFERENCE,
     UTF8,
@@ -70,6 +71,7 @@ from nwbzarr.tree import (
 
 RECORD = "_NWBZARR"
 SPECLOC = ".specloc"
+INCOMPLETE_KEY = "nwbzarr.incomplete"
 RESERVED = {
     "_LINKS",
     "_DTYPE",
@@ -667,8 +669,41 @@ class ZarrArray(Array):
     def _zarr(self) -> Any:
         return self.zfile.zarr_array(self.key)
 
+    def _small(self) -> tuple[np.dtype[Any], list[Any]] | None:
+        """The single-chunk fast-path plan of this array (see smallchunk.py), cached."""
+        cache = self.zfile.small_plans
+        if self.key not in cache:
+            spec = self.spec
+            datatype = spec.datatype
+            eligible = isinstance(datatype, np.dtype) and not spec.shards and not spec.extra
+            cache[self.key] = (
+                smallchunk.plan(self.doc, datatype, spec.shape)
+                if eligible and isinstance(datatype, np.dtype)
+                else None
+            )
+        return cache[self.key]
+
     def _read(self, key: tuple[Any, ...]) -> np.ndarray[Any, Any]:
         spec = self.spec
+        small = self._small()
+        if small is not None:
+            chunk = smallchunk.chunk_key(self.doc, self.key, (0,) * len(spec.shape))
+            data = self.zfile.get_bytes(chunk)
+            if data is None:
+                if self.zfile.strict_chunks and not self.doc.get("attributes", {}).get(
+                    RECORD, {}
+                ).get("sparse"):
+                    raise FormatError(f"{self.describe()}: a chunk is missing ({chunk!r})")
+                whole = np.full(spec.shape, spec.fillvalue, dtype=self.dtype)
+            else:
+                try:
+                    whole = smallchunk.decode(data, *small, spec.shape, self.dtype)
+                except Exception as err:  # numcodecs raises RuntimeError/ValueError on damage
+                    raise FormatError(
+                        f"{self.describe()}: cannot decode chunk {chunk!r}: {err}"
+                    ) from err
+            picked: np.ndarray[Any, Any] = whole[key] if key else whole[()]
+            return picked
         if spec.extra.get("v2_object"):
             values = self._read_v2_objects()
             return values[key] if key and spec.shape else values
@@ -734,6 +769,13 @@ class ZarrArray(Array):
         return out
 
     def _write(self, key: tuple[Any, ...], value: np.ndarray[Any, Any]) -> None:
+        small = self._small()
+        if small is not None and all(k == slice(None) for k in key):
+            chunk = smallchunk.chunk_key(self.doc, self.key, (0,) * len(self.shape))
+            self.zfile.pending[chunk] = smallchunk.encode(
+                np.broadcast_to(value, self.shape), small[0], small[1]
+            )
+            return
         arr = self._zarr()
         data = self._encode(value)
         if key:
@@ -742,6 +784,8 @@ class ZarrArray(Array):
             arr[()] = data
 
     def _resize(self, shape: tuple[int, ...]) -> None:
+        self.zfile.write_pending()
+        self.zfile.small_plans.pop(self.key, None)
         self.doc["shape"] = list(shape)
         # the grown region may stay unwritten: read it as the fill value
         self.doc.setdefault("attributes", {}).setdefault(RECORD, {})["sparse"] = True
@@ -761,8 +805,7 @@ class ZarrArray(Array):
         key = self._chunk_key(index)
         if key is None:
             return None
-        buf = sync(self.zfile.store.get(key, default_buffer_prototype()))
-        return None if buf is None else buf.to_bytes()
+        return self.zfile.get_bytes(key)
 
     def write_chunk_raw(self, index: tuple[int, ...], data: bytes) -> None:
         key = self._chunk_key(index)
@@ -1101,11 +1144,18 @@ class ZarrFile(File):
         self.specs: dict[str, ArraySpec] = {}
         self.arrays: dict[str, Any] = {}
         self.dirty: set[str] = set()
+        # chunks of small arrays encoded by nwbzarr itself, written together at flush
+        self.pending: dict[str, bytes] = {}
+        self.small_plans: dict[str, tuple[np.dtype[Any], list[Any]] | None] = {}
         self.zarr_format = 3
         self.consolidated = False
         if mode == "w":
             self.docs[""] = {"zarr_format": 3, "node_type": "group", "attributes": {}}
             self.dirty.add("")
+            # Until the root zarr.json exists the store is incomplete; this object makes that
+            # visible even when nothing else was written yet (removed by the first flush).
+            self.set_bytes(INCOMPLETE_KEY, b'{"writer": "nwbzarr", "state": "writing"}')
+            self.incomplete_marker = True
         else:
             self._load()
         self.strict_chunks = (
@@ -1273,23 +1323,40 @@ class ZarrFile(File):
         parent, _, name = key.rpartition("/")
         if name in self.children.get(parent, []):
             self.children[parent].remove(name)
-        self.deleted.add(key)
+        for pending in [k for k in self.pending if k.startswith(prefix)]:
+            del self.pending[pending]
+        self.small_plans.pop(key, None)
+        # delete now: a node created again at this path writes its chunks before the flush
+        sync(_delete_prefixes(self.store, [key]))
         self.dirty.add("")
-
-    @property
-    def deleted(self) -> set[str]:
-        if not hasattr(self, "_deleted"):
-            self._deleted: set[str] = set()
-        return self._deleted
 
     def mark_dirty(self, key: str) -> None:
         self.dirty.add(key)
         self.specs.pop(key, None)
 
+    def get_bytes(self, key: str) -> bytes | None:
+        """One stored object (pending chunks first), read without zarr's event-loop hop locally."""
+        pending = self.pending.get(key)
+        if pending is not None:
+            return pending
+        get_sync = getattr(self.store, "get_sync", None)
+        if get_sync is not None:
+            buf = get_sync(key, prototype=default_buffer_prototype())
+        else:
+            buf = sync(self.store.get(key, default_buffer_prototype()))
+        return None if buf is None else bytes(buf.to_bytes())
+
+    def write_pending(self) -> None:
+        if self.pending:
+            items, self.pending = self.pending, {}
+            sync(_write_bytes(self.store, items))
+
     def set_bytes(self, key: str, data: bytes) -> None:
         sync(self.store.set(key, default_buffer_prototype().buffer.from_bytes(data)))
 
     def zarr_array(self, key: str) -> Any:
+        if self.pending:  # zarr-python reads the store: give it the chunks encoded so far
+            self.write_pending()
         arr = self.arrays.get(key)
         if arr is None:
             doc = self.docs[key]
@@ -1313,10 +1380,9 @@ class ZarrFile(File):
         if not self.writable or self.closed or not self.dirty:
             return
         self.docs[""].setdefault("attributes", {}).setdefault(RECORD, {})["writer"] = "nwbzarr"
+        self.write_pending()
         docs = {k: self.docs[k] for k in self.dirty if k}
         sync(_write_documents(self.store, docs))
-        sync(_delete_prefixes(self.store, sorted(self.deleted)))
-        self.deleted.clear()
         root = dict(self.docs[""])
         root["consolidated_metadata"] = {
             "kind": "inline",
@@ -1326,6 +1392,9 @@ class ZarrFile(File):
         root.setdefault("zarr_format", 3)
         root.setdefault("node_type", "group")
         sync(_write_documents(self.store, {"": root}))
+        if getattr(self, "incomplete_marker", False):
+            sync(self.store.delete(INCOMPLETE_KEY))
+            self.incomplete_marker = False
         self.dirty.clear()
 
     def _close(self, commit: bool) -> None:
@@ -1365,6 +1434,18 @@ async def _write_documents(store: Store, docs: dict[str, dict[str, Any]]) -> Non
                     proto.buffer.from_bytes(json.dumps(doc, indent=None, allow_nan=True).encode()),
                 )
                 for key, doc in batch
+            )
+        )
+
+
+async def _write_bytes(store: Store, items: dict[str, bytes]) -> None:
+    proto = default_buffer_prototype()
+    pairs = list(items.items())
+    for start in range(0, len(pairs), WRITE_BATCH):
+        await asyncio.gather(
+            *(
+                store.set(k, proto.buffer.from_bytes(v))
+                for k, v in pairs[start : start + WRITE_BATCH]
             )
         )
 
