@@ -33,6 +33,7 @@ def open(
     links: LinkPolicy | None = None,
     overwrite: bool = False,
     page_size: int | None = None,
+    memb_size: int | None = None,
 ) -> Group:
     """Open an NWB file (HDF5) or store (Zarr) and return its root group.
 
@@ -53,6 +54,9 @@ def open(
         Link policy: ``"all"``, ``"same-origin"`` (default for URLs) or ``"none"``.
     page_size
         For new HDF5 files: paged aggregation with this page size, for cheap cloud reads.
+    memb_size
+        For HDF5 families (``"x_%d.nwb"``): the size of each member file in bytes when writing
+        (default 2 GiB - 1); reading infers it.
 
     Returns
     -------
@@ -77,7 +81,7 @@ def open(
                 )
             remove(loc)
         fmt = format or guess_format_from_name(loc.path) or "hdf5"
-        file = _open_file(loc, "w", fmt, page_size)
+        file = _open_file(loc, "w", fmt, page_size, memb_size)
     else:
         fmt = format or guess_format(loc)
         file = _open_file(loc, "r+" if mode == "a" else mode, fmt, None)
@@ -97,14 +101,25 @@ def _open_link_target(loc: Location, resolver: Resolver) -> Group:
     return file.root
 
 
-def _open_file(loc: Location, mode: str, fmt: str, page_size: int | None) -> File:
+def _open_file(
+    loc: Location, mode: str, fmt: str, page_size: int | None, memb_size: int | None = None
+) -> File:
     if fmt == "zarr":
-        return ZarrFile(str(loc), zarr_store(loc, mode), mode)
+        file = ZarrFile(str(loc), zarr_store(loc, mode), mode)
+        # --- hook (nwbzarr.virtual): a virtual index reads its arrays' chunks from the HDF5 file
+        if mode != "w":
+            from nwbzarr.virtual import attach
+
+            attach(file, loc)
+        # --- end hook
+        return file
     if fmt != "hdf5":
         raise ValueError(f"format={fmt!r}: expected 'hdf5' or 'zarr'")
     if loc.is_local:
         if mode == "r" and not exists(loc):
             raise FileNotFoundError(f"{loc}: no such file")
+        if memb_size is not None and "%d" in loc.path and mode != "r":
+            return H5File(loc.path, mode, page_size=page_size, memb_size=memb_size)
         return H5File(loc.path, mode, page_size=page_size)
     if mode != "r":
         raise FormatError(f"{loc}: HDF5 files are written locally; write Zarr to object stores")

@@ -6,17 +6,91 @@ many times the file size. :class:`RangeFile` fetches aligned blocks of ``block_s
 (1 MiB by default: a small NWB file is one or two requests), merges adjacent missing blocks into
 one request, and keeps a bounded LRU of blocks, so that opening and listing a file takes a
 handful of requests and a data read moves only the blocks it touches.
+
+Transient failures (connection resets, timeouts, 5xx and 429 answers) are retried with
+exponential back-off, a bounded number of times within a bounded time (:func:`retrying`);
+missing objects and denied access fail at once.
 """
 
 from __future__ import annotations
 
 import io
+import random
+import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 Fetch = Callable[[int, int], bytes]  # (start, stop) -> bytes
+
+RETRY_TRIES = 5
+RETRY_DEADLINE_S = 10.0
+RETRY_BASE_S = 0.1
+RETRY_MAX_DELAY_S = 2.0
+_TRANSIENT_TEXT = re.compile(
+    r"\b(429|5\d\d)\b|slow ?down|too many requests|service unavailable|internal ?error|"
+    r"connection (reset|aborted|refused|closed)|reset by peer|timed? ?out|temporar|"
+    r"broken pipe|incomplete ?read|server disconnected",
+    re.IGNORECASE,
+)
+
+
+def is_transient(err: BaseException) -> bool:
+    """Whether retrying the request that raised ``err`` may succeed."""
+    if isinstance(err, FileNotFoundError | PermissionError | IsADirectoryError | ValueError):
+        return False
+    if isinstance(err, ConnectionError | TimeoutError):
+        return True
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:  # the cause chain too
+        seen.add(id(current))
+        if isinstance(current, ConnectionError | TimeoutError):
+            return True
+        status = getattr(current, "status", None) or getattr(current, "status_code", None)
+        if isinstance(status, int) and (status == 429 or 500 <= status < 600):
+            return True
+        if _TRANSIENT_TEXT.search(f"{type(current).__name__}: {current}"):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def retrying(
+    fetch: Fetch,
+    name: str,
+    *,
+    tries: int = RETRY_TRIES,
+    deadline_s: float = RETRY_DEADLINE_S,
+    base_s: float = RETRY_BASE_S,
+    max_delay_s: float = RETRY_MAX_DELAY_S,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Fetch:
+    """``fetch`` retried on transient errors: at most ``tries`` attempts within ``deadline_s``.
+
+    Delays grow as ``base_s * 2**attempt`` (capped at ``max_delay_s``) with full jitter.
+    """
+
+    def attempt(start: int, stop: int) -> bytes:
+        began = time.monotonic()
+        for n in range(tries):
+            try:
+                return fetch(start, stop)
+            except Exception as err:
+                if not is_transient(err) or n + 1 >= tries:
+                    if n:
+                        err.add_note(f"{name}: gave up after {n + 1} attempts")
+                    raise
+                delay = min(max_delay_s, base_s * 2**n) * (0.5 + random.random() / 2)
+                if time.monotonic() - began + delay > deadline_s:
+                    err.add_note(f"{name}: gave up after {n + 1} attempts ({deadline_s:g} s)")
+                    raise
+                sleep(delay)
+        raise AssertionError("unreachable")
+
+    return attempt
 
 
 class RangeFile(io.RawIOBase):
@@ -30,9 +104,10 @@ class RangeFile(io.RawIOBase):
         *,
         block_size: int = 1 << 20,
         max_blocks: int = 128,
+        retries: int = RETRY_TRIES,
     ) -> None:
         super().__init__()
-        self._fetch = fetch
+        self._fetch = retrying(fetch, name, tries=retries) if retries > 1 else fetch
         self.size = size
         self.name = name
         self.block_size = block_size
@@ -120,4 +195,4 @@ def _runs(indices: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-__all__ = ["RangeFile"]
+__all__ = ["RangeFile", "is_transient", "retrying"]

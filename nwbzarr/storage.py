@@ -221,9 +221,10 @@ def _obstore_raw(loc: Location, prefix: str) -> Any:
     except ImportError:
         return None
     parts = urlsplit(loc.path)
+    retry = retry_config()
     if loc.protocol == "https":
         base = f"{parts.scheme}://{parts.netloc}/{prefix}".rstrip("/")
-        return HTTPStore.from_url(base, client_options={"allow_http": True})
+        return HTTPStore.from_url(base, client_options={"allow_http": True}, retry_config=retry)
     if loc.protocol != "s3":
         return None
     opts = loc.storage_options
@@ -245,8 +246,32 @@ def _obstore_raw(loc: Location, prefix: str) -> Any:
         {"allow_http": True} if endpoint and endpoint.startswith("http://") else {}
     )
     return S3Store(
-        parts.netloc, prefix=prefix or None, region=region, client_options=client_options, **config
+        parts.netloc,
+        prefix=prefix or None,
+        region=region,
+        client_options=client_options,
+        retry_config=retry,
+        **config,
     )
+
+
+def retry_config() -> Any:
+    """obstore's retries, bounded like :func:`nwbzarr.remote.retrying`: transient errors (5xx,
+    dropped connections, timeouts) are retried 4 times (5 tries) within 10 s, not obstore's
+    default of 10 times within 3 minutes."""
+    from datetime import timedelta
+
+    from nwbzarr.remote import RETRY_BASE_S, RETRY_DEADLINE_S, RETRY_MAX_DELAY_S, RETRY_TRIES
+
+    return {
+        "max_retries": RETRY_TRIES - 1,
+        "retry_timeout": timedelta(seconds=RETRY_DEADLINE_S),
+        "backoff": {
+            "init_backoff": timedelta(seconds=RETRY_BASE_S),
+            "max_backoff": timedelta(seconds=RETRY_MAX_DELAY_S),
+            "base": 2,
+        },
+    }
 
 
 def open_binary(loc: Location, *, block_size: int = 1 << 20) -> Any:

@@ -2,7 +2,10 @@
 
 Both run in a thread of the calling process, listen on 127.0.0.1 only, and record every request
 (method, path, Range header, status, bytes sent) so that tests can bound the number of requests
-a reader makes. ``latency_ms`` injects a per-request delay to mimic an object store.
+a reader makes. ``latency_ms`` injects a per-request delay to mimic an object store;
+``fail_first`` (or :meth:`S3Server.fail_next` / :meth:`HTTPServer.fail_next`) makes the next N
+requests fail with a transient error (503 by default, or 429 / 500, or ``"reset"``: the
+connection is closed without an answer), to test retries.
 
 moto reads and copies the whole object for every ranged GET, which is slow for large objects
 and distorts timings; object GETs are therefore served straight from moto's key buffer (the
@@ -37,6 +40,7 @@ class Request:
     range: str | None
     status: int = 0
     nbytes: int = 0
+    time: float = field(default_factory=time.time)  # arrival (wall clock, for benchmarks)
 
 
 @dataclass
@@ -67,8 +71,39 @@ class RequestLog:
         return sum(r.nbytes for r in self.snapshot())
 
 
+Failure = int | str  # an HTTP status (503, 429, 500...) or "reset"
+
+
+class _Failures:
+    """The next N requests fail (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.remaining = 0
+        self.kind: Failure = 503
+        self.injected = 0
+
+    def arm(self, n: int, kind: Failure = 503) -> None:
+        if kind != "reset" and not (isinstance(kind, int) and 400 <= kind < 600):
+            raise ValueError(f"failure {kind!r}: expected an HTTP error status or 'reset'")
+        with self.lock:
+            self.remaining, self.kind = n, kind
+
+    def take(self) -> Failure | None:
+        with self.lock:
+            if self.remaining <= 0:
+                return None
+            self.remaining -= 1
+            self.injected += 1
+            return self.kind
+
+
+class _Reset(ConnectionResetError):
+    """Raised inside the WSGI app: the handler closes the connection without an answer."""
+
+
 class _Counting:
-    """WSGI middleware that logs requests and optionally sleeps before answering."""
+    """WSGI middleware that logs requests, optionally sleeps before answering and fails."""
 
     def __init__(
         self,
@@ -76,11 +111,13 @@ class _Counting:
         log: RequestLog,
         latency_s: float,
         fast_get: Callable[[Environ, StartResponse], Iterable[bytes] | None] | None,
+        failures: _Failures | None = None,
     ) -> None:
         self.app = app
         self.log = log
         self.latency_s = latency_s
         self.fast_get = fast_get
+        self.failures = failures or _Failures()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterator[bytes]:
         if self.latency_s:
@@ -92,6 +129,10 @@ class _Counting:
             environ.get("HTTP_RANGE"),
         )
         self.log.add(record)  # logged when it arrives, so a count right after a call includes it
+        failure = self.failures.take()
+        if failure is not None:
+            yield from self._fail(failure, record, environ, start_response)
+            return
 
         def respond(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             record.status = int(status.split(maxsplit=1)[0])
@@ -110,6 +151,33 @@ class _Counting:
             close = getattr(body, "close", None)
             if close is not None:
                 close()
+
+    @staticmethod
+    def _fail(
+        failure: Failure, record: Request, environ: Environ, start_response: StartResponse
+    ) -> Iterator[bytes]:
+        if failure == "reset":
+            record.status = -1
+            sock = environ.get("werkzeug.socket")
+            if sock is not None:
+                import contextlib
+                import socket
+
+                with contextlib.suppress(OSError):  # the client sees the connection closed
+                    sock.shutdown(socket.SHUT_RDWR)
+            raise _Reset
+        status = int(failure)
+        code = {429: "SlowDown", 500: "InternalError", 503: "ServiceUnavailable"}.get(
+            status, "InjectedFailure"
+        )
+        body = f"<Error><Code>{code}</Code><Message>injected failure</Message></Error>".encode()
+        phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        record.status = status
+        start_response(
+            f"{status} {phrase}",
+            [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
+        )
+        yield body
 
 
 def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -193,7 +261,9 @@ class S3Server:
     ...     nwbzarr.convert("x.nwb", "s3://nwb-test/x.nwb.zarr", dst_storage_options=options)
     """
 
-    def __init__(self, latency_ms: float = 0.0) -> None:
+    def __init__(
+        self, latency_ms: float = 0.0, *, fail_first: int = 0, failure: Failure = 503
+    ) -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -202,12 +272,16 @@ class S3Server:
 
         self.log = RequestLog()
         self.public: set[str] = set()
+        self.failures = _Failures()
+        self.failures.arm(fail_first, failure)
         app = _Counting(
             DomainDispatcherApplication(create_backend_app),
             self.log,
             latency_ms / 1000,
             _moto_fast_get,
+            self.failures,
         )
+        self._app = app
         self._server = _Server(self._anonymous_guard(app), MotoRequestHandler)
         self.endpoint = self._server.endpoint
 
@@ -231,6 +305,18 @@ class S3Server:
             return app(environ, start_response)
 
         return guarded
+
+    def fail_next(self, n: int, failure: Failure = 503) -> None:
+        """Make the next ``n`` requests fail (status code, or ``"reset"``)."""
+        self.failures.arm(n, failure)
+
+    @property
+    def latency_ms(self) -> float:
+        return self._app.latency_s * 1000
+
+    @latency_ms.setter
+    def latency_ms(self, value: float) -> None:
+        self._app.latency_s = value / 1000
 
     @property
     def storage_options(self) -> dict[str, Any]:
@@ -289,11 +375,26 @@ class S3Server:
 class HTTPServer:
     """A Range-capable static file server for a directory, counting requests."""
 
-    def __init__(self, root: str | Path, latency_ms: float = 0.0) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        latency_ms: float = 0.0,
+        *,
+        fail_first: int = 0,
+        failure: Failure = 503,
+    ) -> None:
         self.root = Path(root).resolve()
         self.log = RequestLog()
-        self._server = _Server(_Counting(self._app, self.log, latency_ms / 1000, None))
+        self.failures = _Failures()
+        self.failures.arm(fail_first, failure)
+        self._server = _Server(
+            _Counting(self._app, self.log, latency_ms / 1000, None, self.failures)
+        )
         self.endpoint = self._server.endpoint
+
+    def fail_next(self, n: int, failure: Failure = 503) -> None:
+        """Make the next ``n`` requests fail (status code, or ``"reset"``)."""
+        self.failures.arm(n, failure)
 
     def url(self, relative: str) -> str:
         return f"{self.endpoint}/{relative.lstrip('/')}"

@@ -263,6 +263,8 @@ class Attributes(MutableMapping[str, Any]):
 
     def set(self, name: str, value: Any, dtype: DType | None = None) -> None:
         """Store ``value``; ``dtype`` defaults to the type inferred from the value."""
+        if not isinstance(name, str) or not name or "\x00" in name:
+            raise ValueError(f"{self.owner}: invalid attribute name {name!r}")
         self._set(name, value, infer_dtype(value) if dtype is None else dtype)
 
     def update_typed(self, items: Iterable[tuple[str, Any, DType]]) -> None:
@@ -499,6 +501,7 @@ class Group(Node, Mapping[str, "Node"]):
         parent._delete(leaf)
 
     def _parent_for_create(self, name: str) -> tuple[Group, str]:
+        check_name(name, f"{self.file.location}: {self.path!r}")
         parent_path, _, leaf = name.strip("/").rpartition("/")
         if not leaf:
             raise ValueError(f"{self.file.location}: empty name in {self.path!r}")
@@ -701,6 +704,16 @@ class Array(Node):
 # --------------------------------------------------------------------------------------------
 # Helpers shared by backends
 # --------------------------------------------------------------------------------------------
+def check_name(name: str, where: str) -> None:
+    """Refuse node names that cannot be stored portably: '.' and '..' segments (a Zarr key
+    would leave the store), empty segments inside a path, NUL."""
+    parts = name.strip("/").split("/")
+    if any(p in ("", ".", "..") for p in parts) or "\x00" in name:
+        raise ValueError(
+            f"{where}: invalid name {name!r} ('.', '..', empty segments and NUL are not allowed)"
+        )
+
+
 def _typed(attrs: Mapping[str, Any] | None) -> list[tuple[str, Any, DType]]:
     if not attrs:
         return []

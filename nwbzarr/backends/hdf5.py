@@ -7,12 +7,13 @@ followed by the tree, under the file's link policy.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import posixpath
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from typing import Any
 
 import h5py
@@ -26,7 +27,12 @@ from nwbzarr.dtypes import (
     StringType,
     numpy_dtype,
 )
-from nwbzarr.errors import FormatError, IncompleteFileError, UnsupportedFeatureError
+from nwbzarr.errors import (
+    FormatError,
+    IncompleteFileError,
+    NwbZarrError,
+    UnsupportedFeatureError,
+)
 from nwbzarr.filters import HDF5_NAMES, HDF5_WRITABLE, canonical
 from nwbzarr.storage import guess_format_from_name
 from nwbzarr.tree import (
@@ -191,6 +197,17 @@ def encode(values: Any, dtype: DType, refs: _Refs) -> Any:
 # --------------------------------------------------------------------------------------------
 # attributes
 # --------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _damaged(where: str) -> Iterator[None]:
+    """h5py reports much metadata damage as RuntimeError (or OSError): make it a FormatError."""
+    try:
+        yield
+    except (RuntimeError, OSError) as err:
+        if isinstance(err, FileNotFoundError | NwbZarrError):
+            raise
+        raise FormatError(f"{where}: damaged HDF5 metadata: {err}") from err
+
+
 class H5Attributes(Attributes):
     def __init__(self, node: H5Node) -> None:
         self._node = node
@@ -200,22 +217,24 @@ class H5Attributes(Attributes):
         return self._node.describe()
 
     def _names(self) -> list[str]:
-        return [k for k in self._node.h5.attrs if k != INCOMPLETE_ATTR]
+        with _damaged(self.owner):
+            return [k for k in self._node.h5.attrs if k != INCOMPLETE_ATTR]
 
     def _get(self, name: str) -> tuple[Any, DType]:
         h5attrs = self._node.h5.attrs
-        try:
-            aid = h5attrs.get_id(name)
-        except KeyError:
-            from nwbzarr.errors import NodeNotFoundError
-
-            raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}") from None
         where = f"{self.owner} attribute {name!r}"
-        dtype = dtype_from_h5(aid.dtype, where)
-        if aid.shape is None:  # HDF5 null dataspace
-            return None, dtype
-        raw = h5attrs[name]
-        return decode(raw, dtype, self._node.h5file.refs), dtype
+        with _damaged(where):
+            try:
+                aid = h5attrs.get_id(name)
+            except KeyError:
+                from nwbzarr.errors import NodeNotFoundError
+
+                raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}") from None
+            dtype = dtype_from_h5(aid.dtype, where)
+            if aid.shape is None:  # HDF5 null dataspace
+                return None, dtype
+            raw = h5attrs[name]
+            return decode(raw, dtype, self._node.h5file.refs), dtype
 
     def _set(self, name: str, value: Any, dtype: DType) -> None:
         self._node.h5file.check_writable(f"set attribute {name!r}")
@@ -258,9 +277,14 @@ class H5Group(Group, H5Node):
         return ("hdf5", id(self.h5file), hash(self.h5.id))
 
     def _names(self) -> list[str]:
-        return list(self.h5.keys())
+        with _damaged(self.describe()):
+            return list(self.h5.keys())
 
     def _member(self, name: str) -> H5Group | H5Array | Link | None:
+        with _damaged(f"{self.file.location}:{posixpath.join(self.path, name)}"):
+            return self._member_unchecked(name)
+
+    def _member_unchecked(self, name: str) -> H5Group | H5Array | Link | None:
         try:
             link = self.h5.get(name, getlink=True)
         except (KeyError, ValueError):
@@ -389,7 +413,8 @@ class H5Array(Array, H5Node):
     @property
     def spec(self) -> ArraySpec:
         if self._spec is None:
-            self._spec = self._read_spec()
+            with _damaged(self.describe()):
+                self._spec = self._read_spec()
         return self._spec
 
     def _read_spec(self) -> ArraySpec:
@@ -416,7 +441,7 @@ class H5Array(Array, H5Node):
             return np.empty((0,), dtype=self.dtype)
         try:
             raw = self.h5[key] if key else self.h5[()]
-        except OSError as err:
+        except (OSError, RuntimeError) as err:
             raise FormatError(f"{self.describe()}: cannot read {key!r}: {err}") from err
         return decode(raw, self.datatype, self.h5file.refs)  # type: ignore[no-any-return]
 
@@ -495,7 +520,8 @@ class H5File(File):
         target: Any = fileobj if fileobj is not None else location
         if fileobj is None and "%d" in location:
             kwargs.setdefault("driver", "family")
-            kwargs.setdefault("memb_size", 0 if mode == "r" else 2**31 - 1)
+            # an existing family tells its member size (0 infers it); new ones get 2 GiB - 1
+            kwargs.setdefault("memb_size", 2**31 - 1 if mode in ("w", "w-", "x") else 0)
         if driver is not None:
             kwargs["driver"] = driver
         if mode in ("w", "w-", "x") and page_size:

@@ -51,6 +51,7 @@ from nwbzarr.errors import (
     FormatError,
     IncompleteFileError,
     NodeNotFoundError,
+    NwbZarrError,
     UnsafeContentError,
     UnsupportedFeatureError,
 )
@@ -1055,13 +1056,7 @@ def read_v2_object_array(
     for index in np.ndindex(*counts):
         name = sep.join(map(str, index)) if index else "0"
         chunk_key = f"{key}/{name}" if key else name
-        buf = sync(zfile.store.get(chunk_key, default_buffer_prototype()))
-        if buf is None:
-            raise FormatError(f"{where}: chunk {name!r} is missing")
-        data = buf.to_bytes()
-        if codec is not None:
-            data = bytes(codec.decode(data))
-        values = _decode_object_chunk(data, filters, where)
+        values = _read_v2_chunk(zfile, chunk_key, codec, filters, where)
         region = tuple(
             slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(index, chunks, shape, strict=True)
         )
@@ -1080,24 +1075,50 @@ def read_v2_object_array(
         else:
             flat[i] = v
     if any(isinstance(v, tuple | list) for v in flat):
-        # compound rows: references inside
-        spec_dtype = read_spec(doc, where).datatype
-        assert isinstance(spec_dtype, CompoundType)
-        table = np.empty(conv.shape, dtype=numpy_dtype(spec_dtype))
-        for i, row in enumerate(conv.reshape(-1)):
-            values_ = []
-            for v, (_, sub) in zip(row, spec_dtype.fields, strict=True):
-                if isinstance(sub, ReferenceType):
-                    values_.append(
-                        _reference(safe_pickle.plain(v))
-                        if isinstance(v, dict)
-                        else Reference(str(v))
-                    )
-                else:
-                    values_.append(v)
-            table.reshape(-1)[i] = tuple(values_)
-        return table
+        return _v2_compound_rows(conv, read_spec(doc, where).datatype, where)
     return conv[0] if scalar else conv
+
+
+def _read_v2_chunk(
+    zfile: ZarrFile, key: str, codec: Any, filters: list[dict[str, Any]], where: str
+) -> np.ndarray[Any, Any]:
+    buf = sync(zfile.store.get(key, default_buffer_prototype()))
+    if buf is None:
+        raise FormatError(f"{where}: chunk {key.rpartition('/')[2]!r} is missing")
+    data = buf.to_bytes()
+    try:
+        if codec is not None:
+            data = bytes(codec.decode(data))
+        return _decode_object_chunk(data, filters, where)
+    except NwbZarrError:
+        raise
+    except (RuntimeError, ValueError, TypeError, IndexError, EOFError) as err:
+        chunk = key.rpartition("/")[2]
+        raise FormatError(
+            f"{where}: cannot decode chunk {chunk!r}: {type(err).__name__}: {err}"
+        ) from err
+
+
+def _v2_compound_rows(
+    conv: np.ndarray[Any, Any], datatype: DType, where: str
+) -> np.ndarray[Any, Any]:
+    """Rows of a v2 compound object array (references inside) as a structured array."""
+    if not isinstance(datatype, CompoundType):
+        raise FormatError(f"{where}: object array of rows, but its dtype is not compound")
+    table = np.empty(conv.shape, dtype=numpy_dtype(datatype))
+    for i, row in enumerate(conv.reshape(-1)):
+        if not isinstance(row, tuple | list) or len(row) != len(datatype.fields):
+            raise FormatError(f"{where}: row {i} does not match the compound dtype")
+        values = []
+        for v, (_, sub) in zip(row, datatype.fields, strict=True):
+            if isinstance(sub, ReferenceType):
+                values.append(
+                    _reference(safe_pickle.plain(v)) if isinstance(v, dict) else Reference(str(v))
+                )
+            else:
+                values.append(v)
+        table.reshape(-1)[i] = tuple(values)
+    return table
 
 
 def _decode_object_chunk(

@@ -1,0 +1,164 @@
+"""Virtual Zarr indexes of HDF5 files: same tree, data read by byte range from the HDF5 file."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nwbzarr
+from nwbzarr.errors import DestinationExistsError
+from nwbzarr.testing import tree_diff
+from nwbzarr.virtual import VirtualStore, build_index
+
+ROWS, CHANNELS, CHUNK_ROWS = 120_000, 64, 30_000
+
+
+def _data() -> np.ndarray[Any, Any]:
+    return (
+        (np.arange(ROWS * CHANNELS, dtype=np.int64) % 1000).astype(np.int16).reshape(-1, CHANNELS)
+    )
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An HDF5 file with chunked (plain and shuffle+deflate), contiguous, big-endian, text,
+    scalar, reference and linked datasets."""
+    path = tmp_path_factory.mktemp("virtual") / "session.nwb"
+    with nwbzarr.open(path, "w") as root:
+        root.attrs["neurodata_type"] = "NWBFile"
+        series = root.create_group(
+            "acquisition/ElectricalSeries", {"neurodata_type": "ElectricalSeries"}
+        )
+        series.create_array("data", _data(), chunks=(CHUNK_ROWS, CHANNELS), attrs={"unit": "volts"})
+        series.create_array("starting_time", np.float64(0.0), attrs={"rate": np.float64(30_000.0)})
+        gz = root.create_group("acquisition/Compressed")
+        gz.create_array(
+            "data",
+            _data()[:50_000].astype(np.float32),
+            chunks=(7_000, 16),  # edge chunks on both axes
+            compression=(nwbzarr.Filter.of("shuffle"), nwbzarr.Filter.of("deflate", level=4)),
+        )
+        gz.create_array("timestamps", np.linspace(0, 1, 300_001))  # contiguous, > 2 MiB
+        gz.create_array("big_endian", np.arange(1000, dtype=">i4").reshape(100, 10))
+        gz.create_array("labels", np.array(["a", "bb", "ccc"], dtype=object))
+        gz.attrs["source_ref"] = nwbzarr.Reference("/acquisition/ElectricalSeries")
+        root.set_link("acquisition/alias", nwbzarr.SoftLink("/acquisition/ElectricalSeries"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def index(session: Path) -> Path:
+    out = session.with_name("session.index.nwb.zarr")
+    assert build_index(session, out) == str(out)
+    return out
+
+
+def test_index_has_the_same_tree_and_values(session: Path, index: Path) -> None:
+    with nwbzarr.open(session) as a, nwbzarr.open(index) as b:
+        assert isinstance(b.file.store, VirtualStore)  # type: ignore[attr-defined]
+        assert tree_diff(a, b) == []
+        assert b.array("acquisition/Compressed/data").chunks == (7_000, 16)
+
+
+def test_index_copies_no_array_data(index: Path, session: Path) -> None:
+    size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
+    assert size < session.stat().st_size / 20
+    assert not (index / "acquisition/ElectricalSeries/data/c").exists()
+    assert (index / "acquisition/ElectricalSeries/data/manifest.npy").is_file()
+    record = json.loads((index / "zarr.json").read_text())["attributes"]["_NWBZARR"]
+    assert record["virtual"]["source"] == "../session.nwb"
+
+
+def test_index_moves_with_its_file(session: Path, index: Path, tmp_path: Path) -> None:
+    shutil.copy(session, tmp_path / "session.nwb")
+    shutil.copytree(index, tmp_path / "session.index.nwb.zarr")
+    with nwbzarr.open(tmp_path / "session.index.nwb.zarr") as root:
+        np.testing.assert_array_equal(
+            root.array("acquisition/ElectricalSeries/data")[5:7], _data()[5:7]
+        )
+
+
+def test_existing_destination_is_refused(session: Path, index: Path) -> None:
+    with pytest.raises(DestinationExistsError):
+        build_index(session, index)
+    build_index(session, index, overwrite=True)
+
+
+def test_missing_hdf5_file_is_named(index: Path, tmp_path: Path) -> None:
+    moved = tmp_path / "alone.nwb.zarr"
+    shutil.copytree(index, moved)
+    with (
+        nwbzarr.open(moved) as root,
+        pytest.raises(Exception, match="HDF5 file of this virtual index is missing"),
+    ):
+        root.array("acquisition/ElectricalSeries/data")[:10]
+
+
+def test_corpus_file_indexes_to_the_same_tree(corpus: Path, tmp_path: Path) -> None:
+    source = corpus / "pynwb42" / "basic_ecephys.nwb"
+    out = tmp_path / "basic.nwb.zarr"
+    build_index(source, out)
+    with nwbzarr.open(source) as a, nwbzarr.open(out) as b:
+        assert tree_diff(a, b) == []
+
+
+# ----------------------------------------------------------------------------- S3
+@pytest.fixture(scope="module")
+def s3() -> Iterator[object]:
+    pytest.importorskip("moto")
+    pytest.importorskip("obstore")
+    from nwbzarr.testing_servers import S3Server
+
+    with S3Server() as server:
+        server.create_bucket("nwb-virtual")
+        yield server
+
+
+def test_index_on_s3_opens_in_one_request_and_reads_only_touched_chunks(
+    s3: object, session: Path, index: Path
+) -> None:
+    from nwbzarr.testing_servers import S3Server
+
+    assert isinstance(s3, S3Server)
+    s3.upload(session, "s3://nwb-virtual/up/session.nwb")
+    s3.upload(index, "s3://nwb-virtual/up/session.index.nwb.zarr")
+    url = "s3://nwb-virtual/up/session.index.nwb.zarr"
+    s3.log.reset()
+    root = nwbzarr.open(url, storage_options=s3.storage_options)
+    list(root.walk())
+    assert s3.log.count <= 2, [(r.method, r.path) for r in s3.log.snapshot()]
+    s3.log.reset()
+    window = root.array("acquisition/ElectricalSeries/data")[25_000:65_000]  # chunks 0, 1, 2
+    touched = math.ceil(65_000 / CHUNK_ROWS)
+    assert s3.log.count <= touched + 2, [(r.method, r.path) for r in s3.log.snapshot()]
+    assert not any(r.method == "HEAD" for r in s3.log.snapshot())
+    np.testing.assert_array_equal(window, _data()[25_000:65_000])
+    with nwbzarr.open(session) as local:
+        assert tree_diff(local, root) == []
+    root.file.close()
+
+
+def test_index_written_straight_to_s3(s3: object, session: Path) -> None:
+    from nwbzarr.testing_servers import S3Server
+
+    assert isinstance(s3, S3Server)
+    s3.upload(session, "s3://nwb-virtual/direct/session.nwb")
+    url = "s3://nwb-virtual/direct/session.nwb.zarr"
+    build_index(
+        "s3://nwb-virtual/direct/session.nwb",
+        url,
+        storage_options=s3.storage_options,
+        dst_storage_options=s3.storage_options,
+    )
+    with (
+        nwbzarr.open(url, storage_options=s3.storage_options) as root,
+        nwbzarr.open(session) as local,
+    ):
+        assert tree_diff(local, root) == []
