@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from nwbzarr import locking
 from nwbzarr.backends.hdf5 import H5File
 from nwbzarr.backends.zarr import ZarrFile
 from nwbzarr.errors import DestinationExistsError, FormatError
@@ -73,20 +74,30 @@ def open(
     loc = resolve(path_or_url, storage_options)
     policy: LinkPolicy = links or ("all" if loc.is_local else "same-origin")
     resolver = Resolver(loc, policy, _open_link_target)
-    if mode == "w" or (mode == "a" and not exists(loc)):
-        if exists(loc):
-            if not overwrite:
-                raise DestinationExistsError(
-                    f"{loc}: already exists (pass overwrite=True to replace it)"
-                )
-            remove(loc)
-        fmt = format or guess_format_from_name(loc.path) or "hdf5"
-        file = _open_file(loc, "w", fmt, page_size, memb_size)
-    else:
-        fmt = format or guess_format(loc)
-        file = _open_file(loc, "r+" if mode == "a" else mode, fmt, None)
+    # One writer per local destination, taken before anything is removed or created.
+    lock = locking.acquire(loc.path) if mode != "r" and loc.is_local else None
+    try:
+        if mode == "w" or (mode == "a" and not exists(loc)):
+            if exists(loc):
+                if not overwrite:
+                    raise DestinationExistsError(
+                        f"{loc}: already exists (pass overwrite=True to replace it)"
+                    )
+                remove(loc)
+            fmt = format or guess_format_from_name(loc.path) or "hdf5"
+            file = _open_file(loc, "w", fmt, page_size, memb_size)
+        else:
+            fmt = format or guess_format(loc)
+            file = _open_file(loc, "r+" if mode == "a" else mode, fmt, None)
+    except BaseException:
+        if lock is not None:
+            locking.release(lock)
+        raise
     _attach(file, loc, resolver)
     file.add_close_hook(resolver.close)
+    if lock is not None:
+        held = lock
+        file.add_close_hook(lambda: locking.release(held))
     return file.root
 
 

@@ -1,18 +1,22 @@
-"""The ``nwbzarr`` command line.
+"""The ``nwbzarr`` command line: inspect, validate, plot, convert, export and index NWB files.
 
 Exit codes: 0 success, 1 an error in the data or the environment (the message names the file,
-the path and what to do), 2 a usage error. ``--debug`` shows the traceback.
+the path and what to do; ``nwbzarr validate`` also exits 1 when it finds errors), 2 a usage
+error, 130 interrupted. ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+from nwbzarr import __version__
 from nwbzarr.api import open as nwb_open
 from nwbzarr.convert import convert
 from nwbzarr.dtypes import dtype_str
@@ -90,7 +94,7 @@ def _format_line(info: dict[str, Any]) -> str:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
-    with nwb_open(args.path, links=args.links) as root:
+    with nwb_open(args.path, links=args.links, storage_options=args.storage_options) as root:
         node = root[args.group] if args.group not in ("", "/") else root
         if not isinstance(node, Group):
             rows = [_member_info(node.name, node, root) | {"path": node.path}]
@@ -143,7 +147,7 @@ def _info(root: Group) -> dict[str, Any]:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    with nwb_open(args.path, links=args.links) as root:
+    with nwb_open(args.path, links=args.links, storage_options=args.storage_options) as root:
         info = _info(root)
     if args.json:
         print(json.dumps(info, indent=2, default=str))
@@ -174,32 +178,213 @@ def cmd_convert(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         links=args.links_mode,
         compression=args.compression,
-        progress=None if not args.no_progress else False,
+        storage_options=args.storage_options,
+        progress=False if args.no_progress else None,
     )
     print(f"wrote {out}")
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _call_with_supported(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn`` with the keywords it accepts (optional ones such as ``progress``)."""
+    params = inspect.signature(fn).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        kwargs = {k: v for k, v in kwargs.items() if k in params}
+    return fn(*args, **kwargs)
 
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import importlib
+
+    # imported by name: export.py is optional at type-check time (written in parallel)
+    export = importlib.import_module("nwbzarr.export").export
+    out = _call_with_supported(
+        export,
+        args.src,
+        args.dst,
+        links=args.links_mode,
+        format=args.format,
+        overwrite=args.overwrite,
+        progress=False if args.no_progress else None,
+    )
+    print(f"wrote {out if out is not None else args.dst}")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from nwbzarr.virtual import build_index
+
+    out = build_index(
+        args.src,
+        args.dst,
+        overwrite=args.overwrite,
+        storage_options=args.storage_options,
+        dst_storage_options=args.dst_storage_options,
+    )
+    print(f"wrote {out if out is not None else args.dst}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from nwbzarr.validate import validate
+
+    with nwb_open(args.path, links=args.links, storage_options=args.storage_options) as root:
+        findings = validate(root)
+    shown = [f for f in findings if f.severity == "error" or not args.errors_only]
+    errors = sum(f.severity == "error" for f in findings)
+    warnings_ = len(findings) - errors
+    if args.json:
+        print(json.dumps([f.as_dict() for f in shown], indent=2))
+    else:
+        for finding in shown:
+            print(f"{args.path}:{finding}")
+        verdict = "ok" if not errors else "INVALID"
+        print(f"{args.path}: {verdict}: {errors} errors, {warnings_} warnings")
+    return 1 if errors else 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from nwbzarr.plot import plot_node
+
+    out = Path(args.output) if args.output else Path(Path(args.node.strip("/")).name + ".png")
+    with nwb_open(args.path, links=args.links, storage_options=args.storage_options) as root:
+        node = root[args.node] if args.node not in ("", "/") else root
+        plot_node(
+            node, out, start=args.start, stop=args.stop, channels=args.max_traces, frame=args.frame
+        )
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
     from nwbzarr.demo import run
 
-    result = run(Path(args.outdir), seconds=args.seconds, channels=args.channels)
+    result = run(
+        Path(args.outdir), seconds=args.seconds, channels=args.channels, figure=not args.no_figure
+    )
     return 1 if result["differences"] else 0
 
 
+EPILOG_MAIN = """commands, one line each (nwbzarr COMMAND --help for details and examples):
+  ls        list the tree of a file        info      summarise a file
+  validate  check NWB structure            plot      draw a series or an image
+  convert   HDF5 <-> Zarr                  export    one self-contained file, links resolved
+  index     virtual Zarr index of HDF5     demo      build, convert, analyse an example session
+
+examples:
+  nwbzarr demo
+  nwbzarr ls session.nwb /acquisition -r
+  nwbzarr convert session.nwb session.nwb.zarr
+
+exit codes:
+  0    success (validate: no errors)
+  1    error in the data or the environment (one line: file, path, what to do);
+       validate: the file has errors
+  2    usage error (wrong arguments)
+  130  interrupted (Ctrl-C)
+
+Files are local paths or URLs (s3://, gs://, https://); pass credentials and endpoints with
+-s KEY=VALUE (fsspec storage options). --debug shows tracebacks.
+"""
+EPILOG_EXPORT = """examples:
+  nwbzarr export linked.nwb standalone.nwb               # copy link targets in
+  nwbzarr export linked.nwb.zarr standalone.nwb --links keep
+  nwbzarr export session.nwb session.nwb.zarr --overwrite
+
+--links resolve (default) copies the data behind every link into the destination, so that it
+stands alone; --links keep keeps links, re-pointed so that they stay valid from DST.
+"""
+EPILOG_INDEX = """examples:
+  nwbzarr index session.nwb session.index.zarr
+  nwbzarr index s3://bucket/session.nwb session.index.zarr -s anon=true
+  nwbzarr ls session.index.zarr -r                        # then open it like any Zarr store
+
+The index is a Zarr store whose arrays point at the chunks of SRC: no data is copied.
+"""
+EPILOG_VALIDATE = """examples:
+  nwbzarr validate session.nwb
+  nwbzarr validate session.nwb.zarr --json
+  nwbzarr validate s3://bucket/session.nwb.zarr -s anon=true --errors-only
+
+Checks (structural, done by nwbzarr without pynwb): root attributes, datasets and groups;
+neurodata_type with namespace; TimeSeries data and timing (float64 timestamps, or
+starting_time with a float rate); DynamicTable colnames; VectorIndex unsigned; dates with a
+timezone; links and references resolving. Findings print as FILE:PATH: severity: message.
+Exit code 1 when there are errors, 0 otherwise (warnings alone do not fail).
+"""
+EPILOG_PLOT = """examples:
+  nwbzarr plot session.nwb acquisition/ElectricalSeries -o ephys.png --start 1 --stop 1.5
+  nwbzarr plot session.nwb.zarr processing/ophys/Fluorescence/RoiResponseSeries -o rois.png
+  nwbzarr plot session.nwb acquisition/TwoPhotonSeries --frame 10 -o frame.png
+  nwbzarr plot session.nwb processing/ophys/ImageSegmentation/PlaneSegmentation/image_mask
+
+A TimeSeries is drawn against time in seconds with its unit on the y axis and one labelled
+trace per channel or ROI (at most --max-traces); an image series, a 2-D array or a frame of a
+3-D array as an image. Needs matplotlib (pip install 'nwbzarr[plot]').
+"""
 EPILOG_DEMO = """examples:
   nwbzarr demo
-  nwbzarr demo --outdir /tmp/demo --seconds 60
+  nwbzarr demo --outdir /tmp/demo --seconds 30 --channels 64
+
+Builds a synthetic session (ephys with units, calcium imaging with ROIs, trials) with the typed
+model, writes HDF5, converts to Zarr and back, checks the trees are identical, opens both as
+xarray, and writes demo.png (trial-aligned ephys average and an ROI trace).
 """
+
+
+def _storage_option(text: str) -> tuple[str, Any]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected KEY=VALUE, e.g. anon=true")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key, value
+
+
+def _options(pairs: list[tuple[str, Any]] | None) -> dict[str, Any] | None:
+    return dict(pairs) if pairs else None
+
+
+def _add_remote(p: argparse.ArgumentParser, dst: bool = False) -> None:
+    p.add_argument(
+        "-s",
+        "--storage-option",
+        dest="storage_options",
+        type=_storage_option,
+        action="append",
+        metavar="KEY=VALUE",
+        help="fsspec/obstore option for URLs (repeatable; values parsed as JSON when possible)",
+    )
+    if dst:
+        p.add_argument(
+            "--dst-storage-option",
+            dest="dst_storage_options",
+            type=_storage_option,
+            action="append",
+            metavar="KEY=VALUE",
+            help="the same, for the destination",
+        )
+
+
+def _add_links(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--links",
+        choices=("same-origin", "all", "none"),
+        default=None,
+        help="which links may be followed (default: all for local files, same-origin for URLs)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nwbzarr",
-        description="NWB files on HDF5 and Zarr: inspect, convert, link, read from the cloud.",
+        description="NWB files on HDF5 and Zarr: inspect, validate, plot, convert, export, index.",
+        epilog=EPILOG_MAIN,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"nwbzarr {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -213,9 +398,21 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=epilog,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        p.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+        )
         p.set_defaults(fn=fn)
         return p
 
+    _add_reading_commands(add)
+    _add_writing_commands(add)
+    return parser
+
+
+Adder = Callable[[str, str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
+
+
+def _add_reading_commands(add: Adder) -> None:
     p = add(
         "ls",
         "list the tree of a file: groups, arrays (shape, dtype, chunks, compression), links",
@@ -226,12 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("group", nargs="?", default="/", help="group to list (default: /)")
     p.add_argument("-r", "--recursive", action="store_true", help="list everything below the group")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument(
-        "--links",
-        choices=("same-origin", "all", "none"),
-        default=None,
-        help="link policy when checking link targets",
-    )
+    _add_links(p)
+    _add_remote(p)
 
     p = add(
         "info",
@@ -241,16 +434,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("path", help="file, store or URL")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--links", choices=("same-origin", "all", "none"), default=None)
+    _add_links(p)
+    _add_remote(p)
 
+    p = add(
+        "validate",
+        "check the NWB structure of a file (nwbzarr's own checks, no pynwb needed)",
+        EPILOG_VALIDATE,
+        cmd_validate,
+    )
+    p.add_argument("path", help="file, store or URL")
+    p.add_argument("--json", action="store_true", help="findings as a JSON list")
+    p.add_argument("--errors-only", action="store_true", help="do not print warnings")
+    _add_links(p)
+    _add_remote(p)
+
+    p = add("plot", "draw a time series or an image from a file into a PNG", EPILOG_PLOT, cmd_plot)
+    p.add_argument("path", help="file, store or URL")
+    p.add_argument("node", help="TimeSeries group or array inside the file")
+    p.add_argument("-o", "--output", help="image file (default: <name>.png here)")
+    p.add_argument("--start", type=float, help="first time to draw, seconds")
+    p.add_argument("--stop", type=float, help="last time to draw, seconds")
+    p.add_argument("--frame", type=int, default=0, help="frame of an image series (default 0)")
+    p.add_argument(
+        "--max-traces", type=int, default=16, help="channels/ROIs drawn at most (default 16)"
+    )
+    _add_links(p)
+    _add_remote(p)
+
+
+def _add_writing_commands(add: Adder) -> None:
     p = add(
         "convert",
         "convert between HDF5 and Zarr, streaming chunk by chunk",
         EPILOG_CONVERT,
         cmd_convert,
     )
-    p.add_argument("src")
-    p.add_argument("dst")
+    p.add_argument("src", help="source file, store or URL")
+    p.add_argument("dst", help="destination (.nwb: HDF5, .zarr: Zarr, or --format)")
     p.add_argument(
         "--format", choices=("hdf5", "zarr"), help="destination format (default: from suffix)"
     )
@@ -269,10 +490,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep links (re-pointed) or copy their targets in",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_remote(p)
+
+    p = add(
+        "export",
+        "write a file as one self-contained file (links resolved) or re-pointed copy",
+        EPILOG_EXPORT,
+        cmd_export,
+    )
+    p.add_argument("src", help="source file, store or URL")
+    p.add_argument("dst", help="destination (.nwb: HDF5, .zarr: Zarr, or --format)")
+    p.add_argument("--format", choices=("hdf5", "zarr"), help="destination format")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing destination")
+    p.add_argument(
+        "--links",
+        dest="links_mode",
+        choices=("resolve", "keep"),
+        default="resolve",
+        help="copy link targets in (default) or keep links re-pointed",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = add(
+        "index",
+        "build a virtual Zarr index of an HDF5 file (chunk references, no data copied)",
+        EPILOG_INDEX,
+        cmd_index,
+    )
+    p.add_argument("src", help="HDF5 file or URL")
+    p.add_argument("dst", help="the index to write (a Zarr store)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing index")
+    _add_remote(p, dst=True)
 
     p = add(
         "demo",
-        "build a small realistic session, convert it HDF5 -> Zarr -> HDF5, summarise",
+        "build a small realistic session, convert it HDF5 -> Zarr -> HDF5, analyse, plot",
         EPILOG_DEMO,
         cmd_demo,
     )
@@ -281,23 +533,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seconds", type=float, default=10.0, help="recording length (default: 10)")
     p.add_argument("--channels", type=int, default=32, help="number of channels (default: 32)")
-    return parser
+    p.add_argument("--no-figure", action="store_true", help="skip demo.png (no matplotlib needed)")
+
+
+def _one_line(err: BaseException) -> str:
+    message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+    if isinstance(err, ModuleNotFoundError) and err.name:
+        message = f"{message}; install it (pip install {err.name.split('.')[0]}) or its extra"
+    notes = getattr(err, "__notes__", [])
+    return " ".join((message.replace("\n", " "), *(f"({n})" for n in notes)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see ``nwbzarr --help``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    for name in ("storage_options", "dst_storage_options"):
+        if hasattr(args, name):
+            setattr(args, name, _options(getattr(args, name)))
     try:
         code: int = args.fn(args)
-    except (NwbZarrError, OSError, KeyError, ValueError, TypeError) as err:
+    except KeyboardInterrupt:
+        print(f"nwbzarr {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (NwbZarrError, OSError, KeyError, ValueError, TypeError, ImportError) as err:
         if args.debug:
             traceback.print_exc()
-        message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
-        notes = getattr(err, "__notes__", [])
-        print(
-            f"nwbzarr {args.command}: error: {message}" + "".join(f" ({n})" for n in notes),
-            file=sys.stderr,
-        )
+        print(f"nwbzarr {args.command}: error: {_one_line(err)}", file=sys.stderr)
         return 1
     return code
 

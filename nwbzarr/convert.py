@@ -39,6 +39,7 @@ from nwbzarr.tree import (
     Filter,
     Group,
     Link,
+    Node,
     SoftLink,
     chunk_index,
     iter_blocks,
@@ -237,7 +238,9 @@ class TreeCopier:
     ) -> None:
         if self.links == "resolve":
             target = src[name]
-            if isinstance(link, SoftLink) and not self._outside(target):
+            if isinstance(link, SoftLink) and (
+                not self._outside(target) or self._same_node_in_source(link.path, target)
+            ):
                 dst._set_link(name, link)
                 return
             assert isinstance(target, Group | Array)
@@ -247,6 +250,14 @@ class TreeCopier:
             dst._set_link(name, link)
             return
         dst._set_link(name, ExternalLink(self.repoint(link.source, src), link.path))
+
+    def _same_node_in_source(self, path: str, target: Node) -> bool:
+        """A soft link inside a resolved external target whose path names the same object
+        (same object_id) in the file being copied stays a soft link (what pynwb's export does)."""
+        object_id = target.attrs.get("object_id")
+        if object_id is None or path not in self.source:
+            return False
+        return bool(self.source[path].attrs.get("object_id") == object_id)
 
     def _outside(self, node: Group | Array | Any) -> bool:
         return node.file is not self.source.file

@@ -7,6 +7,7 @@ files keeps working after it is moved, or uploaded together to an object store.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import re
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from nwbzarr.errors import FormatError
 
 ZARR_SUFFIXES = (".zarr", ".zarr/")
+ROOT_MARKERS = ("zarr.json", ".zmetadata", ".zgroup")
 HDF5_SUFFIXES = (".nwb", ".h5", ".hdf5", ".hdf", ".he5")
 
 
@@ -135,12 +137,23 @@ def remove(loc: Location) -> None:
                 os.remove(loc.path % i)
                 i += 1
         elif os.path.isdir(loc.path):
-            shutil.rmtree(loc.path)
+            # The root documents mark a store complete: remove them first, so that a removal
+            # killed half-way never leaves the old marker above missing chunks; then move the
+            # rest aside in one atomic rename before deleting it.
+            for marker in ROOT_MARKERS:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(loc.path, marker))
+            doomed = f"{loc.path.rstrip(os.sep)}.deleting-{os.getpid()}"
+            os.rename(loc.path, doomed)
+            shutil.rmtree(doomed)
         elif os.path.exists(loc.path):
             os.remove(loc.path)
         return
     fs, path = filesystem(loc)
     if fs.exists(path):
+        for marker in ROOT_MARKERS:
+            with contextlib.suppress(FileNotFoundError):
+                fs.rm(f"{path.rstrip('/')}/{marker}")
         fs.rm(path, recursive=True)
 
 

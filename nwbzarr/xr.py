@@ -542,6 +542,8 @@ def align(
     window
         ``(t_before, t_after)``: seconds before and after each event, both >= 0.
 
+    Notes
+    -----
     Each window sample is the nearest sample of the series to ``event + offset``; offsets are
     whole sample steps. Samples outside the recording are clipped to its ends and flagged
     False in the ``valid`` coordinate. ``sample_time`` holds the time of each sample used.

@@ -703,8 +703,7 @@ class ZarrArray(Array):
                     raise FormatError(
                         f"{self.describe()}: cannot decode chunk {chunk!r}: {err}"
                     ) from err
-            picked: np.ndarray[Any, Any] = whole[key] if key else whole[()]
-            return picked
+            return orthogonal(whole, key) if key else whole[()]
         if spec.extra.get("v2_object"):
             values = self._read_v2_objects()
             return values[key] if key and spec.shape else values
@@ -816,6 +815,24 @@ class ZarrArray(Array):
 
     def _read_v2_objects(self) -> np.ndarray[Any, Any]:
         return read_v2_object_array(self.zfile, self.key, self.doc, self.describe())
+
+
+def orthogonal(values: np.ndarray[Any, Any], key: tuple[Any, ...]) -> Any:
+    """``values[key]`` with integer arrays applied per axis (zarr's ``oindex``), not broadcast."""
+    if not any(isinstance(k, list | np.ndarray) for k in key):
+        return values[key]
+    out = values
+    basic: list[Any] = []
+    for axis, k in enumerate(key):
+        if isinstance(k, list | np.ndarray):
+            index = np.asarray(k)
+            if index.dtype == bool:
+                index = np.nonzero(index)[0]
+            out = np.take(out, index, axis=axis)
+            basic.append(slice(None))
+        else:
+            basic.append(k)
+    return out[tuple(basic)]
 
 
 def _text(v: Any) -> str:
