@@ -63,6 +63,7 @@ def convert(
     progress: bool | None = None,
     workers: int | None = None,
     page_size: int | None = None,
+    client: Any = None,
 ) -> str:
     """Convert ``src`` to ``dst`` (HDF5 <-> Zarr, or a copy within one format).
 
@@ -80,6 +81,9 @@ def convert(
         ``"default"`` re-encodes with the destination's default (Blosc-lz4 + shuffle on Zarr).
     progress
         Show a progress bar (default: only on a terminal).
+    client
+        A ``dask.distributed`` client: the chunk copies of large arrays run on its workers
+        (Zarr destinations; the workers must reach ``src`` and ``dst``: shared disk or URLs).
 
     Returns
     -------
@@ -117,6 +121,7 @@ def convert(
                     compression=compression,
                     workers=workers,
                     progress=bar.update,
+                    client=client,
                 )
                 copier.run()
         except BaseException as err:
@@ -164,6 +169,7 @@ class TreeCopier:
         compression: CompressionMode = "keep",
         workers: int | None = None,
         progress: Callable[[int], None] | None = None,
+        client: Any = None,
     ) -> None:
         self.source = source
         self.target = target
@@ -174,6 +180,7 @@ class TreeCopier:
         self.workers = workers or DEFAULT_WORKERS
         self.progress = progress or (lambda n: None)
         self.dst_format = target.file.format
+        self.client = client
         self.seen: dict[Any, str] = {}
         self.jobs: list[_Job] = []
         # Attributes holding references are set once every node exists (HDF5 references need
@@ -331,6 +338,10 @@ class TreeCopier:
 
     # ----- data
     def copy_data(self) -> None:
+        if self.client is not None and self.dst_format == "zarr":
+            remote = [j for j in self.jobs if _distributable(j)]
+            self.jobs = [j for j in self.jobs if not _distributable(j)]
+            self._copy_on_cluster(remote)
         with ThreadPoolExecutor(
             max_workers=self.workers, thread_name_prefix="nwbzarr-copy"
         ) as pool:
@@ -342,6 +353,35 @@ class TreeCopier:
                     pending.popleft().result()
             while pending:
                 pending.popleft().result()
+
+    def _copy_on_cluster(self, jobs: list[_Job]) -> None:
+        """Submit the chunk copies of ``jobs`` to the dask cluster, ~64 MiB per task."""
+        from distributed import as_completed
+
+        futures = []
+        for job in jobs:
+            grid = job.dst.shards or job.dst.chunks or job.src.chunks or _block(job.src)
+            regions = list(iter_blocks(job.src.shape, grid))
+            per_region = max(1, job.src.nbytes // max(len(regions), 1))
+            batch = max(1, CLUSTER_TASK_BYTES // per_region)
+            doc = job.dst.doc  # type: ignore[attr-defined]
+            for start in range(0, len(regions), batch):
+                futures.append(
+                    self.client.submit(
+                        copy_regions,
+                        self.src_loc,
+                        job.src.path,
+                        self.dst_loc,
+                        job.dst.path,
+                        doc,
+                        regions[start : start + batch],
+                        grid,
+                        job.raw,
+                        pure=False,
+                    )
+                )
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
+            self.progress(int(future.result()))
 
     def _tasks(self) -> Iterator[Callable[[], None]]:
         for job in self.jobs:
@@ -410,6 +450,65 @@ def merge_dims(
         return stored or schema
     merged = [s if not GENERIC_DIM.search(s) else n for s, n in zip(stored, schema, strict=True)]
     return tuple(merged) if len(set(merged)) == len(merged) else stored
+
+
+CLUSTER_TASK_BYTES = 64 << 20
+
+
+def _distributable(job: _Job) -> bool:
+    return (
+        isinstance(job.src.datatype, np.dtype)
+        and bool(job.src.shape)
+        and job.src.nbytes >= CLUSTER_TASK_BYTES // 8
+    )
+
+
+_WORKER_SOURCES: dict[str, Group] = {}
+
+
+def copy_regions(
+    src_loc: Location,
+    src_path: str,
+    dst_loc: Location,
+    dst_path: str,
+    dst_doc: dict[str, Any],
+    regions: list[tuple[slice, ...]],
+    grid: tuple[int, ...],
+    raw: bool,
+) -> int:
+    """Copy ``regions`` of one array on a dask worker (opens the source once per process)."""
+    import zarr
+    from zarr.core.buffer import default_buffer_prototype
+    from zarr.core.sync import sync
+    from zarr.storage import StorePath
+
+    from nwbzarr.storage import zarr_store
+
+    source = _WORKER_SOURCES.get(src_loc.path)
+    if source is None or source.file.closed:
+        source = nwb_open(src_loc, "r")
+        _WORKER_SOURCES[src_loc.path] = source
+    src = source.array(src_path)
+    store = zarr_store(dst_loc, "r+")
+    key = dst_path.strip("/")
+    meta = {k: v for k, v in dst_doc.items() if k != "consolidated_metadata"}
+    dst = zarr.Array(
+        zarr.AsyncArray(
+            metadata=meta,
+            store_path=StorePath(store, key),  # type: ignore[call-overload]
+            config={"write_empty_chunks": True},
+        )
+    )
+    nbytes = 0
+    for region in regions:
+        data = src.read_chunk_raw(chunk_index(region, grid)) if raw else None
+        if data is not None:
+            chunk = dst.metadata.encode_chunk_key(chunk_index(region, grid))
+            sync(store.set(f"{key}/{chunk}", default_buffer_prototype().buffer.from_bytes(data)))
+        else:
+            dst[region] = src[region]
+        nbytes += int(np.prod([r.stop - r.start for r in region])) * src.dtype.itemsize
+    return nbytes
 
 
 def _holds_reference(dtype: DType) -> bool:

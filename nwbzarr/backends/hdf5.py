@@ -54,6 +54,7 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 INCOMPLETE_ATTR = "_NWBZARR_INCOMPLETE"
 # A group or dataset carrying this attribute is a link to a Zarr store or a URL (DESIGN.md).
 EXTERNAL_LINK_ATTR = "_EXTERNAL_LINK"
+EXTERNAL_LINK_KEY = EXTERNAL_LINK_ATTR.encode()
 DEFAULT_CHUNK_BYTES = 1 << 20
 
 
@@ -208,6 +209,17 @@ def _damaged(where: str) -> Iterator[None]:
         raise FormatError(f"{where}: damaged HDF5 metadata: {err}") from err
 
 
+def _read_attr(aid: Any) -> Any:
+    """The value of an open attribute (what h5py's ``attrs[name]`` does, without reopening it)."""
+    dtype = aid.dtype
+    if dtype.subdtype is not None:
+        raise UnsupportedFeatureError(f"array-typed attribute elements {dtype} are not supported")
+    arr = np.zeros(aid.shape, dtype=dtype, order="C")
+    if arr.size:
+        aid.read(arr, mtype=h5py.h5t.py_create(dtype))
+    return arr[()] if arr.ndim == 0 else arr
+
+
 class H5Attributes(Attributes):
     def __init__(self, node: H5Node) -> None:
         self._node = node
@@ -233,8 +245,7 @@ class H5Attributes(Attributes):
             dtype = dtype_from_h5(aid.dtype, where)
             if aid.shape is None:  # HDF5 null dataspace
                 return None, dtype
-            raw = h5attrs[name]
-            return decode(raw, dtype, self._node.h5file.refs), dtype
+            return decode(_read_attr(aid), dtype, self._node.h5file.refs), dtype
 
     def _set(self, name: str, value: Any, dtype: DType) -> None:
         self._node.h5file.check_writable(f"set attribute {name!r}")
@@ -300,8 +311,8 @@ class H5Group(Group, H5Node):
             obj = self.h5[name]
         except (KeyError, OSError) as err:
             raise FormatError(f"{self.file.location}: cannot open {path!r}: {err}") from err
-        marker = obj.attrs.get(EXTERNAL_LINK_ATTR) if len(obj.attrs) else None
-        if marker is not None:
+        if h5py.h5a.exists(obj.id, EXTERNAL_LINK_KEY):
+            marker = obj.attrs[EXTERNAL_LINK_ATTR]
             return _external_link_from_marker(marker, f"{self.file.location}:{path}")
         if isinstance(obj, h5py.Group):
             return H5Group(self.h5file, path, obj)
