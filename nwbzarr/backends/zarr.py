@@ -259,12 +259,19 @@ def attr_to_json(value: Any, dtype: DType) -> Any:
     if isinstance(dtype, CompoundType):
         arr = np.asarray(value)
         return [[attr_to_json(row[name], t) for name, t in dtype.fields] for row in arr.reshape(-1)]
+    return _plain_json(value)
+
+
+def _plain_json(value: Any) -> Any:
+    """numpy values, bytes and nested sequences as JSON values (text keeps undecodable bytes)."""
     if isinstance(value, np.ndarray):
-        return value.tolist()
+        return _plain_json(value.tolist())
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, bytes):
         return value.decode("utf-8", "surrogateescape")
+    if isinstance(value, list | tuple):
+        return [_plain_json(v) for v in value]
     return value
 
 
@@ -355,6 +362,12 @@ class ZarrAttributes(Attributes):
             self._node.zfile.mark_dirty(self._node.key)
             return
         encoded = attr_to_json(value, dtype)
+        try:  # fail here, naming the attribute, rather than when the document is written
+            json.dumps(encoded, allow_nan=True)
+        except (TypeError, ValueError) as err:
+            raise ValueError(
+                f"{self.owner}: attribute {name!r} = {value!r} cannot be stored in Zarr: {err}"
+            ) from err
         raw[name] = encoded
         record = raw.setdefault(RECORD, {}).setdefault("attrs", {})
         if value is None or _json_default_dtype(encoded) != dtype:
