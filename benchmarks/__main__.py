@@ -15,12 +15,28 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_convert
+from benchmarks import (
+    bench_cloud,
+    bench_convert,
+    bench_dask_mean,
+    bench_many_series,
+    bench_scaling,
+    bench_tuning,
+    bench_window,
+    bench_write,
+)
 from benchmarks.common import RESULTS_DIR, environment, now_iso
 
 Scenario = Callable[[bench_convert.Options], tuple[str, dict[str, Any]]]
 SCENARIOS: dict[str, Scenario] = {
     "convert": bench_convert.run,
+    "write": bench_write.run,
+    "many_series": bench_many_series.run,
+    "window": bench_window.run,
+    "dask_mean": bench_dask_mean.run,
+    "scaling": bench_scaling.run,
+    "tuning": bench_tuning.run,
+    "cloud": bench_cloud.run,
 }
 
 

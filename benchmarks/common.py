@@ -1,8 +1,10 @@
 """Timing helpers shared by the benchmark scenarios.
 
 * :func:`run_child` runs one measurement in a fresh Python subprocess. The child times only the
-  operation (after its imports) and writes a small JSON result; the parent reaps it with
-  ``os.wait4``, which returns the child's own ``rusage``: ``ru_maxrss`` is its peak RSS.
+  operation (after its imports) and writes a small JSON result with its ``VmHWM`` (peak RSS of
+  the new process image); the parent reaps it with ``os.wait4``. (The child's own
+  ``ru_maxrss`` is not enough: Linux carries it across ``exec``, so it starts at the parent's
+  high-water mark at fork time.)
   (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is the same counter but the *maximum over every
   child reaped so far*, so it cannot tell the second measurement from the first.)
 * :func:`run_command` does the same for a plain command (``cp``, ``dd``), timed from outside.
@@ -81,6 +83,10 @@ def run_child(
         res = run_command(cmd, timeout=timeout, label=target)
         info: dict[str, Any] = json.loads(result_file.read_text())
     res.seconds = float(info.pop("seconds"))
+    hwm = info.pop("hwm_mb", None)
+    if hwm is not None and not math.isnan(float(hwm)):
+        # ru_maxrss survives exec: it includes the parent's high-water mark at fork time
+        res.peak_rss_mb = float(hwm)
     base = info.pop("base_rss_mb", None)
     res.base_rss_mb = None if base is None else float(base)
     res.info = info
@@ -128,7 +134,17 @@ def child_main(argv: list[str]) -> None:
     module_name, func_name = target.split(":")
     func = getattr(importlib.import_module(module_name), func_name)
     result = func(**json.loads(kwargs_json))
+    result["hwm_mb"] = _vm_hwm_mb()
     Path(result_file).write_text(json.dumps(result))
+
+
+def _vm_hwm_mb() -> float:
+    """Peak RSS of this process image (``VmHWM``: starts afresh at exec, unlike ru_maxrss)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024 / MB
+    return float("nan")
 
 
 def _machine_busy_seconds() -> float:

@@ -1,0 +1,321 @@
+"""Scenario ``many_series``: a file of many small objects (1,000 TimeSeries x 100 samples).
+
+Write: build the NWBFile with ``n`` TimeSeries (float64, 100 samples, rate-timed) and write
+it: nwbzarr's typed model on Zarr and HDF5, pynwb (HDF5) and hdmf-zarr (Zarr).
+Open: open the file each tool wrote (written once, untimed) and touch every series: read
+``data[:]`` and the attributes ``unit``, ``description``, ``conversion``, ``rate``,
+``starting_time``. Time = open + touch ("open" alone is reported as a separate column).
+DataTree: ``xr.open_datatree(path, engine="nwbzarr")`` on nwbzarr's files (lazy: no data read).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_convert import Options
+from benchmarks.common import DATA_DIR, fmt_num, markdown_table, median, ratio, run_child, timed
+from benchmarks.harness import (
+    Checks,
+    Variant,
+    find,
+    run_variants,
+    variant_table,
+    variants_record,
+)
+
+N_SERIES = 1_000
+QUICK_SERIES = 100  # --quick: hdmf-zarr needs ~90 s for 1,000
+SAMPLES = 100
+SPEEDUP_TARGET = 10.0
+OPEN_TARGET_S = 0.100
+DATATREE_TARGET_S = 0.300
+SUFFIX = {"zarr": ".nwb.zarr", "hdf5": ".nwb"}
+
+
+def _series_data(i: int, samples: int) -> Any:
+    import numpy as np
+
+    return np.arange(samples, dtype=np.float64) + i
+
+
+# ----------------------------------------------------------------------------- child functions
+
+
+def nwbzarr_many_write(dst: str, fmt: str, n: int, samples: int = SAMPLES) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    import nwbzarr.model
+    from nwbzarr.model import NWBFile, TimeSeries
+
+    result: dict[str, Any] = {}
+    with timed(result):
+        nwbfile = NWBFile(
+            session_description="many series",
+            identifier="nwbzarr-bench-many",
+            session_start_time=datetime(2024, 6, 1, 12, 0, tzinfo=UTC),
+        )
+        for i in range(n):
+            nwbfile.add_acquisition(
+                TimeSeries(
+                    name=f"ts{i:05d}",
+                    data=_series_data(i, samples),
+                    unit="m",
+                    rate=10.0,
+                    starting_time=0.0,
+                    description=f"series {i}",
+                )
+            )
+        nwbzarr.model.write(nwbfile, dst, format=fmt)
+    return result
+
+
+def _pynwb_many(n: int, samples: int) -> Any:
+    from datetime import UTC, datetime
+
+    from pynwb import NWBFile, TimeSeries
+
+    nwbfile = NWBFile(
+        session_description="many series",
+        identifier="nwbzarr-bench-many",
+        session_start_time=datetime(2024, 6, 1, 12, 0, tzinfo=UTC),
+    )
+    for i in range(n):
+        nwbfile.add_acquisition(
+            TimeSeries(
+                name=f"ts{i:05d}",
+                data=_series_data(i, samples),
+                unit="m",
+                rate=10.0,
+                starting_time=0.0,
+                description=f"series {i}",
+            )
+        )
+    return nwbfile
+
+
+def pynwb_many_write(dst: str, n: int, samples: int = SAMPLES) -> dict[str, Any]:
+    from pynwb import NWBHDF5IO
+
+    result: dict[str, Any] = {}
+    with timed(result):
+        nwbfile = _pynwb_many(n, samples)
+        with NWBHDF5IO(dst, "w") as io:
+            io.write(nwbfile)
+    return result
+
+
+def hdmf_zarr_many_write(dst: str, n: int, samples: int = SAMPLES) -> dict[str, Any]:
+    from hdmf_zarr.nwb import NWBZarrIO
+
+    result: dict[str, Any] = {}
+    with timed(result):
+        nwbfile = _pynwb_many(n, samples)
+        with NWBZarrIO(dst, "w") as io:
+            io.write(nwbfile)
+    return result
+
+
+def _touch(acquisition: Any) -> float:
+    total = 0.0
+    for ts in acquisition.values():
+        total += float(ts.data[:].sum())
+        _ = (ts.unit, ts.description, ts.conversion, ts.rate, ts.starting_time)
+    return total
+
+
+def nwbzarr_many_open(path: str) -> dict[str, Any]:
+    import nwbzarr.model
+
+    result: dict[str, Any] = {}
+    with timed(result):
+        t0 = time.perf_counter()
+        nwbfile = nwbzarr.model.read(path)
+        result["open_seconds"] = time.perf_counter() - t0
+        result["checksum"] = _touch(nwbfile.acquisition)
+        result["count"] = len(nwbfile.acquisition)
+        root: Any = nwbfile.source_node
+        root.file.close()
+    return result
+
+
+def pynwb_many_open(path: str) -> dict[str, Any]:
+    from pynwb import NWBHDF5IO
+
+    result: dict[str, Any] = {}
+    with timed(result), NWBHDF5IO(path, "r") as io:
+        t0 = time.perf_counter()
+        nwbfile = io.read()
+        result["open_seconds"] = time.perf_counter() - t0
+        result["checksum"] = _touch(nwbfile.acquisition)
+        result["count"] = len(nwbfile.acquisition)
+    return result
+
+
+def hdmf_zarr_many_open(path: str) -> dict[str, Any]:
+    from hdmf_zarr.nwb import NWBZarrIO
+
+    result: dict[str, Any] = {}
+    with timed(result), NWBZarrIO(path, "r") as io:
+        t0 = time.perf_counter()
+        nwbfile = io.read()
+        result["open_seconds"] = time.perf_counter() - t0
+        result["checksum"] = _touch(nwbfile.acquisition)
+        result["count"] = len(nwbfile.acquisition)
+    return result
+
+
+def datatree_open(path: str) -> dict[str, Any]:
+    import xarray as xr
+
+    import nwbzarr.xarray_backend  # noqa: F401 - engine registration (import cost untimed)
+
+    result: dict[str, Any] = {}
+    with timed(result):
+        tree = xr.open_datatree(path, engine="nwbzarr")
+    result["nodes"] = len(list(tree.subtree))
+    return result
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+WRITERS = {
+    "nwbzarr-zarr": ("nwbzarr_many_write", {"fmt": "zarr"}, ".nwb.zarr"),
+    "nwbzarr-hdf5": ("nwbzarr_many_write", {"fmt": "hdf5"}, ".nwb"),
+    "pynwb": ("pynwb_many_write", {}, ".nwb"),
+    "hdmf-zarr": ("hdmf_zarr_many_write", {}, ".nwb.zarr"),
+}
+
+
+def many_file(writer: str, n: int) -> Path:
+    """The file ``writer`` wrote with ``n`` series (cached; written in a subprocess)."""
+    func, kw, suffix = WRITERS[writer]
+    path = DATA_DIR / "many" / f"many-v1-{writer}-{n}x{SAMPLES}{suffix}"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name("partial-" + path.name)
+        if partial.is_dir():
+            shutil.rmtree(partial)
+        partial.unlink(missing_ok=True)
+        run_child(
+            f"benchmarks.bench_many_series:{func}",
+            dict(dst=str(partial), n=n, samples=SAMPLES, **kw),
+        )
+        partial.rename(path)
+    return path
+
+
+def write_variants(n: int) -> list[Variant]:
+    me = "benchmarks.bench_many_series"
+    return [
+        Variant("zarr", "nwbzarr", f"{me}:nwbzarr_many_write", dict(fmt="zarr", n=n), "o.nwb.zarr"),
+        Variant("zarr", "hdmf-zarr", f"{me}:hdmf_zarr_many_write", dict(n=n), "o.nwb.zarr"),
+        Variant("hdf5", "nwbzarr", f"{me}:nwbzarr_many_write", dict(fmt="hdf5", n=n), "o.nwb"),
+        Variant("hdf5", "pynwb", f"{me}:pynwb_many_write", dict(n=n), "o.nwb"),
+    ]
+
+
+def open_variants(n: int) -> list[Variant]:
+    me = "benchmarks.bench_many_series"
+
+    def v(group: str, name: str, func: str, writer: str) -> Variant:
+        path = many_file(writer, n)
+        return Variant(group, name, f"{me}:{func}", dict(path=str(path)), note=path.name)
+
+    return [
+        v("zarr", "nwbzarr", "nwbzarr_many_open", "nwbzarr-zarr"),
+        v("zarr", "hdmf-zarr", "hdmf_zarr_many_open", "hdmf-zarr"),
+        v("hdf5", "nwbzarr", "nwbzarr_many_open", "nwbzarr-hdf5"),
+        v("hdf5", "pynwb", "pynwb_many_open", "pynwb"),
+        v("zarr", "xr.open_datatree nwbzarr", "datatree_open", "nwbzarr-zarr"),
+        v("hdf5", "xr.open_datatree nwbzarr", "datatree_open", "nwbzarr-hdf5"),
+    ]
+
+
+def _open_table(variants: list[Variant]) -> str:
+    rows = []
+    for x in variants:
+        opened = x.info("open_seconds")
+        rows.append(
+            [
+                x.group,
+                x.name,
+                fmt_num(x.med() * 1000),
+                fmt_num(median(opened) * 1000) if opened else "-",
+                fmt_num(x.peak()),
+                f"{median([r.other_cpu for r in x.runs]):.2f}",
+                x.note,
+            ]
+        )
+    headers = [
+        "format",
+        "variant",
+        "open + touch all, median ms",
+        "of which open ms",
+        "peak RSS MB",
+        "others' CPU",
+        "file",
+    ]
+    return markdown_table(headers, rows)
+
+
+def run(opts: Options) -> tuple[str, dict[str, Any]]:
+    n = QUICK_SERIES if opts.quick else N_SERIES
+    writes = write_variants(n)
+    opens = open_variants(n)
+    reps = opts.repeats or 1  # ~3.5 min per repeat on 2 busy cores: 1 unless --repeats
+    run_variants("many_series/write", writes, reps)
+    run_variants("many_series/open", opens, reps)
+    checks = Checks()
+    for fmt, peer in (("zarr", "hdmf-zarr"), ("hdf5", "pynwb")):
+        checks.at_least(
+            f"{fmt} write: {peer} / nwbzarr (speedup)",
+            ratio(find(writes, f"{fmt}/{peer}").med(), find(writes, f"{fmt}/nwbzarr").med()),
+            SPEEDUP_TARGET,
+        )
+        checks.at_least(
+            f"{fmt} open + touch: {peer} / nwbzarr (speedup)",
+            ratio(find(opens, f"{fmt}/{peer}").med(), find(opens, f"{fmt}/nwbzarr").med()),
+            SPEEDUP_TARGET,
+        )
+    for fmt in ("zarr", "hdf5"):
+        checks.under(
+            f"{fmt}: nwbzarr open + touch all", find(opens, f"{fmt}/nwbzarr").med(), OPEN_TARGET_S
+        )
+    for fmt in ("zarr", "hdf5"):
+        checks.under(
+            f"{fmt}: xr.open_datatree(engine='nwbzarr')",
+            find(opens, f"{fmt}/xr.open_datatree nwbzarr").med(),
+            DATATREE_TARGET_S,
+        )
+    lines = [
+        f"## many_series: {n:,} TimeSeries x {SAMPLES} samples",
+        "",
+        f"Median of {reps} repeat(s) (1 unless `--repeats`: hdmf-zarr alone takes ~90 s), "
+        "interleaved, fresh subprocess per run (imports untimed). Write = build the NWBFile + "
+        "write + close, into a fresh directory. Open = open the file that tool wrote + read "
+        "every `data[:]` and 5 attributes per series, hot page cache; `xr.open_datatree` is "
+        "lazy (no data read).",
+        "",
+        "### Write",
+        "",
+        variant_table(writes),
+        "",
+        "### Open + touch every series",
+        "",
+        _open_table(opens),
+        "",
+        "### Ratios (medians) and targets",
+        "",
+        checks.table(),
+        "",
+    ]
+    record = {
+        "options": {"n": n, "samples": SAMPLES, "repeats": reps},
+        "write": variants_record(writes),
+        "open": variants_record(opens),
+        "checks": checks.records,
+    }
+    return "\n".join(lines), record
