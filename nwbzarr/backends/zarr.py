@@ -20,6 +20,7 @@ arrays) and LINDI annotations (``_SOFT_LINK``, ``_EXTERNAL_ARRAY_LINK``, ``_SCAL
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import posixpath
@@ -898,8 +899,7 @@ def read_spec(doc: dict[str, Any], where: str) -> ArraySpec:
         datatype = StringType("ascii") if attrs.get("_DTYPE") in ("ascii", "bytes") else UTF8
     else:
         try:
-            zdt = zarr.core.dtype.parse_dtype(data_type, zarr_format=3)  # type: ignore[arg-type]
-            np_dtype = zdt.to_native_dtype()
+            np_dtype = _native_dtype(json.dumps(data_type, sort_keys=True))
         except Exception as err:
             raise FormatError(f"{where}: unsupported Zarr data type {data_type!r}: {err}") from err
         datatype = _datatype_from_numpy(np_dtype, attrs)
@@ -948,11 +948,21 @@ def _fill_from_json(fill: Any, datatype: DType, zarr_format: Any) -> Any:
     """A stored fill value as a number of ``datatype`` (JSON has "NaN", "Infinity", [re, im])."""
     if fill is None or not isinstance(datatype, np.dtype):
         return None
+    if isinstance(fill, bool | int | float) and datatype.kind in "biuf" and datatype.names is None:
+        return datatype.type(fill)  # the common case, without zarr's dtype registry
     try:
         zdt = zarr.core.dtype.parse_dtype(datatype, zarr_format=zarr_format)
         return zdt.from_json_scalar(fill, zarr_format=zarr_format)
     except Exception:  # a fill value zarr cannot read either: keep it for messages
         return fill
+
+
+@functools.lru_cache(maxsize=512)
+def _native_dtype(data_type_json: str) -> np.dtype[Any]:
+    """numpy dtype of a Zarr v3 ``data_type`` (cached: zarr's dtype registry lookup is slow)."""
+    zdt = zarr.core.dtype.parse_dtype(json.loads(data_type_json), zarr_format=3)
+    native: np.dtype[Any] = zdt.to_native_dtype()
+    return native
 
 
 def _datatype_from_numpy(np_dtype: np.dtype[Any], attrs: dict[str, Any]) -> DType:
