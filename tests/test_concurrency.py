@@ -139,19 +139,12 @@ def _second_writer(path: Path, mode: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-NO_LOCK = pytest.mark.xfail(
-    strict=False,
-    reason="/tmp/patches/rel-writer-lock.md: no writer lock: on Zarr a second writer "
-    "interleaves with the first; on HDF5 overwrite=True unlinks the locked file and writes anew",
-)
-
-
 @pytest.mark.parametrize(
     ("fmt", "mode"),
     [
         ("hdf5", "a"),
-        pytest.param("hdf5", "w", marks=NO_LOCK),
-        pytest.param("zarr", "w", marks=NO_LOCK),
+        ("hdf5", "w"),
+        ("zarr", "w"),
     ],
 )
 def test_second_writer_is_refused(fmt: str, mode: str, tmp_path: Path) -> None:

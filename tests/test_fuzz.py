@@ -51,10 +51,9 @@ CONVERTED = ["pynwb42/no_cache.nwb", "pynwb42/basic_ecephys.nwb"]
 DEFAULT_EXAMPLES = {"hdf5": 12, "zarr2": 8, "zarr3": 8}
 
 # Failures whose cause is known, with the patch that fixes it: (campaign, outcome) -> patch
-KNOWN_BUGS = {
-    ("hdf5", "bad:RuntimeError"): "rel-hdf5-runtime-error",
-    ("zarr2", "bad:RuntimeError"): "rel-zarr-v2-codec-error",
-}
+# Bugs found by this harness and fixed (rel-hdf5-runtime-error, rel-zarr-v2-codec-error) are
+# checked by test_mutated_inputs_fail_cleanly; an entry here excuses a known, unfixed one.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "README.md").is_file(), reason="no corpus")
 
@@ -127,7 +126,8 @@ def test_mutated_inputs_fail_cleanly(campaign: str, reports: dict[str, Report]) 
     [
         pytest.param(c, o, marks=pytest.mark.xfail(strict=False, reason=f"/tmp/patches/{patch}.md"))
         for (c, o), patch in sorted(KNOWN_BUGS.items())
-    ],
+    ]
+    or [pytest.param("hdf5", "bad:RuntimeError"), pytest.param("zarr2", "bad:RuntimeError")],
 )
 def test_known_bugs_absent(campaign: str, outcome: str, reports: dict[str, Report]) -> None:
     """The known package bugs (one test each, xfail until the patch lands)."""
@@ -485,14 +485,6 @@ def test_dot_segments_in_names(
     fmt: str, kind: str, name: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """'.' and '..' are refused as names (ValueError) and nothing is written outside."""
-    request.applymarker(
-        pytest.mark.xfail(
-            strict=False,
-            reason="/tmp/patches/rel-dot-names.md: '.'/'..' names reach the backends: Zarr "
-            "writes zarr.json outside the store and cannot open it again, h5py raises "
-            "RuntimeError or accepts them",
-        )
-    )
     base = tmp_path / "in" / "deeper"
     base.mkdir(parents=True)
     path = base / ("f.nwb" if fmt == "hdf5" else "f.nwb.zarr")
