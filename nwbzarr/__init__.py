@@ -56,6 +56,7 @@ from nwbzarr.model import (
     write,
 )
 from nwbzarr.tree import Array, ExternalLink, Filter, Group, Reference, SoftLink
+from nwbzarr.virtual import build_index as index
 
 if TYPE_CHECKING:
     from nwbzarr.xr import (
@@ -135,6 +136,7 @@ __all__ = [
     "__version__",
     "align",
     "convert",
+    "index",
     "open",
     "read",
     "series_to_xarray",
