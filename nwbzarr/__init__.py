@@ -23,6 +23,7 @@ from nwbzarr.errors import (
     UnsupportedFeatureError,
     ValidationError,
 )
+from nwbzarr.export import export
 from nwbzarr.model import (
     DataIO,
     Device,
@@ -136,6 +137,7 @@ __all__ = [
     "__version__",
     "align",
     "convert",
+    "export",
     "index",
     "open",
     "read",

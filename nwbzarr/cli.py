@@ -8,7 +8,6 @@ error, 130 interrupted. ``--debug`` shows the traceback.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import sys
 import traceback
@@ -185,21 +184,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _call_with_supported(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn`` with the keywords it accepts (optional ones such as ``progress``)."""
-    params = inspect.signature(fn).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        kwargs = {k: v for k, v in kwargs.items() if k in params}
-    return fn(*args, **kwargs)
-
-
 def cmd_export(args: argparse.Namespace) -> int:
-    import importlib
+    from nwbzarr.export import export
 
-    # imported by name: export.py is optional at type-check time (written in parallel)
-    export = importlib.import_module("nwbzarr.export").export
-    out = _call_with_supported(
-        export,
+    out = export(
         args.src,
         args.dst,
         links=args.links_mode,
@@ -207,7 +195,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         progress=False if args.no_progress else None,
     )
-    print(f"wrote {out if out is not None else args.dst}")
+    print(f"wrote {out}")
     return 0
 
 

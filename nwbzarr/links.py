@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from nwbzarr.errors import LinkError, LinkPolicyError
 from nwbzarr.storage import Location, is_url
-from nwbzarr.tree import ExternalLink, File, Group
+from nwbzarr.tree import ExternalLink, File, Group, Node
 
 LinkPolicy = Literal["same-origin", "all", "none"]
 POLICIES = ("same-origin", "all", "none")
@@ -75,24 +75,27 @@ class Resolver:
     def _check_same_origin(
         self, link: ExternalLink, base: Location, target: Location, file: File
     ) -> None:
+        reason = self._same_origin_violation(link, base, target, file)
+        if reason is not None:
+            raise LinkPolicyError(
+                f"{file.location}: link to {link.source}:{link.path} refused: {reason} "
+                f"(links='same-origin', the default for URLs; pass links='all' to follow it)"
+            )
+
+    def _same_origin_violation(
+        self, link: ExternalLink, base: Location, target: Location, file: File
+    ) -> str | None:
         source = link.source
-        where = f"{file.location}: link to {source}:{link.path}"
         if self.origin.is_local:
-            return
+            return None
         if source.startswith("file:") or (not is_url(source) and os.path.isabs(source)):
-            raise LinkPolicyError(
-                f"{where} refused: a file opened from a URL may not link to local paths "
-                "(pass links='all' to allow)"
-            )
+            return "a file opened from a URL may not link to local paths"
         if target.is_local or target.origin != self.origin.origin:
-            raise LinkPolicyError(
-                f"{where} refused: {target.path} is not on {self.origin.origin} "
-                "(pass links='all' to allow)"
-            )
+            return f"{target.path} is not on {self.origin.origin}"
         if self.origin.protocol in ("s3", "gs", "gcs", "az", "abfs", "memory"):
             bucket = urlsplit(self.origin.path).netloc
             if urlsplit(target.path).netloc != bucket:
-                raise LinkPolicyError(f"{where} refused: it leaves the bucket {bucket!r}")
+                return f"it leaves the bucket {bucket!r}"
         base_parts = urlsplit(base.path).path.split("/")
         if ".." in source.split("/") and not is_url(source):
             depth = len([p for p in base_parts if p]) - (0 if base_is_dir(file) else 1)
@@ -102,7 +105,8 @@ class Resolver:
                 level = level - 1 if part == ".." else level + (1 if part not in ("", ".") else 0)
                 ups = min(ups, level)
             if -ups > depth:
-                raise LinkPolicyError(f"{where} refused: '..' escapes {self.origin.origin}")
+                return f"'..' escapes {self.origin.origin}"
+        return None
 
     def open_external(self, link: ExternalLink, origin: File) -> Group:
         target = self.target_location(link, origin)
@@ -135,4 +139,29 @@ class Resolver:
             group.file.close()
 
 
-__all__ = ["POLICIES", "LinkPolicy", "Resolver", "base_is_dir"]
+def file_location(file: File) -> Location | None:
+    """Where ``file`` lives, if it was opened through :func:`nwbzarr.open` (else None)."""
+    resolver = file.resolver
+    if not isinstance(resolver, Resolver):
+        return None
+    return resolver.locations.get(id(file))
+
+
+def external_link_to(dst: File, target: Node) -> ExternalLink | None:
+    """A link from ``dst`` to ``target`` (a node of another file), its source relative to
+    ``dst`` as HDF5 and hdmf-zarr expect it; None where either location is unknown."""
+    here, there = file_location(dst), file_location(target.file)
+    if here is None or there is None:
+        return None
+    source = here.relative_to_base(there, base_is_dir=base_is_dir(dst))
+    return ExternalLink(source, target.path)
+
+
+__all__ = [
+    "POLICIES",
+    "LinkPolicy",
+    "Resolver",
+    "base_is_dir",
+    "external_link_to",
+    "file_location",
+]

@@ -22,6 +22,7 @@ import numpy as np
 
 from nwbzarr.dtypes import ASCII, UTF8, CompoundType, DType, ReferenceType
 from nwbzarr.errors import ValidationError
+from nwbzarr.links import external_link_to
 from nwbzarr.tree import Array, ExternalLink, Group, Node, Reference, SoftLink
 
 REGISTRY: dict[str, type[Container]] = {}
@@ -42,14 +43,17 @@ class DataIO:
     """Data with storage settings: an iterator of blocks needs ``shape`` and ``dtype``.
 
     ``maxshape`` with ``None`` entries makes the array extendable (pynwb's ``H5DataIO``).
+    ``link_data=False`` copies an array read from another file instead of linking to it
+    (pynwb's ``H5DataIO(data, link_data=False)``).
     """
 
-    data: Any
+    data: Any = field(kw_only=False)
     shape: tuple[int, ...] | None = None
     dtype: Any = None
     maxshape: tuple[int | None, ...] | None = None
     chunks: tuple[int, ...] | None = None
     compression: Any = "default"
+    link_data: bool = True
 
 
 def data_len(data: Any) -> int:
@@ -78,9 +82,22 @@ def write_data(
     dims: tuple[str, ...] | None = None,
     attrs: Mapping[str, Any] | None = None,
     expandable: bool = False,
+    ctx: WriteContext | None = None,
 ) -> Array:
-    """Write ``data`` (array-like, lazy Array, list, DataIO or scalar) as array ``name``."""
+    """Write ``data`` (array-like, lazy Array, list, DataIO or scalar) as array ``name``.
+
+    With ``ctx``, an array read from another file becomes an external link to it (pynwb's
+    ``link_data=True``) unless wrapped in ``DataIO(data, link_data=False)``; ``attrs`` then
+    stay those of the linked array.
+    """
+    if ctx is not None:
+        source = data.data if isinstance(data, DataIO) and data.link_data else data
+        if isinstance(source, Array) and ctx.link_external(group, name, source):
+            return source
     if isinstance(data, DataIO):
+        if isinstance(data.data, Array) and data.shape is None and data.maxshape is None:
+            src = data.data  # copied chunk by chunk, with storage settings each format can hold
+            return copy_array(src, group, name, dims=_fit(dims, src.ndim), attrs=attrs)
         if data.shape is not None:
             return _write_blocks(group, name, data, dims, attrs)
         ndim = int(np.ndim(data.data))
@@ -195,6 +212,25 @@ class WriteContext:
     root: Group
     paths: dict[int, str] = field(default_factory=dict)
     deferred: list[Callable[[], object]] = field(default_factory=list)
+    # Files whose containers and arrays are copied, not linked: the source of the NWBFile
+    # being written (reading a file and writing it elsewhere copies it; NWBFile.copy() links).
+    copy_from: set[int] = field(default_factory=set)
+
+    def is_foreign(self, node: Node | None) -> bool:
+        """True if ``node`` belongs to another open file whose content is linked, not copied."""
+        if node is None or node.file is self.root.file or node.file.closed:
+            return False
+        return id(node.file) not in self.copy_from
+
+    def link_external(self, group: Group, name: str, target: Node) -> bool:
+        """Make ``group/name`` an external link to ``target`` if it is foreign; True if done."""
+        if not self.is_foreign(target):
+            return False
+        link = external_link_to(self.root.file, target)
+        if link is None:
+            return False
+        group.set_link(name, link)
+        return True
 
     def path_of(self, obj: Container) -> str:
         try:
@@ -209,6 +245,12 @@ class WriteContext:
         """Soft link ``group/name`` to ``target`` (or to its member ``suffix``)."""
 
         def run() -> None:
+            source = target.source_node
+            if id(target) not in self.paths and self.is_foreign(source):
+                assert source is not None  # reusing data of a series of another file
+                node = source[suffix] if suffix and isinstance(source, Group) else source
+                if self.link_external(group, name, node):
+                    return
             path = self.path_of(target)
             group.set_link(name, SoftLink(posixpath.join(path, suffix) if suffix else path))
 
@@ -296,11 +338,19 @@ class Container:
         }
 
     def write(self, parent: Group, ctx: WriteContext) -> Node:
-        """Write this container into ``parent`` and remember where."""
-        node = self.to_tree(parent, ctx)
-        ctx.paths[id(self)] = node.path
+        """Write this container into ``parent`` and remember where.
+
+        A container read from another file (not the source of the NWBFile being written)
+        becomes an external link to it, as pynwb writes it.
+        """
         source = self.source_node
-        if source is not None:
+        if source is not None and ctx.link_external(parent, self.name, source):
+            ctx.paths[id(self)] = posixpath.join(parent.path, self.name)
+            return source
+        node = self.to_tree(parent, ctx)
+        local = node.file is parent.file
+        ctx.paths[id(self)] = node.path if local else posixpath.join(parent.path, self.name)
+        if source is not None and local:
             # after this write's links are set, so that they win over the stored ones
             ctx.deferred.append(lambda: copy_missing(source, node, ctx))
         return node
@@ -341,6 +391,10 @@ class GenericContainer(NWBDataInterface):
         return copy_node(self.source_node, parent, self.name, ctx)
 
     def write(self, parent: Group, ctx: WriteContext) -> Node:
+        source = self.source_node
+        if source is not None and ctx.link_external(parent, self.name, source):
+            ctx.paths[id(self)] = posixpath.join(parent.path, self.name)
+            return source
         node = self.to_tree(parent, ctx)
         ctx.paths[id(self)] = node.path
         return node

@@ -121,6 +121,56 @@ class TimeSeries(NWBDataInterface):
     def num_samples(self) -> int:
         return data_len(self.data)
 
+    def append(self, data: Any, timestamps: Any = None) -> None:
+        """Append a block of samples (and their timestamps) to a series of a writable file.
+
+        The series must have been read from a file opened for writing
+        (``nwbzarr.read(path, mode="r+")``) and its ``data`` (and ``timestamps``) stored
+        extendable along time (``DataIO(..., maxshape=(None, ...))``). Data is written before
+        timestamps, so a reader (or a writer killed mid-append) sees at most the samples
+        whose timestamps are complete: use ``min(len(data), len(timestamps))`` samples.
+        """
+        where = f"{type(self).__name__} {self.name!r}"
+        if not isinstance(self.data, Array):
+            raise ValidationError(f"{where}: append needs data stored in a file (read it first)")
+        block = np.asarray(data, dtype=self.data.dtype)
+        if block.ndim == self.data.ndim - 1:
+            block = block[np.newaxis]
+        times = self._append_times(block.shape[0], timestamps, where)
+        self.data.append(block)
+        if times is not None:
+            assert isinstance(self.timestamps, Array)
+            self.timestamps.append(times)
+        self.data.file.flush()
+
+    def _append_times(
+        self, n: int, timestamps: Any, where: str
+    ) -> np.ndarray[Any, np.dtype[np.float64]] | None:
+        ts = self.timestamps
+        if isinstance(ts, TimeSeries):
+            raise ValidationError(
+                f"{where}: timestamps are linked to {ts.name!r}: append them there"
+            )
+        if ts is None:
+            if timestamps is not None:
+                raise ValidationError(f"{where}: has a rate, not timestamps: pass none")
+            return None
+        if timestamps is None:
+            raise ValidationError(f"{where}: stores timestamps: pass timestamps= with the block")
+        if not isinstance(ts, Array):
+            raise ValidationError(f"{where}: append needs timestamps stored in a file")
+        times = np.atleast_1d(np.asarray(timestamps, dtype="float64"))
+        if times.shape != (n,):
+            raise ValidationError(
+                f"{where}: {n} samples but {times.shape[0]} timestamps in the appended block"
+            )
+        if ts.shape[0] != data_len(self.data):
+            raise ValidationError(
+                f"{where}: data ({data_len(self.data)}) and timestamps ({ts.shape[0]}) are "
+                "out of step (an interrupted append?): trim them before appending"
+            )
+        return times
+
     # ----- tree
     def group_attrs(self) -> dict[str, Any]:
         return {
@@ -146,7 +196,7 @@ class TimeSeries(NWBDataInterface):
             ctx.link(group, "data", self.data, "data")
         else:
             dims = SERIES_DATA_DIMS.get(self.neurodata_type, ("time",))
-            write_data(group, "data", self.data, dims=dims, attrs=self.data_attrs())
+            write_data(group, "data", self.data, dims=dims, attrs=self.data_attrs(), ctx=ctx)
         ts_attrs = {"interval": 1, "unit": "seconds"}
         if isinstance(self.timestamps, TimeSeries):
             if self.timestamps.timestamps is None:
@@ -158,7 +208,7 @@ class TimeSeries(NWBDataInterface):
             ts = self.timestamps
             if not isinstance(ts, Array | DataIO):
                 ts = np.asarray(ts, dtype="float64")
-            write_data(group, "timestamps", ts, dims=("time",), attrs=ts_attrs)
+            write_data(group, "timestamps", ts, dims=("time",), attrs=ts_attrs, ctx=ctx)
         else:
             assert self.rate is not None
             group.create_array(
@@ -274,7 +324,7 @@ class ScratchData(NWBContainer):
 
     def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
         return write_data(
-            parent, self.name, self.data, attrs={**self.typed_attrs(), "notes": self.notes}
+            parent, self.name, self.data, attrs={**self.typed_attrs(), "notes": self.notes}, ctx=ctx
         )
 
     @classmethod

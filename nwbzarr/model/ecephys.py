@@ -156,6 +156,7 @@ class ElectrodesTable(DynamicTable):
                 name="group", description=group.description, data=groups
             )
             obj.columns["group"].object_id = group.object_id
+            obj.columns["group"].source_node = group.source_node  # a copy() links to it
         return obj
 
 

@@ -20,6 +20,7 @@ from nwbzarr.model.base import (
     copy_missing,
     dataset_text,
     iso,
+    new_object_id,
     parse_date,
     register,
     text,
@@ -112,6 +113,8 @@ class NWBFile(NWBContainer):
     electrodes: ElectrodesTable | None = None
     units: Units | None = None
     imaging_planes: dict[str, ImagingPlane] = field(default_factory=dict)
+    # True for the result of copy(): containers of the source file are linked, not copied
+    linked_copy: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         iso(self.session_start_time, "session_start_time")
@@ -312,8 +315,15 @@ class NWBFile(NWBContainer):
         return item
 
     def copy(self) -> NWBFile:
-        """A shallow copy: new dictionaries, the same containers inside."""
+        """A shallow copy that links to all the data of this file when written (pynwb's copy).
+
+        Containers of the source file become external links to it; DynamicTables (electrodes,
+        trials, units, scratch tables) are re-created locally with every column an external
+        link; what is added to the copy is written locally.
+        """
         clone = _copy.copy(self)
+        clone.linked_copy = True
+        clone.object_id = new_object_id()
         for key in (
             "devices",
             "acquisition",
@@ -327,6 +337,13 @@ class NWBFile(NWBContainer):
             "imaging_planes",
         ):
             setattr(clone, key, dict(getattr(self, key)))
+        clone.electrodes = _local_table(self.electrodes)
+        clone.units = _local_table(self.units)
+        clone.intervals = {k: _local_table(v) for k, v in clone.intervals.items()}
+        clone.scratch = {
+            k: _local_table(v) if isinstance(v, DynamicTable) else v
+            for k, v in clone.scratch.items()
+        }
         return clone
 
     # ----- tree
@@ -340,6 +357,8 @@ class NWBFile(NWBContainer):
             ]
         )
         ctx.paths[id(self)] = "/"
+        if self.source_node is not None and not self.linked_copy:
+            ctx.copy_from.add(id(self.source_node.file))
         dates = self.file_create_date if isinstance(self.file_create_date, list) else []
         root.create_array(
             "file_create_date",
@@ -447,6 +466,18 @@ class NWBFile(NWBContainer):
         ctx.objects["/"] = obj
         read_children(obj, node, ctx)
         return obj
+
+
+def _local_table[T: DynamicTable | None](table: T) -> T:
+    """A table of another file, to be written locally: its columns stay linked."""
+    if table is None:
+        return table
+    clone = _copy.copy(table)
+    clone.source_node = None
+    clone.columns = dict(table.columns)
+    clone.colnames = list(table.colnames)
+    clone.indexes = dict(table.indexes)
+    return clone
 
 
 def _utf8() -> Any:

@@ -45,9 +45,13 @@ def write_tree(nwbfile: NWBFile, root: Group) -> None:
     nwbfile.write_root(root, WriteContext(root))
 
 
-def read(path: str | os.PathLike[str], **open_kwargs: Any) -> NWBFile:
-    """Read an NWB file or store as an :class:`NWBFile`; arrays stay lazy (the file stays open)."""
-    root = open_tree(path, "r", **open_kwargs)
+def read(path: str | os.PathLike[str], mode: str = "r", **open_kwargs: Any) -> NWBFile:
+    """Read an NWB file or store as an :class:`NWBFile`; arrays stay lazy (the file stays open).
+
+    ``mode="r+"`` keeps the file writable, for :meth:`TimeSeries.append`; close it with
+    ``nwbfile.source_node.close()``.
+    """
+    root = open_tree(path, mode, **open_kwargs)
     return read_tree(root)
 
 

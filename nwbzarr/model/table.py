@@ -75,6 +75,7 @@ class VectorData(Container):
             dtype=dtype,
             attrs=self.column_attrs(),
             expandable=True,
+            ctx=ctx,
         )
 
     def write_dtype(self) -> Any:
