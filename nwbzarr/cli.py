@@ -193,6 +193,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         links=args.links_mode,
         format=args.format,
         overwrite=args.overwrite,
+        storage_options=getattr(args, "storage_options", None),
         progress=False if args.no_progress else None,
     )
     print(f"wrote {out}")
