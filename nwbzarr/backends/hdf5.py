@@ -209,12 +209,11 @@ def _damaged(where: str) -> Iterator[None]:
         raise FormatError(f"{where}: damaged HDF5 metadata: {err}") from err
 
 
-def _read_attr(aid: Any) -> Any:
+def _read_attr(aid: Any, dtype: np.dtype[Any], shape: tuple[int, ...]) -> Any:
     """The value of an open attribute (what h5py's ``attrs[name]`` does, without reopening it)."""
-    dtype = aid.dtype
     if dtype.subdtype is not None:
         raise UnsupportedFeatureError(f"array-typed attribute elements {dtype} are not supported")
-    arr = np.zeros(aid.shape, dtype=dtype, order="C")
+    arr = np.zeros(shape, dtype=dtype, order="C")
     if arr.size:
         aid.read(arr, mtype=h5py.h5t.py_create(dtype))
     return arr[()] if arr.ndim == 0 else arr
@@ -233,6 +232,16 @@ class H5Attributes(Attributes):
             return [k for k in self._node.h5.attrs if k != INCOMPLETE_ATTR]
 
     def _get(self, name: str) -> tuple[Any, DType]:
+        cache = self._node.h5file.attr_cache
+        if cache is None:
+            return self._get_uncached(name)
+        key = (self._node.h5file, self._node.path, name)
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = self._get_uncached(name)
+        return hit
+
+    def _get_uncached(self, name: str) -> tuple[Any, DType]:
         h5attrs = self._node.h5.attrs
         where = f"{self.owner} attribute {name!r}"
         with _damaged(where):
@@ -242,10 +251,11 @@ class H5Attributes(Attributes):
                 from nwbzarr.errors import NodeNotFoundError
 
                 raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}") from None
-            dtype = dtype_from_h5(aid.dtype, where)
-            if aid.shape is None:  # HDF5 null dataspace
+            h5dtype, shape = aid.dtype, aid.shape
+            dtype = dtype_from_h5(h5dtype, where)
+            if shape is None:  # HDF5 null dataspace
                 return None, dtype
-            return decode(_read_attr(aid), dtype, self._node.h5file.refs), dtype
+            return decode(_read_attr(aid, h5dtype, shape), dtype, self._node.h5file.refs), dtype
 
     def _set(self, name: str, value: Any, dtype: DType) -> None:
         self._node.h5file.check_writable(f"set attribute {name!r}")
@@ -267,6 +277,7 @@ class H5Attributes(Attributes):
 class H5Node:
     h5: Any
     h5file: H5File
+    path: str
 
     def describe(self) -> str:
         raise NotImplementedError
@@ -292,8 +303,16 @@ class H5Group(Group, H5Node):
             return list(self.h5.keys())
 
     def _member(self, name: str) -> H5Group | H5Array | Link | None:
+        cache = self.h5file.member_cache
+        key = (self.path, name)
+        if cache is not None and key in cache:
+            cached: H5Group | H5Array | Link | None = cache[key]
+            return cached
         with _damaged(f"{self.file.location}:{posixpath.join(self.path, name)}"):
-            return self._member_unchecked(name)
+            member = self._member_unchecked(name)
+        if cache is not None:
+            cache[key] = member
+        return member
 
     def _member_unchecked(self, name: str) -> H5Group | H5Array | Link | None:
         try:
@@ -555,6 +574,13 @@ class H5File(File):
                 hint = f" (this looks like one member of an HDF5 family: open {pattern!r})"
             raise FormatError(f"{location}: cannot open as HDF5 ({mode=}): {err}{hint}") from err
         self.refs = _Refs(self.h5)
+        # A file open read-only does not change under us: members and attributes are looked
+        # up once (the typed model asks for the same ones several times).
+        read_only = mode == "r"
+        self.member_cache: dict[tuple[str, str], Any] | None = {} if read_only else None
+        self.attr_cache: dict[tuple[Any, str, str], tuple[Any, DType]] | None = (
+            {} if read_only else None
+        )
         self._root = H5Group(self, "/", self.h5)
         if mode in ("w", "w-", "x"):
             self.h5.attrs[INCOMPLETE_ATTR] = "writing"
