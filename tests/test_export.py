@@ -274,7 +274,7 @@ def test_family_converts_to_zarr(pynwb42: Path, tmp_path: Path) -> None:
 
 needs_memb_size = pytest.mark.skipif(
     "memb_size" not in inspect.signature(nwbzarr.open).parameters,
-    reason="nwbzarr.open(memb_size=) not applied yet (/tmp/patches/links-family-memb-size.md)",
+    reason="nwbzarr.open(memb_size=) is not available",
 )
 
 

@@ -124,7 +124,9 @@ def test_mutated_inputs_fail_cleanly(campaign: str, reports: dict[str, Report]) 
 @pytest.mark.parametrize(
     ("campaign", "outcome"),
     [
-        pytest.param(c, o, marks=pytest.mark.xfail(strict=False, reason=f"/tmp/patches/{patch}.md"))
+        pytest.param(
+            c, o, marks=pytest.mark.xfail(strict=False, reason=f"docs/reliability.md ({patch})")
+        )
         for (c, o), patch in sorted(KNOWN_BUGS.items())
     ]
     or [pytest.param("hdf5", "bad:RuntimeError"), pytest.param("zarr2", "bad:RuntimeError")],
@@ -288,7 +290,7 @@ def zlib_bomb() -> bytes:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="/tmp/patches/rel-decompression-bomb.md: Zarr chunks are inflated without a bound",
+    reason="docs/reliability.md (rel-decompression-bomb): Zarr chunks are inflated without a bound",
 )
 def test_zarr_decompression_bomb(
     tmp_path: Path, zlib_bomb: bytes, probe: Callable[[Path, str, int], dict[str, Any]]
@@ -311,7 +313,7 @@ def test_zarr_decompression_bomb(
 
 @pytest.mark.xfail(
     strict=False,
-    reason="/tmp/patches/rel-decompression-bomb.md: libhdf5 inflates a deflate chunk without "
+    reason="docs/reliability.md (rel-decompression-bomb): libhdf5 inflates a deflate chunk without "
     "a bound (1.7 GB resident for an 8 kB chunk)",
 )
 def test_hdf5_decompression_bomb(
@@ -392,7 +394,7 @@ def _fresh(tmp_path: Path, fmt: str) -> Path:
             "zarr",
             marks=pytest.mark.xfail(
                 strict=False,
-                reason="/tmp/patches/rel-zarr-attr-json.md: [b''] is accepted and fails at "
+                reason="docs/reliability.md (rel-zarr-attr-json): [b''] is accepted and fails at "
                 "close (bare TypeError, store lost); np.float32('nan') writes a NaN literal",
             ),
         ),

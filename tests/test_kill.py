@@ -204,7 +204,7 @@ def kill_trials(
     assert digest(src) == before, "the source changed"
     if outcomes["checkpoint"]:
         pytest.xfail(
-            "/tmp/patches/rel-zarr-flush-complete.md: a killed Zarr append loop leaves its last "
+            "docs/reliability.md (flush checkpoints): a killed Zarr append loop leaves its last "
             f"flush() checkpoint, which opens as complete ({outcomes['checkpoint']} trials)"
         )
     print(
@@ -232,7 +232,7 @@ CASES = [
 DEFAULT_CASES = [("convert", ".nwb.zarr", 5), ("write", ".nwb", 3), ("append", ".nwb", 3)]
 OVERWRITE_BUG = pytest.mark.xfail(
     strict=False,
-    reason="/tmp/patches/rel-overwrite-remove.md: overwrite=True deletes the old Zarr store "
+    reason="docs/reliability.md (rel-overwrite-remove): overwrite=True deletes the old Zarr store "
     "with rmtree, root zarr.json not first: a kill leaves a store that opens as complete with "
     "chunks missing",
 )

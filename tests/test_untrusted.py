@@ -275,7 +275,7 @@ ODD: dict[str, Any] = {
 
 _ZARR_JSON_BUG = pytest.mark.xfail(
     strict=False,
-    reason="/tmp/patches/rel-zarr-attr-json.md: NaN/inf attributes are written as NaN/Infinity "
+    reason="docs/reliability.md: NaN/inf attributes are written as NaN/Infinity "
     "literals (not JSON); bytes come back as str",
 )
 
@@ -336,7 +336,7 @@ def test_nested_attribute_values(tmp_path: Path, request: pytest.FixtureRequest)
 
 _XFAIL_NESTED = pytest.mark.xfail(
     strict=False,
-    reason="/tmp/patches/rel-zarr-attr-json.md: Zarr accepts [b'x'] and np.float32('nan') at "
+    reason="docs/reliability.md (rel-zarr-attr-json): Zarr accepts [b'x'] and np.float32('nan') at "
     "set time, then fails at close or writes a NaN literal",
 )
 test_nested_attribute_values = _XFAIL_NESTED(test_nested_attribute_values)
@@ -350,4 +350,4 @@ def test_float32_nan_attribute(tmp_path: Path) -> None:
     try:
         json.loads(text, parse_constant=_no_constant)
     except AssertionError:
-        pytest.xfail("/tmp/patches/rel-zarr-attr-json.md: np.float32('nan') writes NaN")
+        pytest.xfail("docs/reliability.md (rel-zarr-attr-json): np.float32('nan') writes NaN")
