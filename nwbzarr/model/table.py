@@ -31,6 +31,16 @@ def _to_list(data: Any) -> list[Any]:
     return list(values)
 
 
+def referenced[T](node: Node, ctx: ReadContext, attr: str, kind: type[T]) -> T | None:
+    """The container that reference attribute ``attr`` of ``node`` names, if it is a ``kind``."""
+    ref = node.attrs.get(attr)
+    if isinstance(ref, Reference):
+        target = ctx.get(ref.path)
+        if isinstance(target, kind):
+            return target
+    return None
+
+
 @register
 @dataclass(kw_only=True, eq=False)
 class VectorData(Container):
@@ -151,11 +161,7 @@ class VectorIndex(VectorData):
     @classmethod
     def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
         obj = super().from_tree(node, ctx)
-        ref = node.attrs.get("target")
-        if isinstance(ref, Reference):
-            target = ctx.get(ref.path)
-            if isinstance(target, VectorData):
-                obj.target = target
+        obj.target = referenced(node, ctx, "target", VectorData) or obj.target
         return obj
 
 
@@ -186,11 +192,7 @@ class DynamicTableRegion(VectorData):
     @classmethod
     def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
         obj = super().from_tree(node, ctx)
-        ref = node.attrs.get("table")
-        if isinstance(ref, Reference):
-            table = ctx.get(ref.path)
-            if isinstance(table, DynamicTable):
-                obj.table = table
+        obj.table = referenced(node, ctx, "table", DynamicTable) or obj.table
         return obj
 
 
