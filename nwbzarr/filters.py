@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from nwbzarr.tree import Filter
 
 # HDF5 filter ids (H5Zpublic.h and the registered plugin ids)
@@ -79,36 +77,9 @@ def hdf5_expressible(filters: Sequence[Filter]) -> bool:
     return all(f.name in HDF5_WRITABLE for f in canonical(filters))
 
 
-def zarr_expressible(filters: Sequence[Filter]) -> bool:
-    names = {f.name for f in canonical(filters)}
-    return names <= (ZARR_BYTES_CODECS | {"deflate"})
-
-
-def for_hdf5(filters: Sequence[Filter] | None, nbytes: int) -> tuple[Filter, ...] | None:
-    """The HDF5 form of ``filters``; None means the destination picks its default."""
-    if filters is None:
-        return None
-    if hdf5_expressible(filters):
-        return canonical(filters)
-    return HDF5_FALLBACK
-
-
-def same_stream(a: Sequence[Filter], b: Sequence[Filter], itemsize: int) -> bool:
-    """True when chunks encoded by ``a`` can be stored as-is under ``b``."""
-    del itemsize
-    return canonical(a) == canonical(b)
-
-
-def element_size(dtype: np.dtype[np.generic]) -> int:
-    return int(dtype.itemsize)
-
-
 __all__ = [
     "HDF5_FALLBACK",
     "HDF5_NAMES",
     "canonical",
-    "for_hdf5",
     "hdf5_expressible",
-    "same_stream",
-    "zarr_expressible",
 ]

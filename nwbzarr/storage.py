@@ -21,6 +21,7 @@ from nwbzarr.errors import FormatError
 
 ZARR_SUFFIXES = (".zarr", ".zarr/")
 ROOT_MARKERS = ("zarr.json", ".zmetadata", ".zgroup")
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 HDF5_SUFFIXES = (".nwb", ".h5", ".hdf5", ".hdf", ".he5")
 
 
@@ -174,7 +175,7 @@ def guess_format(loc: Location) -> str:
         if os.path.isfile(loc.path):
             with open(loc.path, "rb") as fh:
                 head = fh.read(8)
-            if head == b"\x89HDF\r\n\x1a\n":
+            if head == HDF5_SIGNATURE:
                 return "hdf5"
             if re.fullmatch(r".*?\d+\.[^./]+", os.path.basename(loc.path)):
                 return "hdf5"  # a member of an HDF5 family other than the first: h5py explains

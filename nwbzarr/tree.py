@@ -816,18 +816,6 @@ def chunk_index(region: tuple[slice, ...], grid: tuple[int, ...]) -> tuple[int, 
     return tuple((s.start or 0) // c for s, c in zip(region, grid, strict=True))
 
 
-def visit_arrays(group: Group, fn: Callable[[Array], None]) -> None:
-    for _, member in group.walk():
-        if isinstance(member, Array):
-            fn(member)
-
-
-def cast_group(node: Node, where: str) -> Group:
-    if not isinstance(node, Group):
-        raise TypeError(f"{where}: {node.path!r} is an array, not a group")
-    return node
-
-
 __all__ = [
     "Array",
     "ArraySpec",

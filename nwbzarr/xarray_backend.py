@@ -21,10 +21,9 @@ from xarray.backends.locks import HDF5_LOCK
 from xarray.core import indexing
 
 import nwbzarr
-from nwbzarr.storage import Location
+from nwbzarr.storage import HDF5_SIGNATURE, Location
 from nwbzarr.tree import Array, File, Group, block_shape
 
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 NWB_SUFFIXES = (".nwb", ".nwb.zarr", ".nwb.h5", ".nwb.hdf5")
 
 # One open root per (location) and process: workers reopen a file once, not once per task.

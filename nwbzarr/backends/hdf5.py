@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import posixpath
 import re
@@ -49,7 +48,6 @@ from nwbzarr.tree import (
     block_shape,
 )
 
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 # Set on the root group while nwbzarr writes a new file, removed when writing completes.
 INCOMPLETE_ATTR = "_NWBZARR_INCOMPLETE"
 # A group or dataset carrying this attribute is a link to a Zarr store or a URL (DESIGN.md).
@@ -606,15 +604,4 @@ class H5File(File):
         self.h5.close()
 
 
-def looks_like_hdf5(head: bytes) -> bool:
-    """HDF5 files start with the signature at offset 0 (or 512, 1024... after a user block)."""
-    return head.startswith(HDF5_SIGNATURE)
-
-
-def chunk_count(spec: ArraySpec) -> int:
-    if not spec.chunks:
-        return 1
-    return math.prod(math.ceil(n / c) for n, c in zip(spec.shape, spec.chunks, strict=True))
-
-
-__all__ = ["H5Array", "H5File", "H5Group", "dtype_from_h5", "dtype_to_h5", "looks_like_hdf5"]
+__all__ = ["H5Array", "H5File", "H5Group", "dtype_from_h5", "dtype_to_h5"]

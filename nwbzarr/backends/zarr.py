@@ -44,7 +44,6 @@ from nwbzarr.dtypes import (
     ReferenceType,
     StringType,
     from_json,
-    infer_dtype,
     numpy_dtype,
     to_json,
 )
@@ -1520,8 +1519,4 @@ async def _delete_prefixes(store: Store, keys: list[str]) -> None:
         await store.delete_dir(key)
 
 
-def looks_like_zarr(names: Iterable[str]) -> bool:
-    return any(n in ("zarr.json", ".zgroup", ".zmetadata") for n in names)
-
-
-__all__ = ["ZarrArray", "ZarrFile", "ZarrGroup", "array_document", "infer_dtype", "looks_like_zarr"]
+__all__ = ["ZarrArray", "ZarrFile", "ZarrGroup", "array_document"]
