@@ -29,6 +29,7 @@ from nwbzarr.dtypes import (
 from nwbzarr.errors import (
     FormatError,
     IncompleteFileError,
+    NodeNotFoundError,
     NwbZarrError,
     UnsupportedFeatureError,
 )
@@ -61,6 +62,8 @@ DEFAULT_CHUNK_BYTES = 1 << 20
 # --------------------------------------------------------------------------------------------
 def dtype_from_h5(dt: np.dtype[Any], where: str) -> DType:
     """The :data:`DType` of an h5py dtype (strings keep encoding and length)."""
+    if dt.kind in "iuf" and dt.names is None and dt.subdtype is None:
+        return _PLAIN.get(dt.str) or _PLAIN.setdefault(dt.str, np.dtype(dt.str))
     info = h5py.check_string_dtype(dt)
     if info is not None:
         return StringType("ascii" if info.encoding == "ascii" else "utf-8", info.length)
@@ -87,6 +90,20 @@ def dtype_from_h5(dt: np.dtype[Any], where: str) -> DType:
     if dt.kind in "biufc":
         return np.dtype(dt.str) if dt.kind != "b" else np.dtype(bool)
     raise UnsupportedFeatureError(f"{where}: HDF5 type {dt} is not supported")
+
+
+_PLAIN: dict[str, np.dtype[Any]] = {}
+_ALL = slice(None)
+
+
+def _lcpl(cset: int) -> Any:
+    lcpl = h5py.h5p.create(h5py.h5p.LINK_CREATE)
+    lcpl.set_create_intermediate_group(True)
+    lcpl.set_char_encoding(cset)
+    return lcpl
+
+
+_LCPL = {cset: _lcpl(cset) for cset in (h5py.h5t.CSET_ASCII, h5py.h5t.CSET_UTF8)}
 
 
 def dtype_to_h5(dtype: DType) -> np.dtype[Any]:
@@ -213,7 +230,7 @@ def _read_attr(aid: Any, dtype: np.dtype[Any], shape: tuple[int, ...]) -> Any:
         raise UnsupportedFeatureError(f"array-typed attribute elements {dtype} are not supported")
     arr = np.zeros(shape, dtype=dtype, order="C")
     if arr.size:
-        aid.read(arr, mtype=h5py.h5t.py_create(dtype))
+        aid.read(arr, mtype=None if dtype.kind in "iuf" else h5py.h5t.py_create(dtype))
     return arr[()] if arr.ndim == 0 else arr
 
 
@@ -240,29 +257,47 @@ class H5Attributes(Attributes):
         return hit
 
     def _get_uncached(self, name: str) -> tuple[Any, DType]:
-        h5attrs = self._node.h5.attrs
-        where = f"{self.owner} attribute {name!r}"
-        with _damaged(where):
-            try:
-                aid = h5attrs.get_id(name)
-            except KeyError:
-                from nwbzarr.errors import NodeNotFoundError
-
-                raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}") from None
+        oid = self._node.oid
+        key = name.encode("utf-8", "surrogateescape")
+        try:
+            if not h5py.h5a.exists(oid, key):
+                raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}")
+            aid = h5py.h5a.open(oid, key)
             h5dtype, shape = aid.dtype, aid.shape
+            where = f"{self.owner} attribute {name!r}"
             dtype = dtype_from_h5(h5dtype, where)
             if shape is None:  # HDF5 null dataspace
                 return None, dtype
             return decode(_read_attr(aid, h5dtype, shape), dtype, self._node.h5file.refs), dtype
+        except NwbZarrError:
+            raise
+        except (RuntimeError, OSError) as err:
+            raise FormatError(
+                f"{self.owner} attribute {name!r}: damaged HDF5 metadata: {err}"
+            ) from err
 
     def _set(self, name: str, value: Any, dtype: DType) -> None:
-        self._node.h5file.check_writable(f"set attribute {name!r}")
-        h5dtype = dtype_to_h5(dtype)
+        # What h5py's ``attrs.create`` does (delete, then create with the logical type and
+        # write with the bit-level one), through the low-level API: a third of its cost.
+        h5file = self._node.h5file
+        h5file.check_writable(f"set attribute {name!r}")
         if value is None:
-            self._node.h5.attrs.create(name, h5py.Empty(h5dtype))
+            self._node.h5.attrs.create(name, h5py.Empty(dtype_to_h5(dtype)))
             return
-        data = encode(value, dtype, self._node.h5file.refs)
-        self._node.h5.attrs.create(name, data, dtype=h5dtype)
+        htype, mtype, h5dtype = h5file.types_for(dtype)
+        data = np.asarray(encode(value, dtype, h5file.refs), dtype=h5dtype)
+        oid = self._node.oid
+        key = name.encode("utf-8", "surrogateescape")
+        if h5py.h5a.exists(oid, key):
+            h5py.h5a.delete(oid, key)
+        aid = h5py.h5a.create(oid, key, htype, h5py.h5s.create_simple(data.shape))
+        try:
+            aid.write(data, mtype=mtype)
+        except BaseException:
+            aid.close()
+            h5py.h5a.delete(oid, key)
+            raise
+        aid.close()
 
     def _delete(self, name: str) -> None:
         self._node.h5file.check_writable(f"delete attribute {name!r}")
@@ -273,20 +308,35 @@ class H5Attributes(Attributes):
 # nodes
 # --------------------------------------------------------------------------------------------
 class H5Node:
-    h5: Any
+    """What both node kinds keep: the low-level object id (``oid``) and the h5py object."""
+
+    oid: Any
     h5file: H5File
     path: str
+
+    @property
+    def h5(self) -> Any:
+        raise NotImplementedError
 
     def describe(self) -> str:
         raise NotImplementedError
 
 
 class H5Group(Group, H5Node):
-    def __init__(self, file: H5File, path: str, h5: h5py.Group) -> None:
+    def __init__(
+        self, file: H5File, path: str, oid: h5py.h5g.GroupID, h5: h5py.Group | None = None
+    ) -> None:
         super().__init__(file, path)
-        self.h5 = h5
+        self.oid = oid
         self.h5file = file
+        self._h5 = h5
         self._attrs = H5Attributes(self)
+
+    @property
+    def h5(self) -> h5py.Group:
+        if self._h5 is None:
+            self._h5 = h5py.Group(self.oid)
+        return self._h5
 
     @property
     def attrs(self) -> Attributes:
@@ -294,7 +344,7 @@ class H5Group(Group, H5Node):
 
     @property
     def identity(self) -> Hashable:
-        return ("hdf5", id(self.h5file), hash(self.h5.id))
+        return ("hdf5", id(self.h5file), hash(self.oid))
 
     def _names(self) -> list[str]:
         with _damaged(self.describe()):
@@ -313,32 +363,40 @@ class H5Group(Group, H5Node):
         return member
 
     def _member_unchecked(self, name: str) -> H5Group | H5Array | Link | None:
-        try:
-            link = self.h5.get(name, getlink=True)
-        except (KeyError, ValueError):
+        # The low-level API: h5py's high-level lookups cost ~10x more per member, and a file
+        # of many small series is made of little else.
+        key = name.encode("utf-8", "surrogateescape")
+        links = self.oid.links
+        if not name or "/" in name or not links.exists(key):
             return None
-        if link is None:
-            return None
-        if isinstance(link, h5py.SoftLink):
-            return SoftLink(link.path)
-        if isinstance(link, h5py.ExternalLink):
-            return ExternalLink(link.filename, link.path)
+        kind = links.get_info(key).type
+        if kind == h5py.h5l.TYPE_SOFT:
+            return SoftLink(links.get_val(key).decode("utf-8", "surrogateescape"))
+        if kind == h5py.h5l.TYPE_EXTERNAL:
+            filename, target = links.get_val(key)
+            return ExternalLink(
+                filename.decode("utf-8", "surrogateescape"),
+                target.decode("utf-8", "surrogateescape"),
+            )
         path = posixpath.join(self.path, name)
+        if kind != h5py.h5l.TYPE_HARD:
+            raise FormatError(f"{self.file.location}: {path!r} is a user-defined link")
         try:
-            obj = self.h5[name]
+            oid = h5py.h5o.open(self.oid, key)
         except (KeyError, OSError) as err:
             raise FormatError(f"{self.file.location}: cannot open {path!r}: {err}") from err
-        if h5py.h5a.exists(obj.id, EXTERNAL_LINK_KEY):
-            marker = obj.attrs[EXTERNAL_LINK_ATTR]
+        if h5py.h5a.exists(oid, EXTERNAL_LINK_KEY):
+            aid = h5py.h5a.open(oid, EXTERNAL_LINK_KEY)
+            marker = _read_attr(aid, aid.dtype, aid.shape or ())
             return _external_link_from_marker(marker, f"{self.file.location}:{path}")
-        if isinstance(obj, h5py.Group):
-            return H5Group(self.h5file, path, obj)
-        if isinstance(obj, h5py.Dataset):
-            return H5Array(self.h5file, path, obj)
+        if isinstance(oid, h5py.h5g.GroupID):
+            return H5Group(self.h5file, path, oid)
+        if isinstance(oid, h5py.h5d.DatasetID):
+            return H5Array(self.h5file, path, oid)
         raise FormatError(f"{self.file.location}: {path!r} is a committed datatype, not data")
 
     def _create_group(self, name: str, attrs: Iterable[tuple[str, Any, DType]]) -> Group:
-        group = H5Group(self.h5file, posixpath.join(self.path, name), self.h5.create_group(name))
+        group = H5Group(self.h5file, posixpath.join(self.path, name), self.h5.create_group(name).id)
         group.attrs.update_typed(attrs)
         return group
 
@@ -347,8 +405,17 @@ class H5Group(Group, H5Node):
     ) -> Array:
         path = posixpath.join(self.path, name)
         kwargs = dataset_kwargs(spec, f"{self.file.location}:{path}")
-        ds = self.h5.create_dataset(name, **kwargs)
-        array = H5Array(self.h5file, path, ds)
+        h5file = self.h5file
+        if kwargs.keys() == {"shape", "dtype"}:
+            # contiguous, unfiltered (most small arrays): what h5py does, minus its overhead
+            htype = h5file.types_for(spec.datatype)[0]
+            space = h5py.h5s.create_simple(spec.shape)
+            did = h5py.h5d.create(
+                self.oid, name.encode("utf-8", "surrogateescape"), htype, space, h5file.dcpl
+            )
+        else:
+            did = self.h5.create_dataset(name, **kwargs).id
+        array = H5Array(h5file, path, did)
         array.attrs.update_typed(attrs)
         return array
 
@@ -423,12 +490,19 @@ def filter_kwargs(filters: tuple[Filter, ...], where: str) -> dict[str, Any]:
 
 
 class H5Array(Array, H5Node):
-    def __init__(self, file: H5File, path: str, h5: h5py.Dataset) -> None:
+    def __init__(self, file: H5File, path: str, oid: h5py.h5d.DatasetID) -> None:
         super().__init__(file, path)
-        self.h5 = h5
+        self.oid = oid
         self.h5file = file
+        self._h5: h5py.Dataset | None = None
         self._attrs = H5Attributes(self)
         self._spec: ArraySpec | None = None
+
+    @property
+    def h5(self) -> h5py.Dataset:
+        if self._h5 is None:
+            self._h5 = h5py.Dataset(self.oid)
+        return self._h5
 
     @property
     def attrs(self) -> Attributes:
@@ -436,7 +510,7 @@ class H5Array(Array, H5Node):
 
     @property
     def identity(self) -> Hashable:
-        return ("hdf5", id(self.h5file), hash(self.h5.id))
+        return ("hdf5", id(self.h5file), hash(self.oid))
 
     @property
     def spec(self) -> ArraySpec:
@@ -446,35 +520,66 @@ class H5Array(Array, H5Node):
         return self._spec
 
     def _read_spec(self) -> ArraySpec:
-        ds = self.h5
+        did = self.oid
         where = self.describe()
-        datatype = dtype_from_h5(ds.dtype, where)
-        empty = ds.shape is None
-        shape = () if empty else tuple(ds.shape)
+        h5dtype = did.dtype
+        datatype = dtype_from_h5(h5dtype, where)
+        space = did.get_space()
+        empty = space.get_simple_extent_type() == h5py.h5s.NULL
+        shape: tuple[int, ...] = () if empty else tuple(space.shape)
+        maxshape: tuple[int | None, ...] | None = None
+        if shape:
+            maxshape = tuple(
+                None if n == h5py.h5s.UNLIMITED else int(n)
+                for n in space.get_simple_extent_dims(True)
+            )
+        dcpl = did.get_create_plist()
+        chunks = dcpl.get_chunk() if dcpl.get_layout() == h5py.h5d.CHUNKED else None
         fill: Any = None
         if isinstance(datatype, np.dtype):
-            fill = ds.fillvalue
+            value = np.zeros((1,), dtype=h5dtype)
+            dcpl.get_fill_value(value)
+            fill = value[0]
         return ArraySpec(
             shape=shape,
             datatype=datatype,
-            chunks=ds.chunks,
-            maxshape=None if empty or ds.maxshape is None else tuple(ds.maxshape),
-            compression=read_filters(ds, where),
+            chunks=None if chunks is None else tuple(chunks),
+            maxshape=maxshape,
+            compression=read_filters(dcpl, chunks is not None),
             fillvalue=fill,
             extra={"empty": True} if empty else {},
         )
 
     def _read(self, key: tuple[Any, ...]) -> np.ndarray[Any, Any]:
-        if self.spec.extra.get("empty"):
+        spec = self.spec
+        if spec.extra.get("empty"):
             return np.empty((0,), dtype=self.dtype)
+        datatype = spec.datatype
         try:
+            if isinstance(datatype, np.dtype) and all(type(k) is slice and k == _ALL for k in key):
+                # the whole array of numbers: one read, no selection (small arrays are common)
+                out = np.empty(spec.shape, dtype=datatype)
+                if out.size:
+                    self.oid.read(h5py.h5s.ALL, h5py.h5s.ALL, out)
+                return out if out.ndim else out[()]
             raw = self.h5[key] if key else self.h5[()]
         except (OSError, RuntimeError) as err:
             raise FormatError(f"{self.describe()}: cannot read {key!r}: {err}") from err
-        return decode(raw, self.datatype, self.h5file.refs)  # type: ignore[no-any-return]
+        return decode(raw, datatype, self.h5file.refs)  # type: ignore[no-any-return]
 
     def _write(self, key: tuple[Any, ...], value: np.ndarray[Any, Any]) -> None:
-        data = encode(value, self.datatype, self.h5file.refs)
+        spec = self.spec
+        datatype = spec.datatype
+        if (
+            isinstance(datatype, np.dtype)
+            and value.shape == spec.shape
+            and all(type(k) is slice and k == _ALL for k in key)
+        ):
+            if value.size:
+                arr = np.ascontiguousarray(value, dtype=datatype)
+                self.oid.write(h5py.h5s.ALL, h5py.h5s.ALL, arr)
+            return
+        data = encode(value, datatype, self.h5file.refs)
         if key:
             self.h5[key] = data
         else:
@@ -491,7 +596,7 @@ class H5Array(Array, H5Node):
             return None
         offsets = tuple(i * c for i, c in zip(index, chunks, strict=True))
         try:
-            mask, data = self.h5.id.read_direct_chunk(offsets)
+            mask, data = self.oid.read_direct_chunk(offsets)
         except (OSError, KeyError, ValueError):
             return None
         return None if mask else bytes(data)
@@ -500,17 +605,16 @@ class H5Array(Array, H5Node):
         chunks = self.spec.chunks
         assert chunks is not None
         offsets = tuple(i * c for i, c in zip(index, chunks, strict=True))
-        self.h5.id.write_direct_chunk(offsets, data)
+        self.oid.write_direct_chunk(offsets, data)
 
     def describe(self) -> str:
         return f"{self.file.location}:{self.path}"
 
 
-def read_filters(ds: h5py.Dataset, where: str) -> tuple[Filter, ...]:
-    """The filter pipeline of ``ds`` in order, with portable names."""
-    if ds.chunks is None:
+def read_filters(plist: Any, chunked: bool) -> tuple[Filter, ...]:
+    """The filter pipeline of a dataset creation property list, in order, portable names."""
+    if not chunked:
         return ()
-    plist = ds.id.get_create_plist()
     out = []
     for i in range(plist.get_nfilters()):
         code, _flags, values, _name = plist.get_filter(i)
@@ -523,7 +627,6 @@ def read_filters(ds: h5py.Dataset, where: str) -> tuple[Filter, ...]:
             out.append(Filter.of(name))
         else:
             out.append(Filter.of(name, values=tuple(int(v) for v in values)))
-    del where
     return tuple(out)
 
 
@@ -579,7 +682,8 @@ class H5File(File):
         self.attr_cache: dict[tuple[Any, str, str], tuple[Any, DType]] | None = (
             {} if read_only else None
         )
-        self._root = H5Group(self, "/", self.h5)
+        self._types: dict[Hashable, tuple[Any, Any, np.dtype[Any]]] = {}
+        self._root = H5Group(self, "/", self.h5.id, self.h5)
         if mode in ("w", "w-", "x"):
             self.h5.attrs[INCOMPLETE_ATTR] = "writing"
             self.h5.flush()
@@ -593,6 +697,44 @@ class H5File(File):
     @property
     def root(self) -> Group:
         return self._root
+
+    def types_for(self, dtype: DType) -> tuple[Any, Any, np.dtype[Any]]:
+        """HDF5 types of ``dtype``: logical (to create with), bit-level (to write with), numpy."""
+        hit = self._types.get(dtype)
+        if hit is None:
+            h5dtype = dtype_to_h5(dtype)
+            hit = (
+                h5py.h5t.py_create(h5dtype, logical=True),
+                h5py.h5t.py_create(h5dtype),
+                h5dtype,
+            )
+            self._types[dtype] = hit
+        return hit
+
+    def link_name(self, name: str) -> tuple[bytes, Any]:
+        """``name`` encoded, and the link creation list h5py would use for it."""
+        try:
+            return name.encode("ascii"), _LCPL[h5py.h5t.CSET_ASCII]
+        except UnicodeEncodeError:
+            return name.encode("utf-8", "surrogateescape"), _LCPL[h5py.h5t.CSET_UTF8]
+
+    @property
+    def gcpl(self) -> Any:
+        """Group creation list as h5py makes it: no times, creation order if configured."""
+        gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+        if h5py.get_config().track_order:
+            flags = h5py.h5p.CRT_ORDER_TRACKED | h5py.h5p.CRT_ORDER_INDEXED
+            gcpl.set_link_creation_order(flags)
+            gcpl.set_attr_creation_order(flags)
+        gcpl.set_obj_track_times(False)
+        return gcpl
+
+    @property
+    def dcpl(self) -> Any:
+        """Creation list of a contiguous dataset as h5py makes it (no times)."""
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_obj_track_times(False)
+        return dcpl
 
     def flush(self) -> None:
         if self.writable and not self.closed:
