@@ -16,6 +16,7 @@ import math
 from typing import Any
 
 import numcodecs
+import numcodecs.blosc
 import numpy as np
 
 SMALL_BYTES = 1 << 20
@@ -30,11 +31,15 @@ def _codec(text: str) -> Any:
     conf = codec.get("configuration") or {}
     if name == "blosc":
         shuffle = conf.get("shuffle", "noshuffle")
-        return numcodecs.Blosc(
-            cname=conf.get("cname", "lz4"),
-            clevel=int(conf.get("clevel", 5)),
-            shuffle=_SHUFFLE.get(shuffle, shuffle) if isinstance(shuffle, str) else int(shuffle),
-            blocksize=int(conf.get("blocksize", 0)),
+        return _Blosc(
+            numcodecs.Blosc(
+                cname=conf.get("cname", "lz4"),
+                clevel=int(conf.get("clevel", 5)),
+                shuffle=_SHUFFLE.get(shuffle, shuffle)
+                if isinstance(shuffle, str)
+                else int(shuffle),
+                blocksize=int(conf.get("blocksize", 0)),
+            )
         )
     if name == "zstd" and not conf.get("checksum"):
         return numcodecs.Zstd(level=int(conf.get("level", 0)))
@@ -45,6 +50,25 @@ def _codec(text: str) -> Any:
     if name == "numcodecs.shuffle":
         return numcodecs.Shuffle(elementsize=int(conf.get("elementsize", 4)))
     return None
+
+
+class _Blosc:
+    """numcodecs' Blosc without its per-call buffer checks (same functions, same bytes)."""
+
+    __slots__ = ("blocksize", "clevel", "cname", "shuffle")
+
+    def __init__(self, codec: Any) -> None:
+        self.cname = codec.cname.encode("ascii")
+        self.clevel = int(codec.clevel)
+        self.shuffle = int(codec.shuffle)
+        self.blocksize = int(codec.blocksize)
+
+    def encode(self, data: np.ndarray[Any, Any]) -> Any:
+        # the item size of ``data`` (a contiguous array) is blosc's shuffle type size
+        return numcodecs.blosc.compress(data, self.cname, self.clevel, self.shuffle, self.blocksize)
+
+    def decode(self, data: Any) -> Any:
+        return numcodecs.blosc.decompress(data)
 
 
 def plan(
@@ -58,18 +82,33 @@ def plan(
         return None
     if math.prod(shape) * dtype.itemsize > SMALL_BYTES:
         return None
-    codecs = list(doc.get("codecs", []))
-    if not codecs or codecs[0].get("name") != "bytes":
+    chain = _chain(doc.get("codecs") or [])
+    if chain is None:
         return None
-    endian = (codecs[0].get("configuration") or {}).get("endian", "little")
-    stored = dtype.newbyteorder("<" if endian == "little" else ">")
-    chain = []
-    for codec in codecs[1:]:
-        numcodec = _codec(json.dumps(codec, sort_keys=True))
-        if numcodec is None:
-            return None
-        chain.append(numcodec)
-    return stored, chain
+    endian, codecs = chain
+    return dtype.newbyteorder("<" if endian == "little" else ">"), codecs
+
+
+_CHAINS: dict[str, tuple[str, list[Any]] | None] = {}
+
+
+def _chain(codecs: list[dict[str, Any]]) -> tuple[str, list[Any]] | None:
+    """(byte order, numcodecs codecs in encode order) of a codec list, None if unsupported.
+
+    Cached on the list's text: a file repeats a few codec lists thousands of times.
+    """
+    key = repr(codecs)
+    if key in _CHAINS:
+        return _CHAINS[key]
+    out: tuple[str, list[Any]] | None = None
+    if codecs and codecs[0].get("name") == "bytes":
+        endian = (codecs[0].get("configuration") or {}).get("endian", "little")
+        chain = [_codec(json.dumps(codec, sort_keys=True)) for codec in codecs[1:]]
+        if all(c is not None for c in chain):
+            out = (endian, chain)
+    if len(_CHAINS) < 1024:
+        _CHAINS[key] = out
+    return out
 
 
 def chunk_key(doc: dict[str, Any], array_key: str, index: tuple[int, ...]) -> str:

@@ -20,12 +20,16 @@ arrays) and LINDI annotations (``_SOFT_LINK``, ``_EXTERNAL_ARRAY_LINK``, ``_SCAL
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import copy
 import functools
 import json
 import math
+import os
 import posixpath
+import uuid
 from collections.abc import Hashable, Iterable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import zarr
@@ -353,29 +357,34 @@ class ZarrAttributes(Attributes):
             raise FormatError(f"{self.owner}: attribute {name!r} = {value!r}: {err}") from err
 
     def _set(self, name: str, value: Any, dtype: DType) -> None:
-        self._node.file.check_writable(f"set attribute {name!r}")
+        node = self._node
+        node.file.check_writable(f"set attribute {name!r}")
         if name in RESERVED:
             raise ValueError(f"{self.owner}: {name!r} is a reserved attribute name")
         raw = self._raw
         if name == SPECLOC and isinstance(value, Reference | str):
             raw[name] = (value.path if isinstance(value, Reference) else value).strip("/")
-            self._node.zfile.mark_dirty(self._node.key)
+            node.zfile.attrs_changed(node.key)
             return
-        encoded = attr_to_json(value, dtype)
-        try:  # fail here, naming the attribute, rather than when the document is written
-            json.dumps(encoded, allow_nan=True)
-        except (TypeError, ValueError) as err:
-            raise ValueError(
-                f"{self.owner}: attribute {name!r} = {value!r} cannot be stored in Zarr: {err}"
-            ) from err
-        raw[name] = encoded
-        record = raw.setdefault(RECORD, {}).setdefault("attrs", {})
-        if value is None or _json_default_dtype(encoded) != dtype:
-            record[name] = to_json(dtype)
+        if type(value) in _JSON_SCALARS and not isinstance(dtype, ReferenceType | CompoundType):
+            encoded = value  # str, int, float, bool: stored as they are, always valid JSON
         else:
-            record.pop(name, None)
-        _prune_record(raw)
-        self._node.zfile.mark_dirty(self._node.key)
+            encoded = attr_to_json(value, dtype)
+            try:  # fail here, naming the attribute, rather than when the document is written
+                json.dumps(encoded, allow_nan=True)
+            except (TypeError, ValueError) as err:
+                raise ValueError(
+                    f"{self.owner}: attribute {name!r} = {value!r} cannot be stored in Zarr: {err}"
+                ) from err
+        raw[name] = encoded
+        if value is None or _json_default_dtype(encoded) != dtype:
+            raw.setdefault(RECORD, {}).setdefault("attrs", {})[name] = to_json(dtype)
+        else:
+            record = raw.get(RECORD)
+            if record is not None:
+                record.get("attrs", {}).pop(name, None)
+                _prune_record(raw)
+        node.zfile.attrs_changed(node.key)
 
     def _delete(self, name: str) -> None:
         self._node.file.check_writable(f"delete attribute {name!r}")
@@ -383,7 +392,10 @@ class ZarrAttributes(Attributes):
         del raw[name]
         raw.get(RECORD, {}).get("attrs", {}).pop(name, None)
         _prune_record(raw)
-        self._node.zfile.mark_dirty(self._node.key)
+        self._node.zfile.attrs_changed(self._node.key)
+
+
+_JSON_SCALARS = (str, int, float, bool)
 
 
 def _prune_record(raw: dict[str, Any]) -> None:
@@ -555,22 +567,46 @@ def _stored_endian(codecs: list[dict[str, Any]]) -> str | None:
 
 def _zarr_type(datatype: DType) -> tuple[Any, int, dict[str, Any], dict[str, Any]]:
     """(Zarr data_type JSON, item size, convention attributes, nwbzarr record) of a DType."""
+    zdtype, itemsize, attributes, record = _zarr_type_cached(datatype)
+    if not isinstance(zdtype, str):  # structured and parametric types: the document owns a copy
+        zdtype = copy.deepcopy(zdtype)
+    return zdtype, itemsize, dict(attributes), dict(record)
+
+
+@functools.lru_cache(maxsize=256)
+def _zarr_type_cached(
+    datatype: DType,
+) -> tuple[Any, int, tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]:
+    # cached: zarr's dtype registry tries every data type class in turn (~0.3 ms a lookup)
+    attributes: dict[str, Any]
     record: dict[str, Any] = {}
     if isinstance(datatype, ReferenceType):
-        return "string", 16, {"_DTYPE": "object_reference"}, record
+        return "string", 16, (("_DTYPE", "object_reference"),), ()
     if isinstance(datatype, StringType):
         if datatype.length is not None:
             record["dtype"] = to_json(datatype)
-        return "string", 16, {"_DTYPE": "ascii" if datatype.encoding == "ascii" else "str"}, record
+        attributes = {"_DTYPE": "ascii" if datatype.encoding == "ascii" else "str"}
+        return "string", 16, tuple(attributes.items()), tuple(record.items())
     if isinstance(datatype, CompoundType):
         np_struct, ref_fields = _compound_zarr_dtype(datatype)
         record["dtype"] = to_json(datatype)
         attributes = {"_REFERENCE_FIELDS": ref_fields} if ref_fields else {}
         zdt = zarr.core.dtype.parse_dtype(np_struct, zarr_format=3)
-        return zdt.to_json(zarr_format=3), np_struct.itemsize, attributes, record
-    zdt = zarr.core.dtype.parse_dtype(datatype, zarr_format=3)
+        return (
+            zdt.to_json(zarr_format=3),
+            np_struct.itemsize,
+            tuple(attributes.items()),
+            tuple(record.items()),
+        )
+    zdt = _zdtype(datatype)
     dtype_name = "bool" if datatype.kind == "b" else datatype.name
-    return zdt.to_json(zarr_format=3), datatype.itemsize, {"_DTYPE": dtype_name}, record
+    return zdt.to_json(zarr_format=3), datatype.itemsize, (("_DTYPE", dtype_name),), ()
+
+
+@functools.lru_cache(maxsize=256)
+def _zdtype(np_dtype: np.dtype[Any]) -> Any:
+    """zarr-python's data type object for a numpy dtype (format 3), cached."""
+    return zarr.core.dtype.parse_dtype(np_dtype, zarr_format=3)
 
 
 def _codecs(spec: ArraySpec, itemsize: int, record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -627,11 +663,28 @@ def _fill_json(fill: Any, datatype: DType, np_dtype: np.dtype[Any]) -> Any:
     if isinstance(datatype, StringType | ReferenceType):
         return ""
     if isinstance(datatype, CompoundType):
-        zdt = zarr.core.dtype.parse_dtype(_compound_zarr_dtype(datatype)[0], zarr_format=3)
-        return zdt.to_json_scalar(zdt.default_scalar(), zarr_format=3)
-    zdt = zarr.core.dtype.parse_dtype(np_dtype, zarr_format=3)
-    value = zdt.default_scalar() if fill is None else np_dtype.type(fill)
+        return copy.deepcopy(_compound_fill_json(datatype))
+    if fill is None:
+        return copy.deepcopy(_scalar_fill_json(np_dtype, None, b""))
+    value = np_dtype.type(fill)
+    # keyed on the value's bytes: 0.0 and -0.0 (or 1 and True) are different fill values, and
+    # NaN, unequal to itself, is still found
+    return copy.deepcopy(_scalar_fill_json(np_dtype, value.dtype, value.tobytes()))
+
+
+@functools.lru_cache(maxsize=512)
+def _scalar_fill_json(
+    np_dtype: np.dtype[Any], value_dtype: np.dtype[Any] | None, raw: bytes
+) -> Any:
+    zdt = _zdtype(np_dtype)
+    value = zdt.default_scalar() if value_dtype is None else np.frombuffer(raw, value_dtype)[0]
     return zdt.to_json_scalar(value, zarr_format=3)
+
+
+@functools.lru_cache(maxsize=64)
+def _compound_fill_json(datatype: CompoundType) -> Any:
+    zdt = zarr.core.dtype.parse_dtype(_compound_zarr_dtype(datatype)[0], zarr_format=3)
+    return zdt.to_json_scalar(zdt.default_scalar(), zarr_format=3)
 
 
 def default_chunks(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
@@ -651,6 +704,19 @@ def auto_shards(
     per_chunk = math.prod(chunks) * itemsize
     n = max(1, SHARD_BYTES // max(per_chunk, 1))
     return (chunks[0] * n, *shape[1:]) if len(shape) > 1 else (chunks[0] * n,)
+
+
+class SmallPlan(NamedTuple):
+    """How to read and write a small single-chunk array without zarr-python."""
+
+    stored: np.dtype[Any]  # dtype of the stored bytes (byte order of the bytes codec)
+    chain: list[Any]  # bytes-to-bytes codecs, in encode order
+    chunk: str  # the key of the one chunk
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]  # dtype of values read
+
+
+_NO_PLAN: SmallPlan | None = SmallPlan(np.dtype("u1"), [], "", (), np.dtype("u1"))
 
 
 class ZarrArray(Array):
@@ -683,40 +749,41 @@ class ZarrArray(Array):
     def _zarr(self) -> Any:
         return self.zfile.zarr_array(self.key)
 
-    def _small(self) -> tuple[np.dtype[Any], list[Any]] | None:
+    def _small(self) -> SmallPlan | None:
         """The single-chunk fast-path plan of this array (see smallchunk.py), cached."""
         cache = self.zfile.small_plans
-        if self.key not in cache:
-            spec = self.spec
-            datatype = spec.datatype
-            eligible = isinstance(datatype, np.dtype) and not spec.shards and not spec.extra
-            cache[self.key] = (
-                smallchunk.plan(self.doc, datatype, spec.shape)
-                if eligible and isinstance(datatype, np.dtype)
-                else None
-            )
-        return cache[self.key]
+        cached = cache.get(self.key, _NO_PLAN)
+        if cached is not _NO_PLAN:
+            return cached
+        spec = self.spec
+        datatype = spec.datatype
+        plan = None
+        if isinstance(datatype, np.dtype) and not spec.shards and not spec.extra:
+            doc = self.doc
+            found = smallchunk.plan(doc, datatype, spec.shape)
+            if found is not None:
+                chunk = smallchunk.chunk_key(doc, self.key, (0,) * len(spec.shape))
+                plan = SmallPlan(found[0], found[1], chunk, spec.shape, datatype)
+        cache[self.key] = plan
+        return plan
 
     def _read(self, key: tuple[Any, ...]) -> np.ndarray[Any, Any]:
-        spec = self.spec
         small = self._small()
         if small is not None:
-            chunk = smallchunk.chunk_key(self.doc, self.key, (0,) * len(spec.shape))
-            data = self.zfile.get_bytes(chunk)
+            data = self.zfile.get_bytes(small.chunk)
             if data is None:
-                if self.zfile.strict_chunks and not self.doc.get("attributes", {}).get(
-                    RECORD, {}
-                ).get("sparse"):
-                    raise FormatError(f"{self.describe()}: a chunk is missing ({chunk!r})")
-                whole = np.full(spec.shape, spec.fillvalue, dtype=self.dtype)
+                whole = self._missing_small_chunk(small)
             else:
                 try:
-                    whole = smallchunk.decode(data, *small, spec.shape, self.dtype)
+                    whole = smallchunk.decode(
+                        data, small.stored, small.chain, small.shape, small.dtype
+                    )
                 except Exception as err:  # numcodecs raises RuntimeError/ValueError on damage
                     raise FormatError(
-                        f"{self.describe()}: cannot decode chunk {chunk!r}: {err}"
+                        f"{self.describe()}: cannot decode chunk {small.chunk!r}: {err}"
                     ) from err
             return orthogonal(whole, key) if key else whole[()]
+        spec = self.spec
         if spec.extra.get("v2_object"):
             values = self._read_v2_objects()
             return values[key] if key and spec.shape else values
@@ -734,6 +801,13 @@ class ZarrArray(Array):
             raise _read_error(self.describe(), key, err) from err
         decoded: np.ndarray[Any, Any] = self._decode(raw)
         return decoded
+
+    def _missing_small_chunk(self, small: SmallPlan) -> np.ndarray[Any, Any]:
+        if self.zfile.strict_chunks and not self.doc.get("attributes", {}).get(RECORD, {}).get(
+            "sparse"
+        ):
+            raise FormatError(f"{self.describe()}: a chunk is missing ({small.chunk!r})")
+        return np.full(small.shape, self.spec.fillvalue, dtype=small.dtype)
 
     def _decode(self, raw: Any) -> Any:
         datatype = self.datatype
@@ -784,10 +858,9 @@ class ZarrArray(Array):
     def _write(self, key: tuple[Any, ...], value: np.ndarray[Any, Any]) -> None:
         small = self._small()
         if small is not None and all(k == slice(None) for k in key):
-            chunk = smallchunk.chunk_key(self.doc, self.key, (0,) * len(self.shape))
-            self.zfile.pending[chunk] = smallchunk.encode(
-                np.broadcast_to(value, self.shape), small[0], small[1]
-            )
+            if value.shape != small.shape:
+                value = np.broadcast_to(value, small.shape)
+            self.zfile.pending[small.chunk] = smallchunk.encode(value, small.stored, small.chain)
             return
         arr = self._zarr()
         data = self._encode(value)
@@ -898,31 +971,28 @@ def read_spec(doc: dict[str, Any], where: str) -> ArraySpec:
         datatype = StringType("ascii") if attrs.get("_DTYPE") in ("ascii", "bytes") else UTF8
     else:
         try:
-            np_dtype = _native_dtype(json.dumps(data_type, sort_keys=True))
+            np_dtype = (
+                _NATIVE_BY_NAME.get(data_type) if isinstance(data_type, str) else None
+            ) or _native_dtype(json.dumps(data_type, sort_keys=True))
         except Exception as err:
             raise FormatError(f"{where}: unsupported Zarr data type {data_type!r}: {err}") from err
         datatype = _datatype_from_numpy(np_dtype, attrs)
-        if (
-            isinstance(datatype, np.dtype)
-            and datatype.itemsize > 1
-            and _stored_endian(list(doc.get("codecs", []))) == "big"
-        ):
-            datatype = datatype.newbyteorder(">")
-    shape = tuple(int(n) for n in doc.get("shape", []))
+    codecs = doc.get("codecs") or []
+    compression, endian, inner_chunks = _codecs_info(codecs)
+    if isinstance(datatype, np.dtype) and datatype.itemsize > 1 and endian == "big":
+        datatype = datatype.newbyteorder(">")
+    shape = tuple(int(n) for n in doc.get("shape", ()))
     grid = doc.get("chunk_grid", {}).get("configuration", {}).get("chunk_shape")
-    codecs = list(doc.get("codecs", []))
     chunks = tuple(int(c) for c in grid) if grid is not None else shape
     shards = None
-    if codecs and codecs[0].get("name") == "sharding_indexed":
+    if inner_chunks is not None:
         shards = chunks
-        chunks = tuple(int(c) for c in codecs[0]["configuration"]["chunk_shape"])
+        chunks = inner_chunks
     if "filters" in record:
         compression = tuple(
             Filter(str(name), tuple((str(k), _hashable(v)) for k, v in opts))
             for name, opts in record["filters"]
         )
-    else:
-        compression = filters_from_codecs(codecs)
     maxshape = tuple(record["maxshape"]) if "maxshape" in record else (None,) * len(shape)
     extra: dict[str, Any] = {}
     if record.get("layout"):
@@ -954,6 +1024,50 @@ def _fill_from_json(fill: Any, datatype: DType, zarr_format: Any) -> Any:
         return zdt.from_json_scalar(fill, zarr_format=zarr_format)
     except Exception:  # a fill value zarr cannot read either: keep it for messages
         return fill
+
+
+_CodecsInfo = tuple[tuple[Filter, ...], str | None, tuple[int, ...] | None]
+_CODECS_INFO: dict[str, _CodecsInfo] = {}
+
+
+def _codecs_info(codecs: list[dict[str, Any]]) -> _CodecsInfo:
+    """(portable filters, stored byte order, inner chunk shape if sharded) of a codec list.
+
+    Cached on the list's text: files repeat a few codec lists thousands of times.
+    """
+    key = repr(codecs)
+    info = _CODECS_INFO.get(key)
+    if info is None:
+        codecs = list(codecs)
+        inner = None
+        if codecs and codecs[0].get("name") == "sharding_indexed":
+            inner = tuple(int(c) for c in codecs[0]["configuration"]["chunk_shape"])
+        info = (filters_from_codecs(codecs), _stored_endian(codecs), inner)
+        if len(_CODECS_INFO) < 1024:
+            _CODECS_INFO[key] = info
+    return info
+
+
+# numpy dtypes of the Zarr v3 data type names that need no parameters
+_NATIVE_BY_NAME: dict[str, np.dtype[Any]] = {
+    name: np.dtype(name)
+    for name in (
+        "bool",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
+    )
+}
 
 
 @functools.lru_cache(maxsize=512)
@@ -1206,10 +1320,19 @@ class ZarrFile(File):
         self.dirty: set[str] = set()
         # chunks of small arrays encoded by nwbzarr itself, written together at flush
         self.pending: dict[str, bytes] = {}
-        self.small_plans: dict[str, tuple[np.dtype[Any], list[Any]] | None] = {}
+        self.small_plans: dict[str, SmallPlan | None] = {}
+        # JSON text of node documents as last written or read (reused for the root document)
+        self.texts: dict[str, str] = {}
         self.zarr_format = 3
         self.consolidated = False
+        self._local_store: Store | None = None
+        self._local: _LocalFiles | None = None
+        # True while no root document exists (a new store): nothing written is visible to a
+        # reader yet, so objects are written in place; once the root exists, by rename
+        self.unpublished = False
         if mode == "w":
+            local = self.local_files()
+            self.unpublished = local is not None and not local.exists("zarr.json")
             self.docs[""] = {"zarr_format": 3, "node_type": "group", "attributes": {}}
             self.dirty.add("")
             # Until the root zarr.json exists the store is incomplete; this object makes that
@@ -1386,19 +1509,45 @@ class ZarrFile(File):
         for pending in [k for k in self.pending if k.startswith(prefix)]:
             del self.pending[pending]
         self.small_plans.pop(key, None)
+        for k in [k for k in self.texts if k == key or k.startswith(prefix)]:
+            del self.texts[k]
         # delete now: a node created again at this path writes its chunks before the flush
         sync(_delete_prefixes(self.store, [key]))
+        local = self.local_files()
+        if local is not None:
+            local.forget_dirs()
         self.dirty.add("")
 
     def mark_dirty(self, key: str) -> None:
+        """The document of ``key`` changed (anything in it: its spec is read again)."""
         self.dirty.add(key)
+        self.texts.pop(key, None)
         self.specs.pop(key, None)
+        self.small_plans.pop(key, None)
+
+    def attrs_changed(self, key: str) -> None:
+        """Only user attributes of ``key`` changed (its spec and chunk plan stay valid)."""
+        self.dirty.add(key)
+        self.texts.pop(key, None)
+
+    def local_files(self) -> _LocalFiles | None:
+        """Plain file access when the store is a local directory (zarr's own LocalStore)."""
+        store = self.store
+        if store is not self._local_store:  # the store may be replaced (nwbzarr.virtual)
+            self._local_store = store
+            self._local = (
+                _LocalFiles(str(store.root)) if type(store) is zarr.storage.LocalStore else None
+            )
+        return self._local
 
     def get_bytes(self, key: str) -> bytes | None:
         """One stored object (pending chunks first), read without zarr's event-loop hop locally."""
         pending = self.pending.get(key)
         if pending is not None:
             return pending
+        local = self.local_files()
+        if local is not None:
+            return local.read(key)
         get_sync = getattr(self.store, "get_sync", None)
         if get_sync is not None:
             buf = get_sync(key, prototype=default_buffer_prototype())
@@ -1406,10 +1555,22 @@ class ZarrFile(File):
             buf = sync(self.store.get(key, default_buffer_prototype()))
         return None if buf is None else bytes(buf.to_bytes())
 
+    def put_objects(self, items: dict[str, bytes]) -> None:
+        """Write stored objects: in place while the store is unpublished, else atomically."""
+        if not items:
+            return
+        local = self.local_files()
+        if local is None:
+            sync(_write_bytes(self.store, items))
+            return
+        atomic = not self.unpublished
+        for key, data in items.items():
+            local.write(key, data, atomic)
+
     def write_pending(self) -> None:
         if self.pending:
             items, self.pending = self.pending, {}
-            sync(_write_bytes(self.store, items))
+            self.put_objects(items)
 
     def set_bytes(self, key: str, data: bytes) -> None:
         sync(self.store.set(key, default_buffer_prototype().buffer.from_bytes(data)))
@@ -1441,21 +1602,57 @@ class ZarrFile(File):
             return
         self.docs[""].setdefault("attributes", {}).setdefault(RECORD, {})["writer"] = "nwbzarr"
         self.write_pending()
-        docs = {k: self.docs[k] for k in self.dirty if k}
-        sync(_write_documents(self.store, docs))
-        root = dict(self.docs[""])
-        root["consolidated_metadata"] = {
-            "kind": "inline",
-            "must_understand": False,
-            "metadata": {k: _strip(doc) for k, doc in sorted(self.docs.items()) if k},
-        }
-        root.setdefault("zarr_format", 3)
-        root.setdefault("node_type", "group")
-        sync(_write_documents(self.store, {"": root}))
+        texts = self.texts
+        objects: dict[str, bytes] = {}
+        for key in self.dirty:
+            if key:
+                text = texts[key] = json.dumps(self.docs[key], allow_nan=True)
+                objects[f"{key}/zarr.json"] = text.encode()
+        self.put_objects(objects)
+        root = self.root_document().encode()
+        local = self.local_files()
+        if local is not None:
+            local.write("zarr.json", root, atomic=True)
+        else:
+            sync(_write_bytes(self.store, {"zarr.json": root}))
+        self.unpublished = False
         if getattr(self, "incomplete_marker", False):
-            sync(self.store.delete(INCOMPLETE_KEY))
+            if local is not None:
+                local.delete(INCOMPLETE_KEY)
+            else:
+                sync(self.store.delete(INCOMPLETE_KEY))
             self.incomplete_marker = False
         self.dirty.clear()
+
+    def root_document(self) -> str:
+        """The root ``zarr.json``: the root group with every node's document inline.
+
+        Built from each node's JSON text (written once, reused here) rather than encoding
+        every document again; the text is what ``json.dumps`` gives for the whole document.
+        """
+        root = dict(self.docs[""])
+        token = f"nwbzarr-consolidated-{uuid.uuid4().hex}"
+        root["consolidated_metadata"] = token
+        root.setdefault("zarr_format", 3)
+        root.setdefault("node_type", "group")
+        texts = self.texts
+        parts = []
+        for key in sorted(self.docs):
+            if not key:
+                continue
+            doc = self.docs[key]
+            text: str | None
+            if "consolidated_metadata" in doc:  # a loaded group's own: not nested inline
+                text = json.dumps(_strip(doc), allow_nan=True)
+            else:
+                text = texts.get(key)
+                if text is None:
+                    text = texts[key] = json.dumps(doc, allow_nan=True)
+            parts.append(f"{json.dumps(key)}: {text}")
+        inline = (
+            '{"kind": "inline", "must_understand": false, "metadata": {' + ", ".join(parts) + "}}"
+        )
+        return json.dumps(root, allow_nan=True).replace(json.dumps(token), inline, 1)
 
     def _close(self, commit: bool) -> None:
         try:
@@ -1463,6 +1660,76 @@ class ZarrFile(File):
                 self.flush()
         finally:
             self.store.close()
+
+
+class _LocalFiles:
+    """Reads and writes of a local store's objects with plain system calls.
+
+    zarr's LocalStore sends every call through its event-loop thread and a thread pool, and
+    creates each object's directories again: for thousands of small objects that costs more
+    than the I/O. The outcome on disk is the same (atomic writes are a temporary file renamed
+    into place, as LocalStore does).
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.dirs: set[str] = {""}
+
+    def exists(self, key: str) -> bool:
+        return os.path.exists(os.path.join(self.root, key))
+
+    def read(self, key: str) -> bytes | None:
+        try:
+            with open(os.path.join(self.root, key), "rb", buffering=0) as fh:
+                return fh.readall()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def write(self, key: str, data: bytes, atomic: bool) -> None:
+        parent = key.rpartition("/")[0]
+        if parent not in self.dirs:
+            self._make_dirs(parent)
+        path = os.path.join(self.root, key)
+        if not atomic:
+            _write_file(path, data)
+            return
+        tmp = f"{path}.{uuid.uuid4().hex}.partial"
+        try:
+            _write_file(tmp, data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(self.root, key))
+
+    def forget_dirs(self) -> None:
+        """Directories may have been removed behind this object's back."""
+        self.dirs = {""}
+
+    def _make_dirs(self, rel: str) -> None:
+        if not rel or rel in self.dirs:
+            return
+        self._make_dirs(rel.rpartition("/")[0])
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(os.path.join(self.root, rel))
+        self.dirs.add(rel)
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    fd = os.open(path, _WRITE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _strip(doc: dict[str, Any]) -> dict[str, Any]:
@@ -1480,22 +1747,6 @@ def _doc_of(node: Any) -> dict[str, Any]:
         doc["node_type"] = "group" if isinstance(node, zarr.Group) else "array"
         doc.setdefault("attributes", dict(node.attrs))
     return doc
-
-
-async def _write_documents(store: Store, docs: dict[str, dict[str, Any]]) -> None:
-    proto = default_buffer_prototype()
-    items = list(docs.items())
-    for start in range(0, len(items), WRITE_BATCH):
-        batch = items[start : start + WRITE_BATCH]
-        await asyncio.gather(
-            *(
-                store.set(
-                    f"{key}/zarr.json" if key else "zarr.json",
-                    proto.buffer.from_bytes(json.dumps(doc, indent=None, allow_nan=True).encode()),
-                )
-                for key, doc in batch
-            )
-        )
 
 
 async def _write_bytes(store: Store, items: dict[str, bytes]) -> None:
