@@ -396,7 +396,9 @@ class H5Group(Group, H5Node):
         raise FormatError(f"{self.file.location}: {path!r} is a committed datatype, not data")
 
     def _create_group(self, name: str, attrs: Iterable[tuple[str, Any, DType]]) -> Group:
-        group = H5Group(self.h5file, posixpath.join(self.path, name), self.h5.create_group(name).id)
+        h5file = self.h5file
+        gid = h5py.h5g.create(self.oid, *h5file.link_name(name), gcpl=h5file.gcpl)
+        group = H5Group(h5file, posixpath.join(self.path, name), gid)
         group.attrs.update_typed(attrs)
         return group
 
@@ -413,9 +415,17 @@ class H5Group(Group, H5Node):
             did = h5py.h5d.create(
                 self.oid, name.encode("utf-8", "surrogateescape"), htype, space, h5file.dcpl
             )
+            array = H5Array(h5file, path, did)
+            datatype = spec.datatype
+            array._spec = ArraySpec(  # what _read_spec reads back from such a dataset
+                shape=spec.shape,
+                datatype=datatype,
+                maxshape=spec.shape or None,
+                compression=(),
+                fillvalue=np.zeros((), datatype)[()] if isinstance(datatype, np.dtype) else None,
+            )
         else:
-            did = self.h5.create_dataset(name, **kwargs).id
-        array = H5Array(h5file, path, did)
+            array = H5Array(h5file, path, self.h5.create_dataset(name, **kwargs).id)
         array.attrs.update_typed(attrs)
         return array
 
