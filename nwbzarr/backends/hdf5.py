@@ -246,6 +246,17 @@ class H5Attributes(Attributes):
         with _damaged(self.owner):
             return [k for k in self._node.h5.attrs if k != INCOMPLETE_ATTR]
 
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or name == INCOMPLETE_ATTR:
+            return False
+        try:
+            return bool(h5py.h5a.exists(self._node.oid, name.encode("utf-8", "surrogateescape")))
+        except (RuntimeError, OSError) as err:
+            raise FormatError(f"{self.owner}: damaged HDF5 metadata: {err}") from err
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._get(name)[0] if name in self else default
+
     def _get(self, name: str) -> tuple[Any, DType]:
         cache = self._node.h5file.attr_cache
         if cache is None:
@@ -356,8 +367,13 @@ class H5Group(Group, H5Node):
         if cache is not None and key in cache:
             cached: H5Group | H5Array | Link | None = cache[key]
             return cached
-        with _damaged(f"{self.file.location}:{posixpath.join(self.path, name)}"):
+        try:
             member = self._member_unchecked(name)
+        except NwbZarrError:
+            raise
+        except (RuntimeError, OSError) as err:
+            where = f"{self.file.location}:{posixpath.join(self.path, name)}"
+            raise FormatError(f"{where}: damaged HDF5 metadata: {err}") from err
         if cache is not None:
             cache[key] = member
         return member
@@ -537,14 +553,14 @@ class H5Array(Array, H5Node):
         space = did.get_space()
         empty = space.get_simple_extent_type() == h5py.h5s.NULL
         shape: tuple[int, ...] = () if empty else tuple(space.shape)
-        maxshape: tuple[int | None, ...] | None = None
-        if shape:
+        dcpl = did.get_create_plist()
+        chunks = dcpl.get_chunk() if dcpl.get_layout() == h5py.h5d.CHUNKED else None
+        maxshape: tuple[int | None, ...] | None = shape or None
+        if shape and chunks is not None:  # only chunked datasets can grow
             maxshape = tuple(
                 None if n == h5py.h5s.UNLIMITED else int(n)
                 for n in space.get_simple_extent_dims(True)
             )
-        dcpl = did.get_create_plist()
-        chunks = dcpl.get_chunk() if dcpl.get_layout() == h5py.h5d.CHUNKED else None
         fill: Any = None
         if isinstance(datatype, np.dtype):
             value = np.zeros((1,), dtype=h5dtype)

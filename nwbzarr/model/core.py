@@ -27,8 +27,8 @@ from nwbzarr.model.base import (
     dataset_text,
     iso,
     parse_date,
+    read_members,
     register,
-    typed_members,
     write_data,
     write_text,
 )
@@ -307,8 +307,7 @@ class ProcessingModule(NWBContainer):
     def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
         assert isinstance(node, Group)
         obj = cls(name=node.name, description=attr_text(node, "description", "") or "")
-        for name, member in typed_members(node):
-            obj.data_interfaces[name] = ctx.read_child(member)
+        obj.data_interfaces = read_members(node, ctx, links=False)
         return obj
 
 

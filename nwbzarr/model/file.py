@@ -22,6 +22,7 @@ from nwbzarr.model.base import (
     iso,
     new_object_id,
     parse_date,
+    read_members,
     register,
     text,
     text_list,
@@ -528,23 +529,20 @@ def _as_electrodes(table: DynamicTable, node: Node, ctx: ReadContext) -> Electro
 
 
 def read_children(obj: NWBFile, root: Group, ctx: ReadContext) -> None:
-    places: list[tuple[str, dict[str, Any]]] = [
-        ("acquisition", obj.acquisition),
-        ("analysis", obj.analysis),
-        ("stimulus/presentation", obj.stimulus),
-        ("stimulus/templates", obj.stimulus_template),
-        ("processing", obj.processing),
-        ("intervals", obj.intervals),
-        ("scratch", obj.scratch),
-    ]
-    for path, items in places:
+    """The groups of containers, each container read when first looked up."""
+    places = {
+        "acquisition": "acquisition",
+        "analysis": "analysis",
+        "stimulus": "stimulus/presentation",
+        "stimulus_template": "stimulus/templates",
+        "processing": "processing",
+        "intervals": "intervals",
+        "scratch": "scratch",
+    }
+    for field_name, path in places.items():
         group = root.get(path)
         if isinstance(group, Group):
-            for name, member in typed_members(group):
-                items[name] = ctx.read_child(member)
-            for name, link in group.members():
-                if not isinstance(link, Node) and name not in items:
-                    items[name] = ctx.read_child(group[name])
+            setattr(obj, field_name, read_members(group, ctx))
     if "units" in root:
         units = ctx.read_child(root["units"])
         if isinstance(units, Units):

@@ -1,0 +1,86 @@
+"""Containers of a read file are read when first looked up, and behave as a dict."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nwbzarr
+from nwbzarr.model import NWBFile, TimeSeries
+from nwbzarr.model.base import LazyContainers
+
+
+def _write(path: Path, n: int = 5) -> None:
+    nwbfile = NWBFile(
+        session_description="lazy",
+        identifier="lazy",
+        session_start_time=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    for i in range(n):
+        nwbfile.add_acquisition(
+            TimeSeries(name=f"ts{i}", data=np.arange(4.0) + i, unit="m", rate=2.0)
+        )
+    module = nwbfile.create_processing_module("behavior", "processed")
+    module.add(TimeSeries(name="speed", data=np.ones(3), unit="m/s", rate=1.0))
+    nwbzarr.write(nwbfile, path)
+
+
+@pytest.fixture(params=["hdf5", "zarr"])
+def path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    out = tmp_path / ("f.nwb" if request.param == "hdf5" else "f.nwb.zarr")
+    _write(out)
+    return out
+
+
+def test_names_are_known_and_nothing_is_read_before_lookup(path: Path) -> None:
+    nwbfile = nwbzarr.read(path)
+    acquisition = nwbfile.acquisition
+    assert isinstance(acquisition, LazyContainers)
+    assert list(acquisition) == [f"ts{i}" for i in range(5)]
+    assert len(acquisition) == 5 and "ts3" in acquisition
+    pending = [v for v in dict.values(acquisition) if not isinstance(v, TimeSeries)]
+    assert len(pending) == 5
+    ts = acquisition["ts3"]
+    assert isinstance(ts, TimeSeries)
+    np.testing.assert_array_equal(ts.data[:], np.arange(4.0) + 3)
+    assert acquisition["ts3"] is ts  # read once
+    assert sum(not isinstance(v, TimeSeries) for v in dict.values(acquisition)) == 4
+
+
+def test_every_dict_view_gives_containers(path: Path) -> None:
+    nwbfile = nwbzarr.read(path)
+    acq = nwbfile.acquisition
+    assert all(isinstance(v, TimeSeries) for v in acq.values())
+    assert all(isinstance(v, TimeSeries) for _, v in acq.items())
+    for plain in (dict(acq), {**acq}, acq.copy(), acq | {}, {} | acq, copy.copy(acq)):
+        assert all(isinstance(v, TimeSeries) for v in plain.values())
+        assert list(plain) == list(acq)
+    assert acq == dict(acq)
+    assert isinstance(acq.get("ts0"), TimeSeries) and acq.get("nope") is None
+    assert isinstance(acq.pop("ts0"), TimeSeries) and "ts0" not in acq
+    assert isinstance(acq.setdefault("ts1"), TimeSeries)
+    module = nwbfile.processing["behavior"]
+    assert [ts.unit for ts in module] == ["m/s"]
+
+
+def test_the_same_object_through_every_path(path: Path) -> None:
+    nwbfile = nwbzarr.read(path)
+    ts = nwbfile.acquisition["ts2"]
+    assert nwbfile.acquisition.get("ts2") is ts
+    assert next(v for k, v in nwbfile.acquisition.items() if k == "ts2") is ts
+
+
+def test_a_read_file_rewrites_completely(path: Path, tmp_path: Path) -> None:
+    """Writing a read file reads every container (nothing is skipped because it was lazy)."""
+    nwbfile = nwbzarr.read(path)
+    other = tmp_path / ("copy.nwb.zarr" if path.suffix == ".nwb" else "copy.nwb")
+    nwbzarr.write(nwbfile, other)
+    again = nwbzarr.read(other)
+    assert sorted(again.acquisition) == sorted(nwbfile.acquisition)
+    for name, ts in again.acquisition.items():
+        np.testing.assert_array_equal(ts.data[:], nwbfile.acquisition[name].data[:])
+    assert [ts.name for ts in again.processing["behavior"]] == ["speed"]
