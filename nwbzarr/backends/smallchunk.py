@@ -10,9 +10,11 @@ text, checksums, several chunks) goes through zarr-python.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numcodecs
@@ -89,26 +91,45 @@ def plan(
     return dtype.newbyteorder("<" if endian == "little" else ">"), codecs
 
 
-_CHAINS: dict[str, tuple[str, list[Any]] | None] = {}
+class RecentCache:
+    """Values computed from JSON values (codec lists...), found again by equality.
+
+    A file repeats a few codec lists thousands of times, each parsed into its own objects:
+    comparing with the last few distinct ones is cheaper than building a hashable key.
+    Values must depend only on what ``==`` compares (1 == 1.0 == True are one key).
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self.items: list[tuple[Any, Any]] = []
+
+    def get(self, key: Any, compute: Callable[[Any], Any]) -> Any:
+        for known, value in self.items:
+            if known == key:
+                return value
+        value = compute(key)
+        # replaced, not mutated: a concurrent reader keeps a consistent list
+        self.items = [(copy.deepcopy(key), value), *self.items[: self.size - 1]]
+        return value
+
+
+_CHAINS = RecentCache()
 
 
 def _chain(codecs: list[dict[str, Any]]) -> tuple[str, list[Any]] | None:
-    """(byte order, numcodecs codecs in encode order) of a codec list, None if unsupported.
+    """(byte order, numcodecs codecs in encode order) of a codec list, None if unsupported."""
+    found: tuple[str, list[Any]] | None = _CHAINS.get(codecs, _make_chain)
+    return found
 
-    Cached on the list's text: a file repeats a few codec lists thousands of times.
-    """
-    key = repr(codecs)
-    if key in _CHAINS:
-        return _CHAINS[key]
-    out: tuple[str, list[Any]] | None = None
-    if codecs and codecs[0].get("name") == "bytes":
-        endian = (codecs[0].get("configuration") or {}).get("endian", "little")
-        chain = [_codec(json.dumps(codec, sort_keys=True)) for codec in codecs[1:]]
-        if all(c is not None for c in chain):
-            out = (endian, chain)
-    if len(_CHAINS) < 1024:
-        _CHAINS[key] = out
-    return out
+
+def _make_chain(codecs: list[dict[str, Any]]) -> tuple[str, list[Any]] | None:
+    if not codecs or codecs[0].get("name") != "bytes":
+        return None
+    endian = (codecs[0].get("configuration") or {}).get("endian", "little")
+    chain = [_codec(json.dumps(codec, sort_keys=True)) for codec in codecs[1:]]
+    if any(c is None for c in chain):
+        return None
+    return endian, chain
 
 
 def chunk_key(doc: dict[str, Any], array_key: str, index: tuple[int, ...]) -> str:
@@ -148,4 +169,4 @@ def encode(values: np.ndarray[Any, Any], stored: np.dtype[Any], chain: list[Any]
     return bytes(data) if not isinstance(data, bytes) else data
 
 
-__all__ = ["chunk_key", "decode", "encode", "plan"]
+__all__ = ["RecentCache", "chunk_key", "decode", "encode", "plan"]

@@ -341,16 +341,35 @@ class ZarrAttributes(Attributes):
     def _names(self) -> list[str]:
         return [k for k in self._raw if k not in RESERVED]
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw and name not in RESERVED
+
+    def get(self, name: str, default: Any = None) -> Any:
+        raw = self._raw
+        if name not in raw or name in RESERVED:
+            return default
+        return self._value(raw, name)[0]
+
     def _get(self, name: str) -> tuple[Any, DType]:
         raw = self._raw
         if name in RESERVED or name not in raw:
             raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}")
+        return self._value(raw, name)
+
+    def _value(self, raw: dict[str, Any], name: str) -> tuple[Any, DType]:
         value = raw[name]
         if name == SPECLOC and isinstance(value, str):
             # hdmf-zarr stores the spec location as a path string; HDF5 as an object reference
             return Reference("/" + value.strip("/")), REFERENCE
-        recorded = self._record().get(name)
-        dtype = from_json(recorded) if recorded is not None else _json_default_dtype(value)
+        record = raw.get(RECORD)
+        recorded = record.get("attrs", {}).get(name) if record is not None else None
+        if recorded is None:
+            plain = _PLAIN_READ.get(type(value))
+            if plain is not None:  # str, int, float, bool with no record: the common case
+                return plain[0](value), plain[1]
+            dtype = _json_default_dtype(value)
+        else:
+            dtype = from_json(recorded)
         try:
             return attr_from_json(value, dtype), dtype
         except (TypeError, ValueError) as err:
@@ -396,6 +415,13 @@ class ZarrAttributes(Attributes):
 
 
 _JSON_SCALARS = (str, int, float, bool)
+# what attr_from_json(value, _json_default_dtype(value)) gives for plain JSON scalars
+_PLAIN_READ: dict[type, tuple[Any, DType]] = {
+    str: (str, UTF8),
+    int: (np.int64, np.dtype("int64")),
+    float: (np.float64, np.dtype("float64")),
+    bool: (np.bool_, np.dtype(bool)),
+}
 
 
 def _prune_record(raw: dict[str, Any]) -> None:
@@ -455,17 +481,21 @@ class ZarrGroup(Group):
     def _member(self, name: str) -> ZarrGroup | ZarrArray | Link | None:
         if "/" in name or name in ("", ".", ".."):
             return None
+        zfile = self.zfile
         key = f"{self.key}/{name}" if self.key else name
-        doc = self.zfile.docs.get(key)
-        path = posixpath.join(self.path, name)
+        node = zfile.nodes.get(key)
+        if node is not None:
+            return node
+        doc = zfile.docs.get(key)
         if doc is None:
             return self._links().get(name)
         attrs = doc.get("attributes", {})
         if "_SOFT_LINK" in attrs:  # LINDI
             return SoftLink(str(attrs["_SOFT_LINK"].get("path", "")))
-        if doc.get("node_type") == "group":
-            return ZarrGroup(self.zfile, path)
-        return ZarrArray(self.zfile, path)
+        path = "/" + key  # group paths are canonical: "/" + key
+        node = ZarrGroup(zfile, path) if doc.get("node_type") == "group" else ZarrArray(zfile, path)
+        zfile.nodes[key] = node
+        return node
 
     def _create_group(self, name: str, attrs: Iterable[tuple[str, Any, DType]]) -> Group:
         path = posixpath.join(self.path, name)
@@ -716,6 +746,36 @@ class SmallPlan(NamedTuple):
     dtype: np.dtype[Any]  # dtype of values read
 
 
+def small_plan(doc: dict[str, Any], key: str) -> SmallPlan | None:
+    """The fast-path plan of a small numeric single-chunk array, straight from its document.
+
+    Only documents whose spec (:func:`read_spec`) is a plain numpy dtype without shards or
+    extras qualify; shape and dtype are then those of the spec, read without building it.
+    """
+    if doc.get("zarr_format") != 3:
+        return None
+    attrs = doc.get("attributes") or {}
+    record = attrs.get(RECORD)
+    if record and ("dtype" in record or record.get("layout") or record.get("empty")):
+        return None  # not a plain numpy dtype, or an extra in the spec
+    if attrs.get("_DTYPE") == "object_reference":
+        return None
+    data_type = doc.get("data_type")
+    np_dtype = _NATIVE_BY_NAME.get(data_type) if isinstance(data_type, str) else None
+    if np_dtype is None:
+        return None
+    shape = tuple(int(n) for n in doc.get("shape", ()))
+    found = smallchunk.plan(doc, np_dtype, shape)
+    if found is None:
+        return None
+    stored, chain = found
+    dtype = np_dtype
+    if stored.byteorder == ">" and np_dtype.itemsize > 1:
+        dtype = np_dtype.newbyteorder(">")  # as read_spec: big-endian bytes read big-endian
+    chunk = smallchunk.chunk_key(doc, key, (0,) * len(shape))
+    return SmallPlan(stored, chain, chunk, shape, dtype)
+
+
 _NO_PLAN: SmallPlan | None = SmallPlan(np.dtype("u1"), [], "", (), np.dtype("u1"))
 
 
@@ -749,21 +809,23 @@ class ZarrArray(Array):
     def _zarr(self) -> Any:
         return self.zfile.zarr_array(self.key)
 
+    @property
+    def shape(self) -> tuple[int, ...]:
+        small = self._small()
+        return small.shape if small is not None else self.spec.shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        small = self._small()
+        return small.dtype if small is not None else numpy_dtype(self.spec.datatype)
+
     def _small(self) -> SmallPlan | None:
         """The single-chunk fast-path plan of this array (see smallchunk.py), cached."""
         cache = self.zfile.small_plans
         cached = cache.get(self.key, _NO_PLAN)
         if cached is not _NO_PLAN:
             return cached
-        spec = self.spec
-        datatype = spec.datatype
-        plan = None
-        if isinstance(datatype, np.dtype) and not spec.shards and not spec.extra:
-            doc = self.doc
-            found = smallchunk.plan(doc, datatype, spec.shape)
-            if found is not None:
-                chunk = smallchunk.chunk_key(doc, self.key, (0,) * len(spec.shape))
-                plan = SmallPlan(found[0], found[1], chunk, spec.shape, datatype)
+        plan = small_plan(self.doc, self.key)
         cache[self.key] = plan
         return plan
 
@@ -1027,25 +1089,21 @@ def _fill_from_json(fill: Any, datatype: DType, zarr_format: Any) -> Any:
 
 
 _CodecsInfo = tuple[tuple[Filter, ...], str | None, tuple[int, ...] | None]
-_CODECS_INFO: dict[str, _CodecsInfo] = {}
+_CODECS_INFO = smallchunk.RecentCache()
 
 
 def _codecs_info(codecs: list[dict[str, Any]]) -> _CodecsInfo:
-    """(portable filters, stored byte order, inner chunk shape if sharded) of a codec list.
-
-    Cached on the list's text: files repeat a few codec lists thousands of times.
-    """
-    key = repr(codecs)
-    info = _CODECS_INFO.get(key)
-    if info is None:
-        codecs = list(codecs)
-        inner = None
-        if codecs and codecs[0].get("name") == "sharding_indexed":
-            inner = tuple(int(c) for c in codecs[0]["configuration"]["chunk_shape"])
-        info = (filters_from_codecs(codecs), _stored_endian(codecs), inner)
-        if len(_CODECS_INFO) < 1024:
-            _CODECS_INFO[key] = info
+    """(portable filters, stored byte order, inner chunk shape if sharded) of a codec list."""
+    info: _CodecsInfo = _CODECS_INFO.get(codecs, _make_codecs_info)
     return info
+
+
+def _make_codecs_info(codecs: list[dict[str, Any]]) -> _CodecsInfo:
+    codecs = list(codecs)
+    inner = None
+    if codecs and codecs[0].get("name") == "sharding_indexed":
+        inner = tuple(int(c) for c in codecs[0]["configuration"]["chunk_shape"])
+    return filters_from_codecs(codecs), _stored_endian(codecs), inner
 
 
 # numpy dtypes of the Zarr v3 data type names that need no parameters
@@ -1321,6 +1379,8 @@ class ZarrFile(File):
         # chunks of small arrays encoded by nwbzarr itself, written together at flush
         self.pending: dict[str, bytes] = {}
         self.small_plans: dict[str, SmallPlan | None] = {}
+        # node objects by key (stateless views of ``docs``: one per node is enough)
+        self.nodes: dict[str, ZarrGroup | ZarrArray] = {}
         # JSON text of node documents as last written or read (reused for the root document)
         self.texts: dict[str, str] = {}
         self.zarr_format = 3
@@ -1354,11 +1414,11 @@ class ZarrFile(File):
 
     # ----- reading the hierarchy
     def _get_json(self, key: str) -> dict[str, Any] | None:
-        buf = sync(self.store.get(key, default_buffer_prototype()))
-        if buf is None:
+        data = self.get_bytes(key)
+        if data is None:
             return None
         try:
-            value = json.loads(buf.to_bytes())
+            value = json.loads(data)
         except ValueError as err:
             raise FormatError(f"{self.location}: {key} is not valid JSON: {err}") from err
         if not isinstance(value, dict):
@@ -1478,7 +1538,9 @@ class ZarrFile(File):
             raise FormatError(f"{self.location}: malformed Zarr metadata: {err}") from err
 
     def _add_loaded(self, key: str, doc: dict[str, Any]) -> None:
-        if any(p in ("", ".", "..") for p in key.split("/")):
+        if (not key or "." in key or "//" in key or key[0] == "/" or key[-1] == "/") and any(
+            p in ("", ".", "..") for p in key.split("/")
+        ):
             raise FormatError(f"{self.location}: refusing node key {key!r} (escapes the store)")
         if doc.get("node_type") not in ("group", "array"):
             raise FormatError(
@@ -1497,20 +1559,22 @@ class ZarrFile(File):
 
     def remove_subtree(self, key: str) -> None:
         prefix = key + "/"
-        for k in [k for k in self.docs if k == key or k.startswith(prefix)]:
+
+        def below(k: str) -> bool:
+            return k == key or k.startswith(prefix)
+
+        for k in [k for k in self.docs if below(k)]:
             del self.docs[k]
-            self.specs.pop(k, None)
-            self.arrays.pop(k, None)
             self.children.pop(k, None)
             self.dirty.discard(k)
+        for cache in (self.specs, self.arrays, self.small_plans, self.texts, self.nodes):
+            for k in [k for k in cache if below(k)]:
+                del cache[k]
         parent, _, name = key.rpartition("/")
         if name in self.children.get(parent, []):
             self.children[parent].remove(name)
         for pending in [k for k in self.pending if k.startswith(prefix)]:
             del self.pending[pending]
-        self.small_plans.pop(key, None)
-        for k in [k for k in self.texts if k == key or k.startswith(prefix)]:
-            del self.texts[k]
         # delete now: a node created again at this path writes its chunks before the flush
         sync(_delete_prefixes(self.store, [key]))
         local = self.local_files()
@@ -1680,10 +1744,21 @@ class _LocalFiles:
 
     def read(self, key: str) -> bytes | None:
         try:
-            with open(os.path.join(self.root, key), "rb", buffering=0) as fh:
-                return fh.readall()
+            fd = os.open(os.path.join(self.root, key), _READ_FLAGS)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
+        try:
+            data = os.read(fd, _READ_SIZE)
+            if len(data) < _READ_SIZE:  # a short read of a regular file is its end
+                return data
+            parts = [data, os.read(fd, max(os.fstat(fd).st_size - len(data), 0) + 1)]
+            while parts[-1]:
+                parts.append(os.read(fd, _READ_SIZE))
+            return b"".join(parts)
+        except IsADirectoryError:
+            return None
+        finally:
+            os.close(fd)
 
     def write(self, key: str, data: bytes, atomic: bool) -> None:
         parent = key.rpartition("/")[0]
@@ -1719,6 +1794,8 @@ class _LocalFiles:
         self.dirs.add(rel)
 
 
+_READ_SIZE = 1 << 16  # small chunks and documents: one read
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
 
