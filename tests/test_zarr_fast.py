@@ -1,0 +1,351 @@
+"""The Zarr backend's shortcuts for small objects give what the plain paths give.
+
+The backend writes local stores with plain system calls, reuses each node's JSON text for the
+root document, derives the shape and dtype of small single-chunk arrays straight from their
+documents, caches node objects and codec analyses, and calls Blosc directly. Each test checks
+one shortcut against the slow path it replaces, or against what is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numcodecs
+import numpy as np
+import pytest
+import zarr
+
+import nwbzarr
+from nwbzarr import Array, Filter, Group
+from nwbzarr.backends import smallchunk
+from nwbzarr.backends import zarr as zb
+from nwbzarr.dtypes import ASCII, UTF8, numpy_dtype
+
+
+def zfile_of(root: Group) -> zb.ZarrFile:
+    file = root.file
+    assert isinstance(file, zb.ZarrFile)
+    return file
+
+
+def reference_root_document(file: zb.ZarrFile) -> str:
+    """The root document as the backend built it before reusing node texts."""
+    root = dict(file.docs[""])
+    root["consolidated_metadata"] = {
+        "kind": "inline",
+        "must_understand": False,
+        "metadata": {k: zb._strip(doc) for k, doc in sorted(file.docs.items()) if k},
+    }
+    root.setdefault("zarr_format", 3)
+    root.setdefault("node_type", "group")
+    return json.dumps(root, indent=None, allow_nan=True)
+
+
+def all_files(path: Path) -> list[str]:
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------------
+def test_root_document_is_the_json_of_every_document(
+    tmp_path: Path, full_tree: Callable[[Path], Path]
+) -> None:
+    path = full_tree(tmp_path / "f.nwb.zarr")
+    stored = (path / "zarr.json").read_text()
+    with nwbzarr.open(path) as root:
+        assert stored == reference_root_document(zfile_of(root))
+    # modified: loaded documents (whose texts were never written) and changed ones
+    with nwbzarr.open(path, "r+") as root:
+        root.group("general").attrs["later"] = "x"
+        root.create_array("late", np.arange(3.0))
+        del root["arrays/bools"]
+        zfile = zfile_of(root)
+        zfile.flush()
+        expected = reference_root_document(zfile)
+    assert (path / "zarr.json").read_text() == expected
+    for key in ("general", "late", "arrays/gzip"):  # every node file is its document
+        with nwbzarr.open(path) as root:
+            doc = zfile_of(root).docs[key]
+        assert json.loads((path / key / "zarr.json").read_text()) == doc
+
+
+def test_nothing_but_the_store_is_left_behind(tmp_path: Path) -> None:
+    path = tmp_path / "f.nwb.zarr"
+    with nwbzarr.open(path, "w") as root:
+        root.create_array("a/x", np.arange(4.0), attrs={"unit": "m"})
+        root.create_array("a/big", np.arange(100_000), chunks=(10_000,))
+        root.file.flush()
+        root.array("a/x").attrs["unit"] = "s"
+        root.create_array("b/y", np.arange(2))
+    files = all_files(path)
+    assert not [f for f in files if f.endswith(".partial") or f == zb.INCOMPLETE_KEY], files
+    assert "a/x/c/0" in files and "b/y/zarr.json" in files
+    with nwbzarr.open(path) as root:
+        assert root.array("a/x").attrs["unit"] == "s"
+        assert np.array_equal(root.array("a/big")[()], np.arange(100_000))
+
+
+def test_objects_are_written_in_place_only_while_the_store_has_no_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[tuple[str, bool]] = []
+    original = zb._LocalFiles.write
+
+    def spy(self: zb._LocalFiles, key: str, data: bytes, atomic: bool) -> None:
+        writes.append((key, atomic))
+        original(self, key, data, atomic)
+
+    monkeypatch.setattr(zb._LocalFiles, "write", spy)
+    path = tmp_path / "f.nwb.zarr"
+    with nwbzarr.open(path, "w") as root:
+        root.create_array("x", np.arange(3.0))
+        root.file.flush()
+        first, writes[:] = list(writes), []
+        root.array("x").attrs["unit"] = "m"
+        root.create_array("y", np.arange(2.0))
+    assert first[-1] == ("zarr.json", True)  # the root: last, atomically
+    assert {atomic for key, atomic in first[:-1]} == {False}
+    assert {k for k, _ in first[:-1]} == {"x/c/0", "x/zarr.json"}
+    assert writes[-1] == ("zarr.json", True)
+    assert {atomic for _, atomic in writes} == {True}  # published: every object by rename
+    # a "w" file on a store that already has a root document never writes in place
+    store = zarr.storage.LocalStore(str(path))
+    file = zb.ZarrFile(str(path), store, "w")
+    assert not file.unpublished
+    file.abort()
+
+
+def test_removed_then_recreated_nodes(tmp_path: Path) -> None:
+    path = tmp_path / "f.nwb.zarr"
+    with nwbzarr.open(path, "w") as root:
+        root.create_array("g/a", np.arange(5.0))
+        root.create_array("g/h/b", np.arange(3, dtype="int16"))
+        assert root.array("g/a").shape == (5,)
+        assert root.array("g/h/b")[()].tolist() == [0, 1, 2]
+        del root["g"]
+        root.create_array("g/a", np.arange(7, dtype="int8"))
+        root.create_array("g/h", np.ones(2))  # was a group
+        assert root.array("g/a").shape == (7,) and root.array("g/a").dtype == np.dtype("int8")
+        assert isinstance(root["g/h"], Array)
+        root.file.flush()
+        del root["g/a"]
+        root.create_group("g/a")
+        root.create_array("g/a/c", np.arange(2.0))
+    with nwbzarr.open(path) as root:
+        assert root.array("g/a/c")[()].tolist() == [0.0, 1.0]
+        assert root.array("g/h")[()].tolist() == [1.0, 1.0]
+        assert "b" not in root.group("g")
+
+
+@pytest.mark.parametrize(
+    ("fill", "dtype"),
+    [(0.0, "f8"), (-0.0, "f8"), (float("nan"), "f8"), (float("inf"), "f4"), (1.5, ">f8"),
+     (3, "i2"), (True, "bool"), (1, "bool"), (1 + 2j, "c16"), (7, "u8")],
+)  # fmt: skip
+def test_fill_values_are_those_zarr_writes(fill: Any, dtype: str) -> None:
+    np_dtype = np.dtype(dtype)
+    for _ in range(2):  # the second call answers from the cache
+        got = zb._fill_json(fill, np_dtype, np_dtype)
+        zdt = zarr.core.dtype.parse_dtype(np_dtype, zarr_format=3)
+        want = zdt.to_json_scalar(np_dtype.type(fill), zarr_format=3)
+        assert json.dumps(got) == json.dumps(want)
+        if isinstance(got, float) and got == 0.0:
+            assert np.signbit(got) == np.signbit(fill)
+
+
+def test_documents_share_no_mutable_parts() -> None:
+    from nwbzarr.tree import make_spec
+
+    values = np.zeros(2, dtype=[("a", "i4"), ("b", "f8")])
+    spec = make_spec(values, None, None, None, None, "default", None, None, None)
+    one = zb.array_document(spec, "one", "x")
+    two = zb.array_document(spec, "two", "x")
+    for key in ("data_type", "fill_value", "attributes", "codecs"):
+        assert one[key] == two[key]
+        if isinstance(one[key], list | dict):
+            assert one[key] is not two[key]
+    one["attributes"][zb.RECORD]["changed"] = 1
+    assert "changed" not in zb.array_document(spec, "three", "x")["attributes"][zb.RECORD]
+
+
+ATTRS: list[tuple[Any, Any]] = [
+    ("text", None),
+    ("ascii", ASCII),
+    ("", None),
+    ("\udcff surrogate", None),
+    (7, None),
+    (-1.25, None),
+    (float("nan"), None),
+    (True, None),
+    (0.5, np.dtype("float32")),
+    (3, np.dtype("int8")),
+    (1, np.dtype("float64")),
+    (np.int32(4), None),
+    (np.float64(2.5), None),
+    (np.arange(3), None),
+]
+
+
+def test_attributes_round_trip_with_their_types(tmp_path: Path) -> None:
+    path = tmp_path / "f.nwb.zarr"
+    with nwbzarr.open(path, "w") as root:
+        for i, (value, dtype) in enumerate(ATTRS):
+            root.attrs.set(f"a{i}", value, dtype)
+        written = {k: (root.attrs[k], root.attrs.type_of(k)) for k in root.attrs}
+    with nwbzarr.open(path) as root:
+        attrs = root.attrs
+        for i, (value, dtype) in enumerate(ATTRS):
+            name = f"a{i}"
+            got, stored = attrs[name], attrs.type_of(name)
+            assert name in attrs and attrs.get(name) is not None
+            expected_type = dtype if dtype is not None else nwbzarr.dtypes.infer_dtype(value)
+            assert stored == expected_type, (name, stored)
+            if isinstance(stored, np.dtype):
+                assert np.asarray(got).dtype == stored, (name, got)
+            numeric = isinstance(stored, np.dtype) and stored.kind in "fc"
+            same = np.array_equal(np.asarray(got), np.asarray(value), equal_nan=numeric)
+            assert same, (name, got, value)
+            assert written[name][1] == stored
+        assert attrs.get("missing", "d") == "d" and "missing" not in attrs
+        assert "_DTYPE" not in attrs and attrs.get(zb.RECORD) is None
+        assert zb.RECORD not in attrs
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+# --------------------------------------------------------------------------------------------
+def _legacy_plan(array: zb.ZarrArray) -> Any:
+    """The small-array eligibility as it was decided from the full spec."""
+    spec = zb.read_spec(array.doc, array.describe())
+    datatype = spec.datatype
+    if not isinstance(datatype, np.dtype) or spec.shards or spec.extra:
+        return None
+    return smallchunk.plan(array.doc, datatype, spec.shape)
+
+
+def test_small_plans_agree_with_the_full_spec(
+    tmp_path: Path, full_tree: Callable[[Path], Path]
+) -> None:
+    path = full_tree(tmp_path / "f.nwb.zarr")
+    with nwbzarr.open(path, "r+") as root:
+        more = root.create_group("more")
+        more.create_array("big_endian", np.arange(5, dtype=">i4"))
+        more.create_array("u1", np.arange(5, dtype="u1"))
+        more.create_array("scalar", np.float32(2.5))
+        more.create_array("f2", np.ones((2, 3), dtype="f2"))
+        more.create_array("complex", np.ones(2, dtype="c8"))
+        more.create_array("several", np.arange(10.0), chunks=(4,))
+        more.create_array("sharded", np.arange(10.0), chunks=(2,), shards=(10,))
+        more.create_array("raw", np.arange(4.0), compression=None)
+        more.create_array("gz", np.arange(4.0), compression=[Filter.of("gzip", level=3)])
+        more.create_array("zs", np.arange(4.0), compression=[Filter.of("zstd", level=2)])
+        more.create_array("lzf", np.arange(4.0), compression=[Filter.of("lzf")])
+        more.create_array("fixed_text", np.array([b"ab"], dtype="S2"))
+        more.create_array("empty", np.zeros((0,)))
+    with nwbzarr.open(path) as root:
+        arrays = [m for _, m in root.walk() if isinstance(m, zb.ZarrArray)]
+        small = 0
+        for array in arrays:
+            plan = zb.small_plan(array.doc, array.key)
+            legacy = _legacy_plan(array)
+            assert (plan is None) == (legacy is None), array.path
+            spec = array.spec
+            assert array.shape == spec.shape and array.dtype == numpy_dtype(spec.datatype)
+            if plan is not None and legacy is not None:
+                small += 1
+                assert plan.stored == legacy[0] and plan.shape == spec.shape
+                assert plan.dtype == spec.datatype, array.path
+            values = array[()]
+            assert np.shape(values) == spec.shape
+        assert small >= 8
+        assert root.array("more/big_endian").dtype == np.dtype(">i4")
+        assert root.array("more/big_endian")[()].tolist() == [0, 1, 2, 3, 4]
+        assert root.array("more/scalar")[()] == np.float32(2.5)
+
+
+def test_nodes_are_looked_up_once(tmp_path: Path, full_tree: Callable[[Path], Path]) -> None:
+    path = full_tree(tmp_path / "f.nwb.zarr")
+    with nwbzarr.open(path) as root:
+        ts = root["acquisition/ts"]
+        assert ts is root["acquisition/ts"]
+        assert root["acquisition/ts/data"] is root.group("acquisition/ts")["data"]
+        assert root["acquisition/ts/data"].path == "/acquisition/ts/data"
+        assert root["soft_group"] is root["arrays"]  # a link resolves to the same node
+        assert root.get_link("soft_group") is not None
+
+
+def test_local_reads(tmp_path: Path) -> None:
+    files = zb._LocalFiles(str(tmp_path))
+    (tmp_path / "d").mkdir()
+    for n in (0, 1, zb._READ_SIZE - 1, zb._READ_SIZE, zb._READ_SIZE + 1, 5 * zb._READ_SIZE):
+        data = os.urandom(n)
+        (tmp_path / "f").write_bytes(data)
+        assert files.read("f") == data
+    assert files.read("missing") is None
+    assert files.read("d") is None
+    assert files.read("f/below_a_file") is None
+
+
+def test_missing_and_damaged_small_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "f.nwb.zarr"
+    with nwbzarr.open(path, "w") as root:
+        root.create_array("x", np.arange(4.0))
+        root.create_array("y", np.arange(4.0))
+        root.create_array("sparse", shape=(3,), dtype="f8", fillvalue=-1.0)
+    os.remove(path / "x" / "c" / "0")
+    (path / "y" / "c" / "0").write_bytes(b"not blosc")
+    with nwbzarr.open(path) as root:
+        with pytest.raises(nwbzarr.FormatError, match="chunk is missing"):
+            root.array("x")[()]
+        with pytest.raises(nwbzarr.FormatError, match="cannot decode chunk"):
+            root.array("y")[()]
+        assert root.array("sparse")[()].tolist() == [-1.0, -1.0, -1.0]
+
+
+def test_codec_caches_compare_values() -> None:
+    cache = smallchunk.RecentCache(size=2)
+    calls: list[Any] = []
+
+    def compute(key: Any) -> int:
+        calls.append(key)
+        return len(calls)
+
+    key: list[dict[str, Any]] = [{"name": "bytes", "configuration": {"endian": "little"}}]
+    assert cache.get(key, compute) == 1
+    key[0]["configuration"]["endian"] = "big"  # the cache kept its own copy
+    assert cache.get(key, compute) == 2
+    assert cache.get([{"name": "bytes", "configuration": {"endian": "little"}}], compute) == 1
+    cache.get([1], compute)
+    cache.get([2], compute)  # size 2: the oldest entries are dropped
+    assert cache.get([{"name": "bytes", "configuration": {"endian": "big"}}], compute) == 5
+
+
+@pytest.mark.parametrize("shuffle", ["noshuffle", "shuffle", "bitshuffle"])
+@pytest.mark.parametrize("cname", ["lz4", "zstd", "blosclz"])
+def test_blosc_bytes_are_numcodecs_bytes(shuffle: str, cname: str) -> None:
+    conf = {"name": "blosc", "configuration": {"cname": cname, "clevel": 5, "shuffle": shuffle}}
+    fast = smallchunk._codec(json.dumps(conf, sort_keys=True))
+    ref = numcodecs.Blosc(cname=cname, clevel=5, shuffle=smallchunk._SHUFFLE[shuffle])
+    for dtype in ("f8", "i2", "u1", ">f4"):
+        for shape in ((), (1,), (100,), (7, 3)):
+            values = np.ascontiguousarray(np.arange(int(np.prod(shape))).reshape(shape) % 11)
+            values = values.astype(dtype)
+            encoded = bytes(fast.encode(values))
+            assert encoded == bytes(ref.encode(values))
+            assert bytes(fast.decode(encoded)) == bytes(ref.decode(encoded))
+
+
+def test_text_attribute_types_survive_a_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "f.nwb.zarr"
+    with nwbzarr.open(path, "w") as root:
+        root.attrs.set("a", "x", ASCII)
+        root.attrs.set("a", "y")  # set again as UTF-8: the record goes
+        root.attrs.set("b", "z", ASCII)
+    with nwbzarr.open(path) as root:
+        assert root.attrs.type_of("a") == UTF8 and root.attrs["a"] == "y"
+        assert root.attrs.type_of("b") == ASCII
