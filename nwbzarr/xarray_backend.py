@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -58,9 +59,10 @@ class NodeArray(BackendArray):
     """
 
     def __init__(self, array: Array, scale: tuple[float, float] | None = None) -> None:
-        self.location = file_location(array.file)
+        file = array.file
+        self.location = file_location(file)
         self.path = array.path
-        self.is_hdf5 = array.file.format == "hdf5"
+        self.is_hdf5 = file.format == "hdf5"
         self.scale = scale
         self.shape = array.shape
         stored = array.dtype
@@ -112,11 +114,12 @@ class NodeArray(BackendArray):
 
 def storage_chunks(array: Array) -> tuple[int, ...]:
     """The preferred read unit: the shard, else the chunk, else ~4 MiB time-major blocks."""
-    if array.shards:
-        return tuple(array.shards)
-    if array.chunks:
-        return tuple(array.chunks)
-    return block_shape(array.shape, max(array.dtype.itemsize, 1))
+    spec = array.spec
+    if spec.shards:
+        return tuple(spec.shards)
+    if spec.chunks:
+        return tuple(spec.chunks)
+    return block_shape(spec.shape, max(array.dtype.itemsize, 1))
 
 
 def lazy_variable(
@@ -134,9 +137,11 @@ def lazy_variable(
         "chunks": chunks,
         "source": f"{array.file.location}:{array.path}",
     }
-    if array.chunks:
-        encoding["storage_chunks"] = tuple(array.chunks)
-    return xr.Variable(dims, data, attrs or {}, encoding)
+    stored = array.spec.chunks
+    if stored:
+        encoding["storage_chunks"] = tuple(stored)
+    # fastpath: the lazy array is kept as it is either way, without xarray's type checks
+    return xr.Variable(dims, data, attrs or {}, encoding, fastpath=True)
 
 
 def _looks_like_nwb(filename_or_obj: Any) -> bool:
@@ -236,10 +241,81 @@ class NWBZarrBackendEntrypoint(BackendEntrypoint):
         group: str | None = None,
         scaled: bool = False,
     ) -> xr.DataTree:
+        from nwbzarr.xr import build_tree
+
         groups = self.open_groups_as_dict(
             filename_or_obj, drop_variables=drop_variables, group=group, scaled=scaled
         )
-        return xr.DataTree.from_dict(groups)
+        first = next(iter(groups.values()), None)
+        tree = build_tree(groups, cls=NWBDataTree, copy=False)
+        tree.set_close(first._close if first is not None else None)
+        return tree
+
+
+class NWBDataTree(xr.DataTree):  # type: ignore[no-untyped-call]  # xarray's __init_subclass__
+    """The tree :meth:`NWBZarrBackendEntrypoint.open_datatree` hands to xarray.
+
+    ``xr.open_datatree`` maps a function over it (to add default indexes) and rebuilds a tree
+    of the results with ``DataTree.from_dict``, which attaches nodes one at a time (~0.3 ms
+    each). Here the results are linked by :func:`nwbzarr.xr.build_tree` in one pass, giving
+    the same plain :class:`xarray.DataTree`. Several trees, or results that are not datasets,
+    take xarray's own path.
+    """
+
+    __slots__ = ()
+
+    def map_over_datasets(
+        self,
+        func: Callable[..., Any],
+        *args: Any,
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> Any:
+        from nwbzarr.xr import build_tree
+
+        if any(isinstance(arg, xr.DataTree) for arg in args):
+            return super().map_over_datasets(func, *args, kwargs=kwargs)
+        options = dict(kwargs or {})
+        copies_only = func is _default_index_adder() and not args and not options
+        results: dict[str, Any] = {}
+        queue: deque[tuple[str, xr.DataTree]] = deque([("/", self)])
+        while queue:
+            path, node = queue.popleft()
+            ds = node.dataset
+            try:
+                if copies_only and _has_default_indexes(ds):
+                    result = ds.copy(deep=False)  # all the function would do
+                else:
+                    result = func(ds, *args, **options)
+                    if isinstance(result, xr.Dataset):
+                        result = result.copy(deep=False)  # as from_dict: share no containers
+            except Exception as err:
+                err.add_note(f"Raised whilst mapping function over node with path {path!r}")
+                raise
+            results[path] = result
+            prefix = path.rstrip("/")
+            queue.extend((f"{prefix}/{name}", child) for name, child in node.children.items())
+        if all(result is None or isinstance(result, xr.Dataset) for result in results.values()):
+            return build_tree(results, name=self.name, copy=False)
+        return super().map_over_datasets(func, *args, kwargs=kwargs)
+
+
+def _default_index_adder() -> Callable[..., Any] | None:
+    """The function ``xr.open_datatree`` maps over a backend's tree (private to xarray).
+
+    It indexes dimension coordinates that have no index, by ``ds.assign_coords``: a copy of
+    ``ds`` when every one has an index already. If xarray renames it, this is None and the
+    function is simply called.
+    """
+    from xarray.backends import api
+
+    found = getattr(api, "_maybe_create_default_indexes", None)
+    return found if callable(found) else None
+
+
+def _has_default_indexes(ds: xr.Dataset) -> bool:
+    """Whether every dimension coordinate of ``ds`` has an index."""
+    indexes = ds.xindexes
+    return all(var.dims != (name,) or name in indexes for name, var in ds.coords.variables.items())
 
 
 def _open_root(filename_or_obj: Any) -> Group:
@@ -259,4 +335,11 @@ def _drop(ds: xr.Dataset, drop_variables: str | Iterable[str] | None) -> xr.Data
     return ds.drop_vars([n for n in names if n in ds.variables])
 
 
-__all__ = ["NWBZarrBackendEntrypoint", "NodeArray", "lazy_variable", "reopen", "storage_chunks"]
+__all__ = [
+    "NWBDataTree",
+    "NWBZarrBackendEntrypoint",
+    "NodeArray",
+    "lazy_variable",
+    "reopen",
+    "storage_chunks",
+]
