@@ -1,0 +1,362 @@
+"""The one-pass DataTree construction gives the tree the public xarray constructors give.
+
+``build_tree`` links nodes through xarray's private node slots, ``_dataset`` builds datasets
+with ``Dataset._construct_direct`` and ``NWBDataTree.map_over_datasets`` rebuilds the tree
+``xr.open_datatree`` asks for without ``DataTree.from_dict``. Each is compared here, node by
+node and variable by variable, with the public path (and is checked to fall back to it), on
+small files of both formats: one written here and the pynwb corpus file with its tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import xarray as xr
+from xarray.backends.api import _maybe_create_default_indexes
+
+import nwbzarr
+import nwbzarr.xr as nx
+from nwbzarr import Group
+from nwbzarr.tree import SoftLink
+from nwbzarr.xarray_backend import NWBDataTree, NWBZarrBackendEntrypoint, _default_index_adder
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+ECEPHYS = CORPUS / "pynwb42" / "basic_ecephys.nwb"
+TS = {"namespace": "core", "neurodata_type": "TimeSeries"}
+
+pytestmark = pytest.mark.filterwarnings("ignore:left out of the xarray view")
+
+
+def _write_small(path: Path) -> Path:
+    """Rate-timed and timestamped series, nested containers, a table and a link."""
+    with nwbzarr.open(path, "w") as root:
+        root.attrs["neurodata_type"] = "NWBFile"
+        root.create_array("session_description", np.array("small", dtype=object))
+        for i in range(3):
+            ts = root.create_group(f"acquisition/ts{i}", attrs={**TS, "object_id": f"id{i}"})
+            ts.create_array("data", np.arange(20.0) + i, attrs={"unit": "m", "conversion": 1.0})
+            ts.create_array("starting_time", np.float64(i), attrs={"rate": np.float64(10.0)})
+        stamped = root.create_group("processing/mod/stamped", attrs={**TS, "object_id": "s"})
+        stamped.create_array("data", np.arange(5, dtype=np.int16), attrs={"unit": "V"})
+        stamped.create_array("timestamps", np.array([0.0, 0.5, 1.5, 2.0, 4.0]))
+        linked = root.create_group("processing/mod/linked", attrs={**TS, "object_id": "l"})
+        linked.create_array("data", np.arange(5.0), attrs={"unit": "V"})
+        linked.set_link("timestamps", SoftLink("/processing/mod/stamped/timestamps"))
+        trials = root.create_group(
+            "intervals/trials",
+            attrs={"namespace": "core", "neurodata_type": "TimeIntervals", "object_id": "t"},
+        )
+        trials.attrs["colnames"] = ["start_time", "stop_time"]
+        trials.create_array("id", np.arange(4))
+        trials.create_array("start_time", np.arange(4.0))
+        trials.create_array("stop_time", np.arange(4.0) + 0.5)
+    return path
+
+
+@pytest.fixture(
+    scope="module", params=["small.nwb", "small.nwb.zarr", "ecephys.nwb", "ecephys.nwb.zarr"]
+)
+def path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small file in both formats, basic_ecephys.nwb and its Zarr conversion."""
+    name = str(request.param)
+    if name.startswith("small"):
+        return _write_small(tmp_path_factory.mktemp("fast") / name)
+    if not ECEPHYS.is_file():
+        pytest.skip(f"corpus not found at {ECEPHYS}")
+    if name == "ecephys.nwb":
+        return ECEPHYS
+    dst = tmp_path_factory.mktemp("fast") / name
+    nwbzarr.convert(ECEPHYS, dst)
+    return dst
+
+
+@pytest.fixture
+def root(path: Path) -> Iterator[Group]:
+    with nwbzarr.open(path) as r:
+        yield r
+
+
+# --------------------------------------------------------------------------------------------
+# comparison: everything a node holds, in order
+# --------------------------------------------------------------------------------------------
+def _assert_same_dataset(a: xr.Dataset, b: xr.Dataset, where: str = "") -> None:
+    assert type(a) is type(b), where
+    assert list(a.variables) == list(b.variables), where
+    assert sorted(map(str, a.coords)) == sorted(map(str, b.coords)), where
+    assert list(a.data_vars) == list(b.data_vars), where
+    assert dict(a.sizes) == dict(b.sizes) and list(a.dims) == list(b.dims), where
+    assert a.attrs == b.attrs and a.encoding == b.encoding, where
+    assert {k: type(v) for k, v in a.xindexes.items()} == {
+        k: type(v) for k, v in b.xindexes.items()
+    }, where
+    for name in a.xindexes:
+        assert a.xindexes[name].equals(b.xindexes[name]), f"{where}: index {name}"
+    for name, var in a.variables.items():
+        other = b.variables[name]
+        assert type(var) is type(other), f"{where}: {name}"
+        assert var.dims == other.dims and var.dtype == other.dtype, f"{where}: {name}"
+        assert var.attrs == other.attrs and var.encoding == other.encoding, f"{where}: {name}"
+        assert type(var._data) is type(other._data), f"{where}: {name}"
+        if var.size < 10_000:
+            assert var.identical(other), f"{where}: {name}"
+    assert a.identical(b), where
+
+
+def _assert_same_tree(a: xr.DataTree, b: xr.DataTree, closers: bool = True) -> None:
+    assert a.identical(b)
+    nodes_a, nodes_b = list(a.subtree), list(b.subtree)
+    assert [n.path for n in nodes_a] == [n.path for n in nodes_b]
+    for x, y in zip(nodes_a, nodes_b, strict=True):
+        assert type(x) is type(y) and x.name == y.name, x.path
+        assert list(x.children) == list(y.children), x.path
+        assert list(x._data_variables) == list(y._data_variables), x.path
+        assert list(x._node_coord_variables) == list(y._node_coord_variables), x.path
+        assert dict(x._node_dims) == dict(y._node_dims), x.path
+        assert list(x._node_indexes) == list(y._node_indexes), x.path
+        assert not closers or (x._close is None) == (y._close is None), x.path
+        _assert_same_dataset(x.to_dataset(inherit=False), y.to_dataset(inherit=False), x.path)
+
+
+def _public_groups(
+    start: Group, monkeypatch: pytest.MonkeyPatch, scaled: bool = False
+) -> dict[str, xr.Dataset]:
+    with monkeypatch.context() as m:
+        m.setattr(nx, "_direct_dataset", lambda *args: None)
+        return nx.groups_as_dict(start, scaled=scaled)
+
+
+# --------------------------------------------------------------------------------------------
+# datasets
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("scaled", [False, True])
+def test_direct_datasets_equal_public_constructor(
+    root: Group, monkeypatch: pytest.MonkeyPatch, scaled: bool
+) -> None:
+    fast = nx.groups_as_dict(root, scaled=scaled)
+    public = _public_groups(root, monkeypatch, scaled)
+    assert list(fast) == list(public)
+    for key in fast:
+        _assert_same_dataset(fast[key], public[key], key)
+    assert any(isinstance(ds.xindexes.get("time"), nx.TimeRangeIndex) for ds in fast.values())
+
+
+def test_direct_dataset_falls_back_when_constructing_would_change_something() -> None:
+    index = nx.time_index(0.0, 10.0, 4)
+    data = {"data": xr.Variable("time", np.arange(4.0))}
+    assert nx._direct_dataset(data, {}, {"a": 1}, index) is not None  # the fast path
+    direct = nx._dataset(data, {}, {"a": 1}, index)
+    assert isinstance(direct.xindexes["time"], nx.TimeRangeIndex)
+    assert direct.identical(
+        xr.Dataset(data, attrs={"a": 1}).assign_coords(xr.Coordinates.from_xindex(index))
+    )
+    # a variable named after its dimension needs a default index: public constructor
+    labelled = nx._dataset({"x": xr.Variable("x", [3, 4])}, {}, {})
+    assert "x" in labelled.xindexes
+    # sizes that disagree: the public constructor raises
+    with pytest.raises(ValueError, match="conflicting sizes"):
+        nx._dataset({"a": xr.Variable("x", [1]), "b": xr.Variable("x", [1, 2])}, {}, {})
+    # no attributes: None, as the constructor stores them
+    assert nx._dataset({"a": xr.Variable("x", [1])}, {}, {})._attrs is None
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.arange(3.0),
+        np.arange(3, dtype=np.int8),
+        np.array([True, False]),
+        np.array(["a", "bc"]),
+        np.array(b"x"),
+        np.array(["a", "bc"], dtype=object),
+        np.array(["a", None], dtype=object),
+        np.array(["2020-01-01"], dtype="datetime64[D]"),
+    ],
+)
+def test_numpy_variable_equals_variable(values: np.ndarray[Any, Any]) -> None:
+    dims = [f"d{i}" for i in range(values.ndim)]
+    made, public = nx.numpy_variable(dims, values, {"a": 1}), xr.Variable(dims, values, {"a": 1})
+    assert made.identical(public) and made.dtype == public.dtype
+    assert type(made._data) is type(public._data)
+
+
+# --------------------------------------------------------------------------------------------
+# trees
+# --------------------------------------------------------------------------------------------
+def test_build_tree_equals_from_dict(path: Path) -> None:
+    with nwbzarr.open(path) as r:
+        groups = nx.groups_as_dict(r)
+        expected = xr.DataTree.from_dict(groups)
+        assert nx._direct_tree(groups, None, xr.DataTree, True) is not None  # the fast path
+        _assert_same_tree(nx.build_tree(groups), expected)
+        _assert_same_tree(nx.build_tree(nx.groups_as_dict(r), copy=False), expected)
+        _assert_same_tree(nx.to_datatree(r), expected)
+        named = nx.build_tree(groups, name="x", cls=NWBDataTree)
+        _assert_same_tree(named, NWBDataTree.from_dict(groups, name="x"))
+        assert type(named) is NWBDataTree and named.name == "x"
+
+
+def test_build_tree_copies_unless_told(path: Path) -> None:
+    with nwbzarr.open(path) as r:
+        groups = nx.groups_as_dict(r)
+        tree = nx.build_tree(groups)
+        tree["acquisition"].attrs["changed"] = 1
+        assert "changed" not in groups["/acquisition"].attrs
+        key = next(k for k, ds in groups.items() if "data" in ds)
+        assert tree[key].ds["data"].variable is not groups[key]["data"].variable
+
+
+def test_build_tree_falls_back_to_from_dict(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with nwbzarr.open(path) as r:
+        groups = nx.groups_as_dict(r)
+    expected = xr.DataTree.from_dict(groups)
+    monkeypatch.setattr(nx, "_direct_tree", lambda *args: None)
+    _assert_same_tree(nx.build_tree(groups), expected)
+
+
+def test_build_tree_without_xarray_internals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another xarray whose nodes hold other slots: the public path, same tree."""
+    groups = {"/": xr.Dataset(attrs={"a": 1}), "/b": xr.Dataset({"v": ("x", [1, 2])})}
+    nx._links_directly.cache_clear()
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(nx, "_NODE_SLOTS", nx._NODE_SLOTS | {"_new_slot"})
+            assert not nx._links_directly(xr.DataTree)
+            _assert_same_tree(nx.build_tree(groups), xr.DataTree.from_dict(groups))
+    finally:
+        nx._links_directly.cache_clear()
+    assert nx._links_directly(xr.DataTree)
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        # a child shares a dimension with its parent: inheritance, alignment
+        {"/": xr.Dataset(coords={"x": [1, 2]}), "/a": xr.Dataset({"v": ("x", [3, 4])})},
+        {"/": xr.Dataset(coords={"x": [1, 2]}), "/a": xr.Dataset(coords={"x": [1, 2]})},
+        # intermediate nodes left out, relative and odd keys, empty nodes, no root
+        {"/a/b": xr.Dataset({"v": ("y", [1])}), "c": None, "/": xr.Dataset()},
+        {".": None, "a": xr.Dataset(), "a/b": None, "./c": xr.Dataset()},
+    ],
+)
+def test_build_tree_edge_cases(groups: dict[str, Any]) -> None:
+    assert nx._direct_tree(groups, None, xr.DataTree, True) is None
+    _assert_same_tree(nx.build_tree(groups), xr.DataTree.from_dict(groups))
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        {"/": xr.Dataset(coords={"x": [1, 2]}), "/a": xr.Dataset(coords={"x": [1, 3]})},
+        {"/": xr.Dataset({"a": 1}), "/a": xr.Dataset()},
+        {"/": xr.Dataset(), "/a": xr.Dataset(), "a": xr.Dataset()},
+    ],
+)
+def test_build_tree_raises_as_from_dict(groups: dict[str, Any]) -> None:
+    with pytest.raises((ValueError, KeyError)) as public:
+        xr.DataTree.from_dict(groups)
+    with pytest.raises(public.type):
+        nx.build_tree(groups)
+
+
+# --------------------------------------------------------------------------------------------
+# the engine
+# --------------------------------------------------------------------------------------------
+def _backend_tree(path: Path) -> xr.DataTree:
+    return NWBZarrBackendEntrypoint().open_datatree(path)
+
+
+def test_map_over_default_indexes_equals_xarray(path: Path) -> None:
+    mine = _backend_tree(path)
+    assert type(mine) is NWBDataTree
+    assert _default_index_adder() is _maybe_create_default_indexes  # the fast path
+    public = xr.DataTree.from_dict({n.path: n.to_dataset(inherit=False) for n in mine.subtree})
+    expected = xr.map_over_datasets(_maybe_create_default_indexes, public)
+    result = mine.map_over_datasets(_maybe_create_default_indexes)
+    assert type(result) is xr.DataTree
+    _assert_same_tree(result, expected)
+
+
+def test_map_over_other_functions(path: Path) -> None:
+    mine = _backend_tree(path)
+    public = xr.DataTree.from_dict({n.path: n.to_dataset(inherit=False) for n in mine.subtree})
+
+    def tag(ds: xr.Dataset, value: int, *, key: str) -> xr.Dataset:
+        return ds.assign_attrs({key: value})
+
+    def same(ds: xr.Dataset) -> xr.Dataset:
+        return ds
+
+    _assert_same_tree(
+        mine.map_over_datasets(tag, 3, kwargs={"key": "k"}),
+        xr.map_over_datasets(tag, public, 3, kwargs={"key": "k"}),
+    )
+    unchanged = mine.map_over_datasets(same)
+    _assert_same_tree(unchanged, xr.map_over_datasets(same, public))
+    unchanged.attrs["changed"] = 1  # results are copies, as from_dict makes them
+    assert "changed" not in mine.attrs
+
+    def split(ds: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:
+        return ds, ds
+
+    first, second = mine.map_over_datasets(split)
+    expected, _ = xr.map_over_datasets(split, public)
+    _assert_same_tree(first, expected)
+    _assert_same_tree(second, expected)
+    # several trees: xarray's path
+    both = mine.map_over_datasets(lambda a, b: a, mine)
+    _assert_same_tree(both, public)
+
+    def fail(ds: xr.Dataset) -> xr.Dataset:
+        if ds.attrs.get("path") == "/acquisition":
+            raise RuntimeError("boom")
+        return ds
+
+    with pytest.raises(RuntimeError, match="boom") as err:
+        mine.map_over_datasets(fail)
+    assert "'/acquisition'" in "".join(err.value.__notes__)
+
+
+def test_open_datatree_equals_public_construction(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = xr.open_datatree(path, engine="nwbzarr")
+    assert type(tree) is xr.DataTree
+    with nwbzarr.open(path) as r:
+        public = xr.DataTree.from_dict(_public_groups(r, monkeypatch))
+    expected = xr.map_over_datasets(_maybe_create_default_indexes, public)
+    expected.encoding["source"] = tree.encoding["source"]  # xr.open_datatree adds it
+    # xarray wraps lazy variables for caching; compare what they read
+    _assert_same_tree(tree.load(), expected.load(), closers=False)
+    assert tree._close is not None  # the root closes the file
+    assert all(node._close is None for node in tree.descendants)
+
+
+def test_open_datatree_reads_after_close(path: Path) -> None:
+    with xr.open_datatree(path, engine="nwbzarr") as tree:
+        key = next(node.path for node in tree.subtree if "data" in node.ds)
+    assert tree[key].ds["data"].size == tree[key].ds["data"].values.size
+
+
+def test_open_datatree_public_path_when_internals_differ(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = xr.open_datatree(path, engine="nwbzarr").load()
+    monkeypatch.setattr(nx, "_direct_tree", lambda *args: None)
+    monkeypatch.setattr(nx, "_direct_dataset", lambda *args: None)
+    monkeypatch.setattr("nwbzarr.xarray_backend._default_index_adder", lambda: None)
+    _assert_same_tree(xr.open_datatree(path, engine="nwbzarr").load(), expected)
+
+
+def test_groups_never_share_dimensions_with_ancestors(path: Path) -> None:
+    with nwbzarr.open(path) as r:
+        groups = nx.groups_as_dict(r)
+    for key, ds in groups.items():
+        parts = key.strip("/").split("/") if key != "/" else []
+        above: set[Hashable] = set()
+        for depth in range(len(parts)):
+            above |= set(groups["/" + "/".join(parts[:depth])].dims)
+        assert not above & set(ds.dims), key
