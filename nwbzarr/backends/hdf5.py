@@ -243,8 +243,19 @@ class H5Attributes(Attributes):
         return self._node.describe()
 
     def _names(self) -> list[str]:
+        # h5py's ``attrs.__iter__`` (creation order where tracked, else name order), low-level
+        names: list[str] = []
+
+        def add(name: bytes, *_: Any) -> None:
+            names.append(name.decode("utf-8", "surrogateescape"))
+
+        oid = self._node.oid
         with _damaged(self.owner):
-            return [k for k in self._node.h5.attrs if k != INCOMPLETE_ATTR]
+            plist = oid.get_create_plist()
+            tracked = plist.get_attr_creation_order() & h5py.h5p.CRT_ORDER_TRACKED
+            index = h5py.h5.INDEX_CRT_ORDER if tracked else h5py.h5.INDEX_NAME
+            h5py.h5a.iterate(oid, add, index_type=index)
+        return [name for name in names if name != INCOMPLETE_ATTR]
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str) or name == INCOMPLETE_ATTR:
