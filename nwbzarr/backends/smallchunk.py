@@ -154,12 +154,10 @@ def decode(
     raw: Any = data
     for codec in reversed(chain):
         raw = codec.decode(raw)
-    values = np.frombuffer(
-        bytes(raw) if not isinstance(raw, bytes | np.ndarray) else raw, dtype=np.uint8
-    )
-    arr = values.view(stored).reshape(shape)
-    out: np.ndarray[Any, Any] = arr.astype(dtype, copy=True)
-    return out
+    if type(raw) is not bytes:
+        raw = raw.view(np.uint8) if isinstance(raw, np.ndarray) else bytes(raw)
+    out: np.ndarray[Any, Any] = np.frombuffer(raw, stored).reshape(shape).astype(dtype)
+    return out  # astype copies: a writable array that owns its memory
 
 
 def encode(values: np.ndarray[Any, Any], stored: np.dtype[Any], chain: list[Any]) -> bytes:

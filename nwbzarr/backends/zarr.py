@@ -764,7 +764,7 @@ def small_plan(doc: dict[str, Any], key: str) -> SmallPlan | None:
     np_dtype = _NATIVE_BY_NAME.get(data_type) if isinstance(data_type, str) else None
     if np_dtype is None:
         return None
-    shape = tuple(int(n) for n in doc.get("shape", ()))
+    shape = tuple(map(int, doc.get("shape", ())))
     found = smallchunk.plan(doc, np_dtype, shape)
     if found is None:
         return None
@@ -967,7 +967,10 @@ class ZarrArray(Array):
 
 def orthogonal(values: np.ndarray[Any, Any], key: tuple[Any, ...]) -> Any:
     """``values[key]`` with integer arrays applied per axis (zarr's ``oindex``), not broadcast."""
-    if not any(isinstance(k, list | np.ndarray) for k in key):
+    for k in key:
+        if isinstance(k, list | np.ndarray):
+            break
+    else:
         return values[key]
     out = values
     basic: list[Any] = []
@@ -1737,6 +1740,7 @@ class _LocalFiles:
 
     def __init__(self, root: str) -> None:
         self.root = root
+        self.prefix = os.path.join(root, "")  # keys use "/", which every platform accepts
         self.dirs: set[str] = {""}
 
     def exists(self, key: str) -> bool:
@@ -1744,7 +1748,7 @@ class _LocalFiles:
 
     def read(self, key: str) -> bytes | None:
         try:
-            fd = os.open(os.path.join(self.root, key), _READ_FLAGS)
+            fd = os.open(self.prefix + key, _READ_FLAGS)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
         try:
@@ -1764,7 +1768,7 @@ class _LocalFiles:
         parent = key.rpartition("/")[0]
         if parent not in self.dirs:
             self._make_dirs(parent)
-        path = os.path.join(self.root, key)
+        path = self.prefix + key
         if not atomic:
             _write_file(path, data)
             return
