@@ -600,7 +600,12 @@ def _zarr_type(datatype: DType) -> tuple[Any, int, dict[str, Any], dict[str, Any
     zdtype, itemsize, attributes, record = _zarr_type_cached(datatype)
     if not isinstance(zdtype, str):  # structured and parametric types: the document owns a copy
         zdtype = copy.deepcopy(zdtype)
-    return zdtype, itemsize, dict(attributes), dict(record)
+    return zdtype, itemsize, {k: _own(v) for k, v in attributes}, {k: _own(v) for k, v in record}
+
+
+def _own(value: Any) -> Any:
+    """A cached JSON value for one document: containers copied, immutable values shared."""
+    return copy.deepcopy(value) if isinstance(value, list | dict | tuple) else value
 
 
 @functools.lru_cache(maxsize=256)
@@ -693,13 +698,13 @@ def _fill_json(fill: Any, datatype: DType, np_dtype: np.dtype[Any]) -> Any:
     if isinstance(datatype, StringType | ReferenceType):
         return ""
     if isinstance(datatype, CompoundType):
-        return copy.deepcopy(_compound_fill_json(datatype))
+        return _own(_compound_fill_json(datatype))
     if fill is None:
-        return copy.deepcopy(_scalar_fill_json(np_dtype, None, b""))
+        return _own(_scalar_fill_json(np_dtype, None, b""))
     value = np_dtype.type(fill)
     # keyed on the value's bytes: 0.0 and -0.0 (or 1 and True) are different fill values, and
     # NaN, unequal to itself, is still found
-    return copy.deepcopy(_scalar_fill_json(np_dtype, value.dtype, value.tobytes()))
+    return _own(_scalar_fill_json(np_dtype, value.dtype, value.tobytes()))
 
 
 @functools.lru_cache(maxsize=512)
@@ -717,6 +722,7 @@ def _compound_fill_json(datatype: CompoundType) -> Any:
     return zdt.to_json_scalar(zdt.default_scalar(), zarr_format=3)
 
 
+@functools.lru_cache(maxsize=1024)
 def default_chunks(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
     """About 2 MiB per chunk, time-major (whole rows of channels / frames)."""
     if not shape:
