@@ -342,7 +342,7 @@ class ZarrAttributes(Attributes):
         return [k for k in self._raw if k not in RESERVED]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._raw and name not in RESERVED
+        return isinstance(name, str) and name in self._raw and name not in RESERVED
 
     def get(self, name: str, default: Any = None) -> Any:
         raw = self._raw
