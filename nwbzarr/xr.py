@@ -39,10 +39,10 @@ import xarray as xr
 from xarray.core.indexing import IndexSelResult
 from xarray.indexes import Index, RangeIndex
 
+from nwbzarr import xarray_backend as backend  # imports this module: names used at call time
 from nwbzarr.dims import TABLE_TYPES, group_dims, is_series
 from nwbzarr.errors import NwbZarrError, UnsupportedFeatureError
 from nwbzarr.tree import Array, ExternalLink, Group, Node, Reference, SoftLink
-from nwbzarr.xarray_backend import lazy_variable
 
 Chunks = Literal["storage", "auto"] | Mapping[str, int] | None
 TreeT = TypeVar("TreeT", bound=xr.DataTree)
@@ -170,7 +170,7 @@ def array_variables(
     """Variables for one stored array: lazy when numeric and large, else read and converted."""
     attrs = plain_attrs(array) if attrs is None else attrs
     if is_lazy_candidate(array) and array.nbytes > EAGER_BYTES:
-        return {name: lazy_variable(array, dims, attrs)}
+        return {name: backend.lazy_variable(array, dims, attrs)}
     values = np.asarray(array[...])
     if values.dtype.names:  # compound: one variable per field
         return {
@@ -396,7 +396,7 @@ def _series_dataset(group: Group, members: _Members, scaled: bool) -> xr.Dataset
         data_attrs["scaled"] = 1
     variables: dict[Hashable, xr.Variable] = {}
     if is_lazy_candidate(data):
-        variables["data"] = lazy_variable(data, data_dims, data_attrs, scale)
+        variables["data"] = backend.lazy_variable(data, data_dims, data_attrs, scale)
     else:
         variables.update(array_variables("data", data, data_dims, data_attrs))
     coords: dict[Hashable, xr.Variable] = {}
@@ -593,13 +593,16 @@ def groups_as_dict(start: Group, *, scaled: bool = False) -> dict[str, xr.Datase
         if clashes:
             ds = ds.rename(clashes)
         out[key] = ds
+        if not members.groups:
+            return
         below = inherited | frozenset(ds.dims) if ds.dims else inherited
         for name, member in members.groups:
             if depth == 0 and name in SKIP_ROOT:
                 continue
             visit(member, f"{key.rstrip('/')}/{name}", below, depth + 1)
 
-    visit(start, "/", frozenset(), 0)
+    with backend.gc_paused():
+        visit(start, "/", frozenset(), 0)
     return out
 
 
@@ -661,7 +664,8 @@ def build_tree(
     variables to the tree (for datasets nothing else holds). Anything else (intermediate nodes
     left out, values that are not datasets, other xarray internals) goes through ``from_dict``.
     """
-    tree = _direct_tree(datasets, name, cls, copy)
+    with backend.gc_paused():
+        tree = _direct_tree(datasets, name, cls, copy)
     return tree if tree is not None else cls.from_dict(datasets, name=name)
 
 
@@ -688,34 +692,37 @@ def _direct_tree(
             return None
         items[parts] = xr.Dataset() if value is None else value
     root = cls(dataset=items.pop((), None), name=name)
-    # per node: (node, its dataset, dims and index names of it and its ancestors)
-    built: dict[tuple[str, ...], tuple[xr.DataTree, xr.Dataset, set[Hashable], set[Hashable]]]
-    built = {(): (root, root.dataset, set(root.dataset.dims), set(root.xindexes))}
+    top = root.dataset
+    # per node: (node, its variables, the dims and index names of it and its ancestors)
+    built: dict[
+        tuple[str, ...], tuple[xr.DataTree, Mapping[Hashable, Any], set[Hashable], set[Hashable]]
+    ]
+    built = {(): (root, top.variables, set(top.dims), set(top.xindexes))}
+    setslot = object.__setattr__  # DataTree.__setattr__ would only add a check
     for parts, value in sorted(items.items(), key=lambda item: len(item[0])):
         above = built.get(parts[:-1])
         if above is None:
             return None
-        parent, parent_ds, dims_above, indexes_above = above
+        parent, parent_variables, dims_above, indexes_above = above
         child = parts[-1]
         ds = value.copy(deep=False) if copy else value
-        dims = set(ds.dims)
-        indexes = set(ds.xindexes)
+        dims, indexes, variables = ds._dims, ds._indexes, ds._variables
         if (
-            child in parent_ds.variables
+            child in parent_variables
             or child in indexes_above
-            or not dims.isdisjoint(dims_above)
-            or not indexes.isdisjoint(indexes_above)
-            or any(isinstance(var, str) and "/" in var for var in ds.variables)
+            or not dims_above.isdisjoint(dims)
+            or not indexes_above.isdisjoint(indexes)
+            or any(isinstance(var, str) and "/" in var for var in variables)
         ):
             return None
         node = object.__new__(cls)
         node._set_node_data(ds)
-        node._close = None  # as from_dict, whose copies drop it
-        node._name = child
-        node._parent = parent
-        node._children = {}
+        setslot(node, "_close", None)  # as from_dict, whose copies drop it
+        setslot(node, "_name", child)
+        setslot(node, "_parent", parent)
+        setslot(node, "_children", {})
         parent._children[child] = node
-        built[parts] = (node, ds, dims | dims_above, indexes | indexes_above)
+        built[parts] = (node, variables, dims_above.union(dims), indexes_above.union(indexes))
     return root
 
 
