@@ -280,6 +280,27 @@ def test_map_over_default_indexes_equals_xarray(path: Path) -> None:
     _assert_same_tree(result, expected)
 
 
+@pytest.mark.parametrize("top", [xr.Dataset(coords={"x": [1, 2]}), xr.Dataset(attrs={"a": 1})])
+def test_map_over_default_indexes_with_inheritance_and_unindexed_coords(top: xr.Dataset) -> None:
+    unindexed = xr.Coordinates({"z": ("z", [5, 6])}, indexes={})
+    groups = {
+        "/": top,
+        "/a": xr.Dataset({"v": ("x", [3, 4])}),
+        "/a/b": xr.Dataset({"w": ("y", [1])}),
+        "/c": xr.Dataset(coords=unindexed),
+        "/c/d": xr.Dataset({"u": ("z", [7, 8])}),
+        "/e": xr.Dataset(coords={"t": [0.0]}),
+        "/e/f": xr.Dataset({"s": ("t", [1])}),
+        "/e/g": xr.Dataset({"r": ("q", [1, 2])}),
+    }
+    mine = NWBDataTree.from_dict(groups)
+    plain = xr.DataTree.from_dict(groups)
+    assert "z" not in mine["c"].xindexes
+    result = mine.map_over_datasets(_maybe_create_default_indexes)
+    _assert_same_tree(result, xr.map_over_datasets(_maybe_create_default_indexes, plain))
+    assert "z" in result["c"].xindexes
+
+
 def test_map_over_other_functions(path: Path) -> None:
     mine = _backend_tree(path)
     public = xr.DataTree.from_dict({n.path: n.to_dataset(inherit=False) for n in mine.subtree})
