@@ -7,6 +7,9 @@ read; arrays are built from those documents without touching the store again.
 Writing: node documents are kept in memory, each written once at :meth:`ZarrFile.flush` /
 close, and the root ``zarr.json`` (with the consolidated metadata of every node) is written
 last: a store whose writer was killed has no root document and is refused as incomplete.
+Local stores are written with plain system calls (see :class:`_LocalFiles`): objects in place
+while no root document exists (nothing is visible to a reader yet), by temporary file and
+rename once one does, and the root document always by rename.
 
 On-disk conventions: the shared NWB-Zarr v3 convention (``_LINKS``, ``_REFERENCE``,
 ``_DTYPE = "object_reference"``, ``_REFERENCE_FIELDS``, 0-d scalars), plus ``dimension_names``
