@@ -374,6 +374,8 @@ class LazyContainers[C](dict[str, C]):
         self._resolve_all()
         return dict.__eq__(self, other)
 
+    __hash__ = None  # a dict: unhashable
+
     def __repr__(self) -> str:
         self._resolve_all()
         return dict.__repr__(self)
