@@ -5,6 +5,10 @@ TimeSeries or table as a :class:`xarray.Dataset`; ``xr.open_datatree(path, engin
 gives the whole file. How groups become datasets lives in :mod:`nwbzarr.xr`; this module only
 plugs it into xarray and wraps nwbzarr arrays for lazy indexing. It never imports dask: storage
 chunks are reported in ``encoding["preferred_chunks"]`` and :mod:`nwbzarr.xr` makes dask chunks.
+
+Opening a file of many series is dominated by object construction, so the tree is built in
+one pass (:func:`nwbzarr.xr.build_tree`, and :class:`NWBDataTree` for the rebuild xarray asks
+for) with the cyclic garbage collector paused (:func:`gc_paused`).
 """
 
 from __future__ import annotations

@@ -264,8 +264,8 @@ def _direct_dataset(
     construct = getattr(xr.Dataset, "_construct_direct", None)
     if construct is None or isinstance(extra, xr.Coordinates):
         return None
-    indexed = dict(extra.create_variables()) if extra is not None else {}
-    variables = {**data_vars, **coords, **indexed}
+    indexed = extra.create_variables() if extra is not None else {}
+    variables = data_vars | coords | indexed
     if len(variables) != len(data_vars) + len(coords) + len(indexed):
         return None
     dims: dict[Hashable, int] = {}
@@ -273,16 +273,15 @@ def _direct_dataset(
         for dim, size in zip(var.dims, var.shape, strict=True):
             if dims.setdefault(dim, size) != size:
                 return None
-    if any(name in dims for name in data_vars) or any(name in dims for name in coords):
+    if not (dims.keys().isdisjoint(data_vars) and dims.keys().isdisjoint(coords)):
         return None
-    indexes = dict.fromkeys(indexed, extra)
     try:
         ds = construct(
             variables=variables,
             coord_names={*coords, *indexed},
             dims=dims,
             attrs=dict(attrs) if attrs else None,
-            indexes=indexes,
+            indexes=dict.fromkeys(indexed, extra),
             encoding=None,
         )
     except TypeError:  # another signature: use the public constructor
