@@ -32,6 +32,7 @@ from nwbzarr.errors import (
     NodeNotFoundError,
     NwbZarrError,
     UnsupportedFeatureError,
+    ValidationError,
 )
 from nwbzarr.filters import HDF5_NAMES, HDF5_WRITABLE, canonical
 from nwbzarr.storage import guess_format_from_name
@@ -307,7 +308,12 @@ class H5Attributes(Attributes):
             self._node.h5.attrs.create(name, h5py.Empty(dtype_to_h5(dtype)))
             return
         htype, mtype, h5dtype = h5file.types_for(dtype)
-        data = np.asarray(encode(value, dtype, h5file.refs), dtype=h5dtype)
+        try:
+            data = np.asarray(encode(value, dtype, h5file.refs), dtype=h5dtype)
+        except OverflowError as err:
+            raise ValidationError(
+                f"{self.owner} attribute {name!r}: {value!r} does not fit {h5dtype}: {err}"
+            ) from err
         oid = self._node.oid
         key = name.encode("utf-8", "surrogateescape")
         if h5py.h5a.exists(oid, key):
