@@ -281,7 +281,8 @@ class NWBDataTree(xr.DataTree):  # type: ignore[no-untyped-call]  # xarray's __i
     of the results with ``DataTree.from_dict``, which attaches nodes one at a time (~0.3 ms
     each). Here the results are linked by :func:`nwbzarr.xr.build_tree` in one pass, giving
     the same plain :class:`xarray.DataTree`. Several trees, or results that are not datasets,
-    take xarray's own path.
+    take xarray's own path. With ``create_default_indexes=False`` xarray returns this tree
+    itself: a DataTree in every other respect.
     """
 
     __slots__ = ()
