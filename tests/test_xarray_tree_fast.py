@@ -9,6 +9,7 @@ small files of both formats: one written here and the pynwb corpus file with its
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Hashable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,12 @@ import nwbzarr
 import nwbzarr.xr as nx
 from nwbzarr import Group
 from nwbzarr.tree import SoftLink
-from nwbzarr.xarray_backend import NWBDataTree, NWBZarrBackendEntrypoint, _default_index_adder
+from nwbzarr.xarray_backend import (
+    NWBDataTree,
+    NWBZarrBackendEntrypoint,
+    _default_index_adder,
+    gc_paused,
+)
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 ECEPHYS = CORPUS / "pynwb42" / "basic_ecephys.nwb"
@@ -381,3 +387,26 @@ def test_groups_never_share_dimensions_with_ancestors(path: Path) -> None:
         for depth in range(len(parts)):
             above |= set(groups["/" + "/".join(parts[:depth])].dims)
         assert not above & set(ds.dims), key
+
+
+def test_gc_paused_restores_the_collector(path: Path) -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # the inner pause leaves it to the outer one
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+    xr.open_datatree(path, engine="nwbzarr")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        xr.open_datatree(path, engine="nwbzarr")
+        assert not gc.isenabled()  # paused by the caller: left paused
+    finally:
+        gc.enable()
