@@ -13,7 +13,7 @@ import os
 import posixpath
 import re
 from collections.abc import Hashable, Iterable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import h5py
 import numpy as np
@@ -95,6 +95,11 @@ def dtype_from_h5(dt: np.dtype[Any], where: str) -> DType:
 
 _PLAIN: dict[str, np.dtype[Any]] = {}
 _ALL = slice(None)
+
+
+def _whole(key: tuple[Any, ...]) -> bool:
+    """True if ``key`` (normalized) selects every element."""
+    return all(type(k) is slice and k == _ALL for k in key)
 
 
 def _lcpl(cset: int) -> Any:
@@ -214,15 +219,23 @@ def encode(values: Any, dtype: DType, refs: _Refs) -> Any:
 # --------------------------------------------------------------------------------------------
 # attributes
 # --------------------------------------------------------------------------------------------
+def _raise_damaged(err: RuntimeError | OSError, where: str) -> NoReturn:
+    """h5py reports much metadata damage as RuntimeError (or OSError): raise a FormatError.
+
+    Called from ``except (RuntimeError, OSError)`` on hot paths (a context manager costs more
+    than the lookup it guards); :func:`_damaged` is the same for the rest.
+    """
+    if isinstance(err, FileNotFoundError | NwbZarrError):
+        raise err
+    raise FormatError(f"{where}: damaged HDF5 metadata: {err}") from err
+
+
 @contextlib.contextmanager
 def _damaged(where: str) -> Iterator[None]:
-    """h5py reports much metadata damage as RuntimeError (or OSError): make it a FormatError."""
     try:
         yield
     except (RuntimeError, OSError) as err:
-        if isinstance(err, FileNotFoundError | NwbZarrError):
-            raise
-        raise FormatError(f"{where}: damaged HDF5 metadata: {err}") from err
+        _raise_damaged(err, where)
 
 
 def _read_attr(aid: Any, dtype: np.dtype[Any], shape: tuple[int, ...]) -> Any:
@@ -264,7 +277,7 @@ class H5Attributes(Attributes):
         try:
             return bool(h5py.h5a.exists(self._node.oid, name.encode("utf-8", "surrogateescape")))
         except (RuntimeError, OSError) as err:
-            raise FormatError(f"{self.owner}: damaged HDF5 metadata: {err}") from err
+            _raise_damaged(err, self.owner)
 
     def get(self, name: str, default: Any = None) -> Any:
         return self._get(name)[0] if name in self else default
@@ -292,12 +305,8 @@ class H5Attributes(Attributes):
             if shape is None:  # HDF5 null dataspace
                 return None, dtype
             return decode(_read_attr(aid, h5dtype, shape), dtype, self._node.h5file.refs), dtype
-        except NwbZarrError:
-            raise
         except (RuntimeError, OSError) as err:
-            raise FormatError(
-                f"{self.owner} attribute {name!r}: damaged HDF5 metadata: {err}"
-            ) from err
+            _raise_damaged(err, f"{self.owner} attribute {name!r}")
 
     def _set(self, name: str, value: Any, dtype: DType) -> None:
         # What h5py's ``attrs.create`` does (delete, then create with the logical type and
@@ -386,11 +395,8 @@ class H5Group(Group, H5Node):
             return cached
         try:
             member = self._member_unchecked(name)
-        except NwbZarrError:
-            raise
         except (RuntimeError, OSError) as err:
-            where = f"{self.file.location}:{posixpath.join(self.path, name)}"
-            raise FormatError(f"{where}: damaged HDF5 metadata: {err}") from err
+            _raise_damaged(err, f"{self.file.location}:{posixpath.join(self.path, name)}")
         if cache is not None:
             cache[key] = member
         return member
@@ -599,7 +605,7 @@ class H5Array(Array, H5Node):
             return np.empty((0,), dtype=self.dtype)
         datatype = spec.datatype
         try:
-            if isinstance(datatype, np.dtype) and all(type(k) is slice and k == _ALL for k in key):
+            if isinstance(datatype, np.dtype) and _whole(key):
                 # the whole array of numbers: one read, no selection (small arrays are common)
                 out = np.empty(spec.shape, dtype=datatype)
                 if out.size:
@@ -613,11 +619,7 @@ class H5Array(Array, H5Node):
     def _write(self, key: tuple[Any, ...], value: np.ndarray[Any, Any]) -> None:
         spec = self.spec
         datatype = spec.datatype
-        if (
-            isinstance(datatype, np.dtype)
-            and value.shape == spec.shape
-            and all(type(k) is slice and k == _ALL for k in key)
-        ):
+        if isinstance(datatype, np.dtype) and value.shape == spec.shape and _whole(key):
             if value.size:
                 arr = np.ascontiguousarray(value, dtype=datatype)
                 self.oid.write(h5py.h5s.ALL, h5py.h5s.ALL, arr)
