@@ -236,30 +236,28 @@ def nwbzarr_many_open(path: str) -> dict[str, Any]:
     return result
 
 
-def pynwb_many_open(path: str) -> dict[str, Any]:
-    from pynwb import NWBHDF5IO
-
+def _peer_open(io_class: Any, path: str) -> dict[str, Any]:
+    """Open ``path`` with a pynwb-style IO class (read eagerly, as the peers do) and touch."""
     result: dict[str, Any] = {}
-    with timed(result), NWBHDF5IO(path, "r") as io:
+    with timed(result), io_class(path, "r") as io:
         t0 = time.perf_counter()
         nwbfile = io.read()
         result["open_seconds"] = time.perf_counter() - t0
         result["checksum"] = _touch(nwbfile.acquisition)
         result["count"] = len(nwbfile.acquisition)
     return result
+
+
+def pynwb_many_open(path: str) -> dict[str, Any]:
+    from pynwb import NWBHDF5IO
+
+    return _peer_open(NWBHDF5IO, path)
 
 
 def hdmf_zarr_many_open(path: str) -> dict[str, Any]:
     from hdmf_zarr.nwb import NWBZarrIO
 
-    result: dict[str, Any] = {}
-    with timed(result), NWBZarrIO(path, "r") as io:
-        t0 = time.perf_counter()
-        nwbfile = io.read()
-        result["open_seconds"] = time.perf_counter() - t0
-        result["checksum"] = _touch(nwbfile.acquisition)
-        result["count"] = len(nwbfile.acquisition)
-    return result
+    return _peer_open(NWBZarrIO, path)
 
 
 def datatree_open(path: str) -> dict[str, Any]:
