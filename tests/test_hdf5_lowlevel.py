@@ -8,9 +8,12 @@ from typing import Any
 import h5py
 import numpy as np
 import pytest
+from conftest import corpus_sources
 
 import nwbzarr
 from nwbzarr.dtypes import ASCII, UTF8, DType
+from nwbzarr.errors import NwbZarrError
+from nwbzarr.tree import Node
 
 CASES: list[tuple[str, Any, DType | None]] = [
     ("f8", np.arange(5.0), None),
@@ -89,3 +92,80 @@ def test_attribute_overwrite_replaces_the_value_and_type(tmp_path: Path) -> None
     with h5py.File(path, "r") as h5:
         assert h5.attrs["x"] == 7
         assert h5.attrs["x"].dtype == np.int32
+
+
+def _every_kind_of_attribute(path: Path) -> None:
+    """Attributes of every kind h5py writes, on a group that tracks creation order."""
+    with h5py.File(path, "w") as h5:
+        group = h5.create_group("g", track_order=True)
+        target = h5.create_dataset("target", data=np.arange(3))
+        attrs: dict[str, Any] = {
+            "z_first": "created first, sorts last",
+            "f2": np.float16(1.5),
+            "f8_be": np.array(2.5, dtype=">f8"),
+            "i8_be_1d": np.arange(4, dtype=">i8"),
+            "u8_max": np.uint64(2**64 - 1),
+            "i1_2d": np.arange(6, dtype="i1").reshape(2, 3),
+            "empty_1d": np.zeros((0,), dtype="f4"),
+            "utf8": "h\u00e9llo",
+            "utf8_list": np.array(["a", "\u00e9"], dtype=h5py.string_dtype()),
+            "ascii_list": np.array([b"x", b"yy"], dtype=h5py.string_dtype("ascii")),
+            "fixed": np.bytes_(b"fixed"),
+            "fixed_list": np.array([b"ab", b"c"], dtype="S2"),
+            "bool": np.True_,
+            "null": h5py.Empty("f8"),
+            "ref": target.ref,
+            "compound": np.array((1, 2.0), dtype=[("a", "i4"), ("b", "f8")]),
+        }
+        for name, value in attrs.items():
+            group.attrs[name] = value
+        group.attrs.create("ascii", "plain", dtype=h5py.string_dtype("ascii"))
+
+
+def _slow_reads(attributes: Any) -> list[tuple[str, Any, DType]]:
+    return [(name, *attributes._get_uncached(name)) for name in attributes._stored_names()]
+
+
+def _same(a: list[tuple[str, Any, DType]], b: list[tuple[str, Any, DType]]) -> None:
+    assert [(name, dtype) for name, _, dtype in a] == [(name, dtype) for name, _, dtype in b]
+    for (name, x, _), (_, y, _) in zip(a, b, strict=True):
+        assert type(x) is type(y), name
+        assert np.asarray(x).dtype == np.asarray(y).dtype, name
+        np.testing.assert_array_equal(np.asarray(x, dtype=object), np.asarray(y, dtype=object))
+
+
+@pytest.mark.parametrize("mode", ["r", "r+"])
+def test_bulk_attribute_read_equals_one_by_one(tmp_path: Path, mode: str) -> None:
+    """``read_all`` (each attribute opened once, types remembered) gives what reading them one
+    by one gives: names in h5py's order, values, numpy types and nwbzarr types."""
+    path = tmp_path / "a.h5"
+    _every_kind_of_attribute(path)
+    with h5py.File(path, "r") as h5:
+        h5py_order = list(h5["g"].attrs)
+    with nwbzarr.open(path, mode) as root:
+        attributes = root.group("g").attrs
+        bulk = [(name, value, dtype) for name, value, dtype in attributes.items_typed()]
+        assert [name for name, _, _ in bulk] == h5py_order
+        _same(bulk, _slow_reads(attributes))
+        # twice: the remembered types give the same answer as the first sighting
+        _same([(n, *v) for n, v in attributes.read_all().items()], bulk)  # type: ignore[attr-defined]
+        assert attributes["null"] is None
+        assert attributes.get("missing", 3) == 3
+        assert "utf8" in attributes and "missing" not in attributes
+        with pytest.raises(KeyError, match="no attribute 'missing'"):
+            attributes["missing"]
+
+
+def test_bulk_attribute_read_on_the_corpus(corpus: Path) -> None:
+    """Every attribute of every object of the HDF5 corpus: bulk read == one by one."""
+    for source in corpus_sources("hdf5"):
+        with nwbzarr.open(corpus / source) as root:
+            nodes = [root, *(node for _, node in root.walk() if isinstance(node, Node))]
+            for node in nodes:
+                try:
+                    slow = _slow_reads(node.attrs)
+                except NwbZarrError as err:  # region references (MatNWB 2017-18)
+                    with pytest.raises(type(err)):
+                        list(node.attrs.items_typed())
+                    continue
+                _same(list(node.attrs.items_typed()), slow)

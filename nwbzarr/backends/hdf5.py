@@ -248,6 +248,45 @@ def _read_attr(aid: Any, dtype: np.dtype[Any], shape: tuple[int, ...]) -> Any:
     return arr[()] if arr.ndim == 0 else arr
 
 
+class _TypeMemo:
+    """What an attribute's HDF5 type reads as, remembered per file type (cheap checks first).
+
+    h5py builds a numpy dtype for every type it is asked about (~7-10 us); the attributes of an
+    NWB file use a handful of types. Numbers are matched exactly (``H5Tequal``) against the types
+    seen before; variable-length text only differs by character set.
+    """
+
+    def __init__(self) -> None:
+        self._numbers: dict[tuple[int, int], list[tuple[Any, np.dtype[Any], DType]]] = {}
+        self._text: dict[int, tuple[Any, np.dtype[Any], DType]] = {}
+
+    def number(self, tid: Any, cls: int, where: str) -> tuple[np.dtype[Any], DType]:
+        seen = self._numbers.setdefault((cls, tid.get_size()), [])
+        for known, h5dtype, dtype in seen:
+            if tid.equal(known):
+                return h5dtype, dtype
+        h5dtype = tid.dtype
+        dtype = dtype_from_h5(h5dtype, where)
+        seen.append((tid.copy(), h5dtype, dtype))
+        return h5dtype, dtype
+
+    def text(self, tid: Any, where: str) -> tuple[Any, np.dtype[Any], DType]:
+        cset = tid.get_cset()
+        hit = self._text.get(cset)
+        if hit is None:
+            h5dtype = tid.dtype
+            hit = self._text[cset] = (
+                h5py.h5t.py_create(h5dtype),
+                h5dtype,
+                dtype_from_h5(h5dtype, where),
+            )
+        return hit
+
+
+_TYPES = _TypeMemo()
+_NUMBER_CLASSES = (h5py.h5t.INTEGER, h5py.h5t.FLOAT)
+
+
 class H5Attributes(Attributes):
     def __init__(self, node: H5Node) -> None:
         self._node = node
@@ -257,6 +296,12 @@ class H5Attributes(Attributes):
         return self._node.describe()
 
     def _names(self) -> list[str]:
+        loaded = self._loaded()
+        if loaded is not None:
+            return list(loaded)
+        return self._stored_names()
+
+    def _stored_names(self) -> list[str]:
         # h5py's ``attrs.__iter__`` (creation order where tracked, else name order), low-level
         names: list[str] = []
 
@@ -274,23 +319,85 @@ class H5Attributes(Attributes):
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str) or name == INCOMPLETE_ATTR:
             return False
+        loaded = self._loaded()
+        if loaded is not None:
+            return name in loaded
         try:
             return bool(h5py.h5a.exists(self._node.oid, name.encode("utf-8", "surrogateescape")))
         except (RuntimeError, OSError) as err:
             _raise_damaged(err, self.owner)
 
     def get(self, name: str, default: Any = None) -> Any:
+        loaded = self._loaded()
+        if loaded is not None:
+            hit = loaded.get(name)
+            return default if hit is None else hit[0]
         return self._get(name)[0] if name in self else default
 
     def _get(self, name: str) -> tuple[Any, DType]:
+        loaded = self._loaded()
+        if loaded is None:
+            return self._get_uncached(name)
+        hit = loaded.get(name)
+        if hit is None:
+            raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}")
+        return hit
+
+    def items_typed(self) -> Iterator[tuple[str, Any, DType]]:
+        loaded = self._loaded()
+        for name, (value, dtype) in (self.read_all() if loaded is None else loaded).items():
+            yield name, value, dtype
+
+    def _loaded(self) -> dict[str, tuple[Any, DType]] | None:
+        """Every attribute, read once, on a file open read-only (None on a writable one)."""
         cache = self._node.h5file.attr_cache
         if cache is None:
-            return self._get_uncached(name)
-        key = (self._node.h5file, self._node.path, name)
+            return None
+        key = self._node.path
         hit = cache.get(key)
         if hit is None:
-            hit = cache[key] = self._get_uncached(name)
+            hit = cache[key] = self.read_all()
         return hit
+
+    def read_all(self) -> dict[str, tuple[Any, DType]]:
+        """``{name: (value, type)}`` of every attribute, in h5py's order, each opened once.
+
+        Numbers and variable-length text (nearly every attribute of an NWB file) are read here
+        with the type remembered from earlier attributes; anything else (references, compounds,
+        fixed-length text, enums, empty dataspaces) takes :meth:`_get_uncached`, as one lookup.
+        """
+        oid = self._node.oid
+        out: dict[str, tuple[Any, DType]] = {}
+        refs = self._node.h5file.refs
+        for name in self._stored_names():
+            key = name.encode("utf-8", "surrogateescape")
+            where = f"{self.owner} attribute {name!r}"
+            try:
+                aid = h5py.h5a.open(oid, key)
+                tid = aid.get_type()
+                cls = tid.get_class()
+                space = aid.get_space()
+                kind = space.get_simple_extent_type()
+                if kind == h5py.h5s.NULL:
+                    out[name] = self._get_uncached(name)
+                    continue
+                shape = () if kind == h5py.h5s.SCALAR else space.shape
+                if cls in _NUMBER_CLASSES:
+                    h5dtype, dtype = _TYPES.number(tid, cls, where)
+                    mtype = tid
+                elif cls == h5py.h5t.STRING and tid.is_variable_str():
+                    mtype, h5dtype, dtype = _TYPES.text(tid, where)
+                else:
+                    out[name] = self._get_uncached(name)
+                    continue
+                raw = np.empty(shape, dtype=h5dtype)
+                if raw.size:
+                    aid.read(raw, mtype=mtype)
+                value = raw[()] if raw.ndim == 0 else raw
+                out[name] = (decode(value, dtype, refs), dtype)
+            except (RuntimeError, OSError) as err:
+                _raise_damaged(err, where)
+        return out
 
     def _get_uncached(self, name: str) -> tuple[Any, DType]:
         oid = self._node.oid
@@ -724,9 +831,7 @@ class H5File(File):
         # up once (the typed model asks for the same ones several times).
         read_only = mode == "r"
         self.member_cache: dict[tuple[str, str], Any] | None = {} if read_only else None
-        self.attr_cache: dict[tuple[Any, str, str], tuple[Any, DType]] | None = (
-            {} if read_only else None
-        )
+        self.attr_cache: dict[str, dict[str, tuple[Any, DType]]] | None = {} if read_only else None
         self._types: dict[Hashable, tuple[Any, Any, np.dtype[Any]]] = {}
         self._root = H5Group(self, "/", self.h5.id, self.h5)
         if mode in ("w", "w-", "x"):
