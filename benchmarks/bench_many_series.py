@@ -8,6 +8,8 @@ Open: open the file each tool wrote (written once, untimed) and touch every seri
 100 ms target applies to it). A floor for HDF5: the same writes and reads through h5py's
 low-level API with nothing else (no model, no checks), to show what libhdf5 itself costs.
 DataTree: ``xr.open_datatree(path, engine="nwbzarr")`` on nwbzarr's files (lazy: no data read).
+Its floor on HDF5: the same metadata (every link, attribute, dataset type, space and layout, 0-d
+values) read by a C program straight from libhdf5 (benchmarks/floor), where a C compiler exists.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import floor
 from benchmarks.bench_convert import Options
 from benchmarks.common import DATA_DIR, fmt_num, markdown_table, median, ratio, run_child, timed
 from benchmarks.harness import (
@@ -34,8 +37,10 @@ SAMPLES = 100
 SPEEDUP_TARGET = 10.0
 OPEN_TARGET_S = 0.100
 DATATREE_TARGET_S = 0.300
+TREE_REPEATS = 9  # a second each: enough repeats for a median on a noisy machine
 SUFFIX = {"zarr": ".nwb.zarr", "hdf5": ".nwb"}
 FLOOR = "h5py low-level (floor)"
+C_FLOOR = "libhdf5 in C, the DataTree's metadata (floor)"
 
 
 def _series_data(i: int, samples: int) -> Any:
@@ -260,6 +265,17 @@ def hdmf_zarr_many_open(path: str) -> dict[str, Any]:
     return _peer_open(NWBZarrIO, path)
 
 
+def libhdf5_datatree_floor(path: str) -> dict[str, Any]:
+    """What libhdf5 alone takes to read the metadata the DataTree holds (timed in C)."""
+    from benchmarks import floor
+
+    result = floor.hdf5_metadata_floor(path)
+    if result is None:
+        raise RuntimeError("no C compiler or libhdf5 found: the floor cannot be built")
+    result["count"] = result["objects"]
+    return result
+
+
 def datatree_open(path: str) -> dict[str, Any]:
     import xarray as xr
 
@@ -311,22 +327,33 @@ def write_variants(n: int) -> list[Variant]:
     ]
 
 
+def _open_variant(group: str, name: str, func: str, writer: str, n: int) -> Variant:
+    path = many_file(writer, n)
+    return Variant(
+        group, name, f"benchmarks.bench_many_series:{func}", dict(path=str(path)), note=path.name
+    )
+
+
 def open_variants(n: int) -> list[Variant]:
-    me = "benchmarks.bench_many_series"
-
-    def v(group: str, name: str, func: str, writer: str) -> Variant:
-        path = many_file(writer, n)
-        return Variant(group, name, f"{me}:{func}", dict(path=str(path)), note=path.name)
-
     return [
-        v("zarr", "nwbzarr", "nwbzarr_many_open", "nwbzarr-zarr"),
-        v("zarr", "hdmf-zarr", "hdmf_zarr_many_open", "hdmf-zarr"),
-        v("hdf5", "nwbzarr", "nwbzarr_many_open", "nwbzarr-hdf5"),
-        v("hdf5", "pynwb", "pynwb_many_open", "pynwb"),
-        v("hdf5", FLOOR, "h5py_floor_open", "nwbzarr-hdf5"),
-        v("zarr", "xr.open_datatree nwbzarr", "datatree_open", "nwbzarr-zarr"),
-        v("hdf5", "xr.open_datatree nwbzarr", "datatree_open", "nwbzarr-hdf5"),
+        _open_variant("zarr", "nwbzarr", "nwbzarr_many_open", "nwbzarr-zarr", n),
+        _open_variant("zarr", "hdmf-zarr", "hdmf_zarr_many_open", "hdmf-zarr", n),
+        _open_variant("hdf5", "nwbzarr", "nwbzarr_many_open", "nwbzarr-hdf5", n),
+        _open_variant("hdf5", "pynwb", "pynwb_many_open", "pynwb", n),
+        _open_variant("hdf5", FLOOR, "h5py_floor_open", "nwbzarr-hdf5", n),
     ]
+
+
+def datatree_variants(n: int) -> list[Variant]:
+    """``xr.open_datatree`` on both formats, and its C floor on HDF5 where it can be built."""
+    tree = "xr.open_datatree nwbzarr"
+    out = [
+        _open_variant("zarr", tree, "datatree_open", "nwbzarr-zarr", n),
+        _open_variant("hdf5", tree, "datatree_open", "nwbzarr-hdf5", n),
+    ]
+    if floor.build() is not None:
+        out.append(_open_variant("hdf5", C_FLOOR, "libhdf5_datatree_floor", "nwbzarr-hdf5", n))
+    return out
 
 
 def _open_table(variants: list[Variant]) -> str:
@@ -360,9 +387,12 @@ def run(opts: Options) -> tuple[str, dict[str, Any]]:
     n = QUICK_SERIES if opts.quick else N_SERIES
     writes = write_variants(n)
     opens = open_variants(n)
+    trees = datatree_variants(n)
     reps = opts.repeats or 1  # ~3.5 min per repeat on 2 busy cores: 1 unless --repeats
+    tree_reps = max(reps, TREE_REPEATS)
     run_variants("many_series/write", writes, reps)
     run_variants("many_series/open", opens, reps)
+    run_variants("many_series/datatree", trees, tree_reps)
     checks = Checks()
     for fmt, peer in (("zarr", "hdmf-zarr"), ("hdf5", "pynwb")):
         checks.at_least(
@@ -396,8 +426,15 @@ def run(opts: Options) -> tuple[str, dict[str, Any]]:
     for fmt in ("zarr", "hdf5"):
         checks.under(
             f"{fmt}: xr.open_datatree(engine='nwbzarr')",
-            find(opens, f"{fmt}/xr.open_datatree nwbzarr").med(),
+            find(trees, f"{fmt}/xr.open_datatree nwbzarr").med(),
             DATATREE_TARGET_S,
+        )
+    if any(x.name == C_FLOOR for x in trees):
+        c_floor = find(trees, f"hdf5/{C_FLOOR}").med()
+        checks.add("hdf5: the DataTree's metadata read by libhdf5 in C", c_floor, kind="ms")
+        checks.add(
+            "hdf5: xr.open_datatree / libhdf5 C floor (slowdown)",
+            ratio(find(trees, "hdf5/xr.open_datatree nwbzarr").med(), c_floor),
         )
     lines = [
         f"## many_series: {n:,} TimeSeries x {SAMPLES} samples",
@@ -405,8 +442,9 @@ def run(opts: Options) -> tuple[str, dict[str, Any]]:
         f"Median of {reps} repeat(s) (1 unless `--repeats`: hdmf-zarr alone takes ~90 s), "
         "interleaved, fresh subprocess per run (imports untimed). Write = build the NWBFile + "
         "write + close, into a fresh directory. Open = open the file that tool wrote + read "
-        "every `data[:]` and 5 attributes per series, hot page cache; `xr.open_datatree` is "
-        "lazy (no data read).",
+        "every `data[:]` and 5 attributes per series, hot page cache. DataTree: "
+        f"`xr.open_datatree` (lazy: no data read), median of {tree_reps}; its HDF5 floor is the "
+        "same metadata read by a C program from libhdf5 (time measured inside it).",
         "",
         "### Write",
         "",
@@ -415,6 +453,10 @@ def run(opts: Options) -> tuple[str, dict[str, Any]]:
         "### Open + touch every series",
         "",
         _open_table(opens),
+        "",
+        "### DataTree",
+        "",
+        _open_table(trees),
         "",
         "### Ratios (medians) and targets",
         "",
@@ -425,6 +467,7 @@ def run(opts: Options) -> tuple[str, dict[str, Any]]:
         "options": {"n": n, "samples": SAMPLES, "repeats": reps},
         "write": variants_record(writes),
         "open": variants_record(opens),
+        "datatree": variants_record(trees),
         "checks": checks.records,
     }
     return "\n".join(lines), record
