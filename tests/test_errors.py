@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
+import json
 import os
 import pickle
 import re
@@ -388,3 +389,40 @@ def test_convert_never_modifies_the_source(
     with nwbzarr.open(src) as root:
         list(root.walk())
     assert digest(src.parent) == before
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1])
+def test_integer_attribute_beyond_its_type_is_refused_when_set(
+    fmt: str, new_path: Callable[..., Path], value: int
+) -> None:
+    """Both formats refuse it when set (Zarr used to store it and fail on reading)."""
+    path = new_path(fmt)
+    with nwbzarr.open(path, "w") as root:
+        with pytest.raises(nwbzarr.ValidationError) as err:
+            root.attrs["big"] = value
+        assert str(err.value) == (
+            f"{path}:/ attribute 'big': {value} does not fit int64: "
+            "Python int too large to convert to C long"
+        )
+        root.attrs.set("u", 2**64 - 1, np.dtype("uint64"))
+    with nwbzarr.open(path) as root:
+        assert "big" not in root.attrs
+        assert root.attrs["u"] == 2**64 - 1 and root.attrs.type_of("u") == np.dtype("uint64")
+
+
+def test_zarr_json_integer_beyond_int64_reads_as_uint64_or_fails_by_name(
+    new_path: Callable[..., Path],
+) -> None:
+    """Another writer's JSON integers: up to 2**64 - 1 read as uint64, larger ones fail."""
+    path = new_path("zarr")
+    with nwbzarr.open(path, "w") as root:
+        root.attrs["x"] = 1
+    doc_path = path / "zarr.json"
+    doc = json.loads(doc_path.read_text())
+    doc["attributes"].update(wide=2**64 - 1, wider=2**64)
+    doc_path.write_text(json.dumps(doc))
+    with nwbzarr.open(path) as root:
+        assert root.attrs["wide"] == 2**64 - 1
+        assert root.attrs.type_of("wide") == np.dtype("uint64")
+        with pytest.raises(FormatError, match=r"attribute 'wider' = 18446744073709551616 does"):
+            root.attrs["wider"]

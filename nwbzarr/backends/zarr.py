@@ -61,6 +61,7 @@ from nwbzarr.errors import (
     NwbZarrError,
     UnsafeContentError,
     UnsupportedFeatureError,
+    ValidationError,
 )
 from nwbzarr.filters import canonical
 from nwbzarr.tree import (
@@ -369,6 +370,8 @@ class ZarrAttributes(Attributes):
         if recorded is None:
             plain = _PLAIN_READ.get(type(value))
             if plain is not None:  # str, int, float, bool with no record: the common case
+                if type(value) is int and not _INT64_MIN <= value <= _INT64_MAX:
+                    return self._wide_int(name, value)
                 return plain[0](value), plain[1]
             dtype = _json_default_dtype(value)
         else:
@@ -377,6 +380,14 @@ class ZarrAttributes(Attributes):
             return attr_from_json(value, dtype), dtype
         except (TypeError, ValueError) as err:
             raise FormatError(f"{self.owner}: attribute {name!r} = {value!r}: {err}") from err
+
+    def _wide_int(self, name: str, value: int) -> tuple[Any, DType]:
+        """A JSON integer beyond int64 (another writer's): uint64 if it fits, else an error."""
+        if 0 <= value <= _UINT64_MAX:
+            return np.uint64(value), np.dtype("uint64")
+        raise FormatError(
+            f"{self.owner}: attribute {name!r} = {value} does not fit a 64-bit integer"
+        )
 
     def _set(self, name: str, value: Any, dtype: DType) -> None:
         node = self._node
@@ -388,6 +399,13 @@ class ZarrAttributes(Attributes):
             raw[name] = (value.path if isinstance(value, Reference) else value).strip("/")
             node.zfile.attrs_changed(node.key)
             return
+        if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+            try:  # as HDF5 does: an integer that does not fit its type is refused here
+                np.asarray(value, dtype=dtype)
+            except OverflowError as err:
+                raise ValidationError(
+                    f"{self.owner} attribute {name!r}: {value!r} does not fit {dtype}: {err}"
+                ) from err
         if type(value) in _JSON_SCALARS and not isinstance(dtype, ReferenceType | CompoundType):
             encoded = value  # str, int, float, bool: stored as they are, always valid JSON
         else:
@@ -418,6 +436,8 @@ class ZarrAttributes(Attributes):
 
 
 _JSON_SCALARS = (str, int, float, bool)
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_UINT64_MAX = 2**64 - 1
 # what attr_from_json(value, _json_default_dtype(value)) gives for plain JSON scalars
 _PLAIN_READ: dict[type, tuple[Any, DType]] = {
     str: (str, UTF8),
