@@ -13,6 +13,7 @@ import os
 import posixpath
 import re
 from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import h5py
@@ -284,6 +285,16 @@ class _TypeMemo:
 
 
 _TYPES = _TypeMemo()
+
+
+@dataclass(slots=True)
+class _CachedAttrs:
+    """The attributes of one object read so far (``complete``: all of them, in order)."""
+
+    values: dict[str, tuple[Any, DType]] = field(default_factory=dict)
+    complete: bool = False
+
+
 _NUMBER_CLASSES = (h5py.h5t.INTEGER, h5py.h5t.FLOAT)
 
 
@@ -296,10 +307,8 @@ class H5Attributes(Attributes):
         return self._node.describe()
 
     def _names(self) -> list[str]:
-        loaded = self._loaded()
-        if loaded is not None:
-            return list(loaded)
-        return self._stored_names()
+        every = self._every()
+        return list(every) if every is not None else self._stored_names()
 
     def _stored_names(self) -> list[str]:
         # h5py's ``attrs.__iter__`` (creation order where tracked, else name order), low-level
@@ -319,45 +328,67 @@ class H5Attributes(Attributes):
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str) or name == INCOMPLETE_ATTR:
             return False
-        loaded = self._loaded()
-        if loaded is not None:
-            return name in loaded
+        cached = self._cached()
+        if cached is not None and (cached.complete or name in cached.values):
+            return name in cached.values
         try:
             return bool(h5py.h5a.exists(self._node.oid, name.encode("utf-8", "surrogateescape")))
         except (RuntimeError, OSError) as err:
             _raise_damaged(err, self.owner)
 
     def get(self, name: str, default: Any = None) -> Any:
-        loaded = self._loaded()
-        if loaded is not None:
-            hit = loaded.get(name)
-            return default if hit is None else hit[0]
-        return self._get(name)[0] if name in self else default
+        try:
+            return self._get(name)[0]
+        except NodeNotFoundError:
+            return default
 
     def _get(self, name: str) -> tuple[Any, DType]:
-        loaded = self._loaded()
-        if loaded is None:
+        cached = self._cached()
+        if cached is None:
             return self._get_uncached(name)
-        hit = loaded.get(name)
-        if hit is None:
-            raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}")
-        return hit
+        hit = cached.values.get(name)
+        if hit is not None:
+            return hit
+        if not cached.complete and name != INCOMPLETE_ATTR:
+            if not cached.values:  # the first lookup: maybe the only one, read just it
+                hit = cached.values[name] = self._get_uncached(name)
+                return hit
+            hit = self._every_of(cached).get(name)  # another: they are being read, read all
+            if hit is not None:
+                return hit
+        raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}")
 
     def items_typed(self) -> Iterator[tuple[str, Any, DType]]:
-        loaded = self._loaded()
-        for name, (value, dtype) in (self.read_all() if loaded is None else loaded).items():
+        every = self._every()
+        for name, (value, dtype) in (self.read_all() if every is None else every).items():
             yield name, value, dtype
 
-    def _loaded(self) -> dict[str, tuple[Any, DType]] | None:
-        """Every attribute, read once, on a file open read-only (None on a writable one)."""
+    def _cached(self) -> _CachedAttrs | None:
+        """What was read of this object's attributes, on a file open read-only (else None)."""
         cache = self._node.h5file.attr_cache
         if cache is None:
             return None
-        key = self._node.path
-        hit = cache.get(key)
+        hit = cache.get(self._node.path)
         if hit is None:
-            hit = cache[key] = self.read_all()
+            hit = cache[self._node.path] = _CachedAttrs()
         return hit
+
+    def _every(self) -> dict[str, tuple[Any, DType]] | None:
+        """Every attribute, read in one pass once, on a file open read-only (else None).
+
+        Listing the attributes reads them all (the values are wanted next, as a rule), and so
+        does a second lookup of one (a reader of an object's fields wants most of them); the
+        first lookup reads just that one: a reader that wants one attribute of each of many
+        objects (the type of every group, say) pays for one each.
+        """
+        cached = self._cached()
+        return None if cached is None else self._every_of(cached)
+
+    def _every_of(self, cached: _CachedAttrs) -> dict[str, tuple[Any, DType]]:
+        if not cached.complete:
+            cached.values = self.read_all()
+            cached.complete = True
+        return cached.values
 
     def read_all(self) -> dict[str, tuple[Any, DType]]:
         """``{name: (value, type)}`` of every attribute, in h5py's order, each opened once.
@@ -831,7 +862,7 @@ class H5File(File):
         # up once (the typed model asks for the same ones several times).
         read_only = mode == "r"
         self.member_cache: dict[tuple[str, str], Any] | None = {} if read_only else None
-        self.attr_cache: dict[str, dict[str, tuple[Any, DType]]] | None = {} if read_only else None
+        self.attr_cache: dict[str, _CachedAttrs] | None = {} if read_only else None
         self._types: dict[Hashable, tuple[Any, Any, np.dtype[Any]]] = {}
         self._root = H5Group(self, "/", self.h5.id, self.h5)
         if mode in ("w", "w-", "x"):
