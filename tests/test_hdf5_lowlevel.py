@@ -169,3 +169,22 @@ def test_bulk_attribute_read_on_the_corpus(corpus: Path) -> None:
                         list(node.attrs.items_typed())
                     continue
                 _same(list(node.attrs.items_typed()), slow)
+
+
+def test_read_only_attribute_cache_reads_one_then_all(tmp_path: Path) -> None:
+    """First lookup: that attribute alone; a second lookup or a listing: all, in one pass."""
+    path = tmp_path / "a.h5"
+    _every_kind_of_attribute(path)
+    with nwbzarr.open(path) as root:
+        attributes: Any = root.group("g").attrs
+        assert attributes.get("utf8") == "h\u00e9llo"
+        cached = attributes._cached()
+        assert (list(cached.values), cached.complete) == (["utf8"], False)
+        assert attributes.get("missing", 7) == 7  # a miss before the full read: looked up
+        assert cached.complete
+        assert list(cached.values) == list(attributes) == list(h5py.File(path)["g"].attrs)
+        assert attributes["f2"] == np.float16(1.5)
+        with pytest.raises(KeyError, match="no attribute 'missing'"):
+            attributes["missing"]
+        listed = root.attrs._cached()
+        assert len(root.attrs) == 0 and listed.complete  # a listing reads them all
