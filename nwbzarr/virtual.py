@@ -332,6 +332,15 @@ class VirtualStore(Store):
     def __repr__(self) -> str:
         return f"VirtualStore({self._store!r}, source={self.source.loc.path!r})"
 
+    @property
+    def index_store(self) -> Store:
+        """The store of the index itself (documents, manifests, inline arrays)."""
+        return self._store
+
+    def is_index_key(self, key: str) -> bool:
+        """Whether ``key`` is an object of the index store (not a chunk of a virtual array)."""
+        return self._virtual_chunk(key) is None
+
     # ----- chunk keys of virtual arrays
     def _virtual_chunk(self, key: str) -> tuple[str, tuple[int, ...]] | None:
         head, sep, tail = key.rpartition("/c/")

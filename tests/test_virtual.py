@@ -162,3 +162,24 @@ def test_index_written_straight_to_s3(s3: object, session: Path) -> None:
         nwbzarr.open(session) as local,
     ):
         assert tree_diff(local, root) == []
+
+
+def test_local_index_reads_its_own_objects_as_plain_files(
+    index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small inline arrays of a local index (a series' starting_time) are read as plain
+    files, not through zarr's event loop; virtual chunks still come through the VirtualStore."""
+    asked: list[str] = []
+    real_get = VirtualStore.get
+
+    async def counting_get(self: VirtualStore, key: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(key)
+        return await real_get(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(VirtualStore, "get", counting_get)
+    with nwbzarr.open(index) as root:
+        assert root.array("acquisition/ElectricalSeries/starting_time")[()] == 0.0
+        assert asked == []
+        window = root.array("acquisition/ElectricalSeries/data")[:10, :3]
+        np.testing.assert_array_equal(window, _data()[:10, :3])
+    assert asked == ["acquisition/ElectricalSeries/data/c/0/0"], asked

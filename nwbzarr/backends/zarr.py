@@ -31,7 +31,7 @@ import math
 import os
 import posixpath
 import uuid
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -1419,6 +1419,8 @@ class ZarrFile(File):
         self.consolidated = False
         self._local_store: Store | None = None
         self._local: _LocalFiles | None = None
+        self._is_index_key: Callable[[str], bool] | None = None
+        self._index_local: _LocalFiles | None = None
         # True while no root document exists (a new store): nothing written is visible to a
         # reader yet, so objects are written in place; once the root exists, by rename
         self.unpublished = False
@@ -1631,17 +1633,27 @@ class ZarrFile(File):
         store = self.store
         if store is not self._local_store:  # the store may be replaced (nwbzarr.virtual)
             self._local_store = store
-            self._local = (
-                _LocalFiles(str(store.root)) if type(store) is zarr.storage.LocalStore else None
-            )
+            self._local = _local_files_of(store)
+            plain = getattr(store, "is_index_key", None)  # a virtual index's wrapper
+            self._is_index_key = plain if callable(plain) else None
+            self._index_local = _local_files_of(getattr(store, "index_store", None))
         return self._local
+
+    def _reader_for(self, key: str) -> _LocalFiles | None:
+        """Plain file access for ``key``: the local store's, or the local index's (its own
+        objects: a virtual index reads only its chunks of virtual arrays from the source)."""
+        local = self.local_files()
+        index, is_index_key = self._index_local, self._is_index_key
+        if local is None and index is not None and is_index_key is not None and is_index_key(key):
+            return index
+        return local
 
     def get_bytes(self, key: str) -> bytes | None:
         """One stored object (pending chunks first), read without zarr's event-loop hop locally."""
         pending = self.pending.get(key)
         if pending is not None:
             return pending
-        local = self.local_files()
+        local = self._reader_for(key)
         if local is not None:
             return local.read(key)
         get_sync = getattr(self.store, "get_sync", None)
@@ -1756,6 +1768,10 @@ class ZarrFile(File):
                 self.flush()
         finally:
             self.store.close()
+
+
+def _local_files_of(store: Any) -> _LocalFiles | None:
+    return _LocalFiles(str(store.root)) if type(store) is zarr.storage.LocalStore else None
 
 
 class _LocalFiles:
