@@ -41,6 +41,8 @@ TREE_REPEATS = 9  # a second each: enough repeats for a median on a noisy machin
 SUFFIX = {"zarr": ".nwb.zarr", "hdf5": ".nwb"}
 FLOOR = "h5py low-level (floor)"
 C_FLOOR = "libhdf5 in C, the DataTree's metadata (floor)"
+INDEX_BUILD = "nwbzarr.index: virtual Zarr index (once per file)"
+VIA_INDEX = "xr.open_datatree nwbzarr, through the virtual index"
 
 
 def _series_data(i: int, samples: int) -> Any:
@@ -276,6 +278,16 @@ def libhdf5_datatree_floor(path: str) -> dict[str, Any]:
     return result
 
 
+def index_build(src: str, dst: str) -> dict[str, Any]:
+    """``nwbzarr.index``: the HDF5 file's virtual Zarr index (metadata only, data left)."""
+    from nwbzarr.virtual import build_index
+
+    result: dict[str, Any] = {}
+    with timed(result):
+        build_index(src, dst)
+    return result
+
+
 def datatree_open(path: str) -> dict[str, Any]:
     import xarray as xr
 
@@ -316,14 +328,30 @@ def many_file(writer: str, n: int) -> Path:
     return path
 
 
+def many_index(n: int) -> Path:
+    """The virtual Zarr index of nwbzarr's HDF5 file of ``n`` series (cached, beside it)."""
+    source = many_file("nwbzarr-hdf5", n)
+    path = source.with_name(f"many-v1-index-{n}x{SAMPLES}.nwb.zarr")
+    if not path.exists():
+        partial = path.with_name("partial-" + path.name)
+        shutil.rmtree(partial, ignore_errors=True)
+        run_child(
+            "benchmarks.bench_many_series:index_build", dict(src=str(source), dst=str(partial))
+        )
+        partial.rename(path)  # the source is recorded relative to the index: same folder
+    return path
+
+
 def write_variants(n: int) -> list[Variant]:
     me = "benchmarks.bench_many_series"
+    source = str(many_file("nwbzarr-hdf5", n))
     return [
         Variant("zarr", "nwbzarr", f"{me}:nwbzarr_many_write", dict(fmt="zarr", n=n), "o.nwb.zarr"),
         Variant("zarr", "hdmf-zarr", f"{me}:hdmf_zarr_many_write", dict(n=n), "o.nwb.zarr"),
         Variant("hdf5", "nwbzarr", f"{me}:nwbzarr_many_write", dict(fmt="hdf5", n=n), "o.nwb"),
         Variant("hdf5", "pynwb", f"{me}:pynwb_many_write", dict(n=n), "o.nwb"),
         Variant("hdf5", FLOOR, f"{me}:h5py_floor_write", dict(n=n), "o.nwb"),
+        Variant("hdf5", INDEX_BUILD, f"{me}:index_build", dict(src=source), "o.nwb.zarr"),
     ]
 
 
@@ -351,6 +379,16 @@ def datatree_variants(n: int) -> list[Variant]:
         _open_variant("zarr", tree, "datatree_open", "nwbzarr-zarr", n),
         _open_variant("hdf5", tree, "datatree_open", "nwbzarr-hdf5", n),
     ]
+    index = many_index(n)
+    out.append(
+        Variant(
+            "hdf5",
+            VIA_INDEX,
+            "benchmarks.bench_many_series:datatree_open",
+            dict(path=str(index)),
+            note=index.name,
+        )
+    )
     if floor.build() is not None:
         out.append(_open_variant("hdf5", C_FLOOR, "libhdf5_datatree_floor", "nwbzarr-hdf5", n))
     return out
@@ -406,14 +444,14 @@ def run(opts: Options) -> tuple[str, dict[str, Any]]:
             SPEEDUP_TARGET,
         )
     for what, variants in (("write", writes), ("open + touch", opens)):
-        floor = find(variants, f"hdf5/{FLOOR}").med()
+        h5py_floor = find(variants, f"hdf5/{FLOOR}").med()
         checks.add(
             f"hdf5 {what}: pynwb / h5py floor (the largest speedup the library allows)",
-            ratio(find(variants, "hdf5/pynwb").med(), floor),
+            ratio(find(variants, "hdf5/pynwb").med(), h5py_floor),
         )
         checks.add(
             f"hdf5 {what}: nwbzarr / h5py floor (slowdown)",
-            ratio(find(variants, "hdf5/nwbzarr").med(), floor),
+            ratio(find(variants, "hdf5/nwbzarr").med(), h5py_floor),
         )
     for fmt in ("zarr", "hdf5"):
         nwbzarr_open = find(opens, f"{fmt}/nwbzarr")
@@ -429,6 +467,14 @@ def run(opts: Options) -> tuple[str, dict[str, Any]]:
             find(trees, f"{fmt}/xr.open_datatree nwbzarr").med(),
             DATATREE_TARGET_S,
         )
+    checks.under(
+        "hdf5 through its virtual index: xr.open_datatree(engine='nwbzarr')",
+        find(trees, f"hdf5/{VIA_INDEX}").med(),
+        DATATREE_TARGET_S,
+    )
+    checks.add(
+        "hdf5: building the index (once)", find(writes, f"hdf5/{INDEX_BUILD}").med(), kind="ms"
+    )
     if any(x.name == C_FLOOR for x in trees):
         c_floor = find(trees, f"hdf5/{C_FLOOR}").med()
         checks.add("hdf5: the DataTree's metadata read by libhdf5 in C", c_floor, kind="ms")
