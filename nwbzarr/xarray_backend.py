@@ -19,7 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import xarray as xr
@@ -299,6 +299,13 @@ class NWBDataTree(xr.DataTree):  # type: ignore[no-untyped-call]  # xarray's __i
             return super().map_over_datasets(func, *args, kwargs=kwargs)
         options = dict(kwargs or {})
         copies_only = func is _default_index_adder() and not args and not options
+        if copies_only and self._indexed_throughout():
+            # The function would return every dataset as it is, and xarray asks this of the
+            # tree the engine has just built, then drops that tree: the tree is the answer.
+            # Its nodes become plain DataTrees (same slots), as from_dict would make them.
+            for plain in self.subtree:
+                cast(Any, plain).__class__ = xr.DataTree
+            return self
         results: dict[str, Any] = {}
         # (path, node, whether an ancestor has an index, which the node's dataset would inherit)
         queue: deque[tuple[str, xr.DataTree, bool]] = deque([("/", self, False)])
@@ -327,6 +334,24 @@ class NWBDataTree(xr.DataTree):  # type: ignore[no-untyped-call]  # xarray's __i
             if all(result is None or isinstance(result, xr.Dataset) for result in results.values()):
                 return nx.build_tree(results, name=self.name, copy=False)
         return super().map_over_datasets(func, *args, kwargs=kwargs)
+
+
+    def _indexed_throughout(self) -> bool:
+        """Whether every node is a root-level NWBDataTree whose dimension coordinates all
+        have indexes (so that adding default indexes changes nothing)."""
+        if self.parent is not None:
+            return False
+        try:
+            return all(
+                type(node) is NWBDataTree
+                and all(
+                    name in node._node_indexes or var.dims != (name,)
+                    for name, var in node._node_coord_variables.items()
+                )
+                for node in self.subtree
+            )
+        except AttributeError:  # other xarray internals: take the general path
+            return False
 
 
 def _copy_variables(ds: xr.Dataset) -> xr.Dataset:
