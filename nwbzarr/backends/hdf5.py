@@ -923,6 +923,10 @@ class H5File(File):
 
     def _close(self, commit: bool) -> None:
         if commit and INCOMPLETE_ATTR in self.h5.attrs:
+            # Everything reaches the file before the marker goes: libhdf5 flushes its caches
+            # in no set order, so a kill during close() could otherwise leave the marker's
+            # removal on disk without data written before it.
+            self.h5.flush()
             del self.h5.attrs[INCOMPLETE_ATTR]
         self.h5.close()
 
