@@ -840,13 +840,23 @@ class ZarrArray(Array):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        small = self._small()
-        return small.shape if small is not None else self.spec.shape
+        spec = self.zfile.specs.get(self.key)  # built already: no need for a read plan
+        if spec is None:
+            small = self._small()
+            if small is not None:
+                return small.shape
+            spec = self.spec
+        return spec.shape
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        small = self._small()
-        return small.dtype if small is not None else numpy_dtype(self.spec.datatype)
+        spec = self.zfile.specs.get(self.key)
+        if spec is None:
+            small = self._small()
+            if small is not None:
+                return small.dtype
+            spec = self.spec
+        return numpy_dtype(spec.datatype)
 
     def _small(self) -> SmallPlan | None:
         """The single-chunk fast-path plan of this array (see smallchunk.py), cached."""
