@@ -335,7 +335,6 @@ class NWBDataTree(xr.DataTree):  # type: ignore[no-untyped-call]  # xarray's __i
                 return nx.build_tree(results, name=self.name, copy=False)
         return super().map_over_datasets(func, *args, kwargs=kwargs)
 
-
     def _indexed_throughout(self) -> bool:
         """Whether every node is a root-level NWBDataTree whose dimension coordinates all
         have indexes (so that adding default indexes changes nothing)."""

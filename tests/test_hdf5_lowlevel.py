@@ -12,7 +12,7 @@ from conftest import corpus_sources
 
 import nwbzarr
 from nwbzarr.dtypes import ASCII, UTF8, DType
-from nwbzarr.errors import NwbZarrError
+from nwbzarr.errors import NwbZarrError, UnsupportedFeatureError
 from nwbzarr.tree import Node
 
 CASES: list[tuple[str, Any, DType | None]] = [
@@ -188,3 +188,29 @@ def test_read_only_attribute_cache_reads_one_then_all(tmp_path: Path) -> None:
             attributes["missing"]
         listed = root.attrs._cached()
         assert len(root.attrs) == 0 and listed.complete  # a listing reads them all
+
+
+def test_an_unreadable_attribute_leaves_the_others_readable(tmp_path: Path) -> None:
+    """A region reference (which nwbzarr does not read) fails when it is asked for, listed
+    with its value or read in bulk; the object's other attributes read as before."""
+    path = tmp_path / "a.h5"
+    with h5py.File(path, "w") as h5:
+        data = h5.create_dataset("data", data=np.arange(10))
+        data.attrs["a"] = 1
+        data.attrs["region"] = data.regionref[2:4]
+        data.attrs["z"] = "text"
+    with nwbzarr.open(path) as root:
+        attributes = root.array("data").attrs
+        assert attributes["a"] == 1
+        assert attributes["z"] == "text"  # a second lookup: reads them all, keeps the error
+        assert attributes.get("missing", 0) == 0
+        assert "region" in attributes and list(attributes) == ["a", "region", "z"]
+        with pytest.raises(UnsupportedFeatureError, match="region references"):
+            attributes["region"]
+        with pytest.raises(UnsupportedFeatureError, match="region references"):
+            dict(attributes.items())
+    with nwbzarr.open(path, "r+") as root:  # writable: no cache, one by one
+        attributes = root.array("data").attrs
+        assert attributes["z"] == "text"
+        with pytest.raises(UnsupportedFeatureError, match="region references"):
+            list(attributes.items_typed())

@@ -289,9 +289,13 @@ _TYPES = _TypeMemo()
 
 @dataclass(slots=True)
 class _CachedAttrs:
-    """The attributes of one object read so far (``complete``: all of them, in order)."""
+    """The attributes of one object read so far (``complete``: all of them, ``names`` in
+    order). An attribute nwbzarr cannot read is kept as its error, raised when it is asked
+    for (or listed with its value), so that the others stay readable."""
 
     values: dict[str, tuple[Any, DType]] = field(default_factory=dict)
+    failed: dict[str, NwbZarrError] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)
     complete: bool = False
 
 
@@ -307,8 +311,10 @@ class H5Attributes(Attributes):
         return self._node.describe()
 
     def _names(self) -> list[str]:
-        every = self._every()
-        return list(every) if every is not None else self._stored_names()
+        cached = self._cached()
+        if cached is None:
+            return self._stored_names()
+        return list(self._every_of(cached).names)
 
     def _stored_names(self) -> list[str]:
         # h5py's ``attrs.__iter__`` (creation order where tracked, else name order), low-level
@@ -330,7 +336,7 @@ class H5Attributes(Attributes):
             return False
         cached = self._cached()
         if cached is not None and (cached.complete or name in cached.values):
-            return name in cached.values
+            return name in cached.values or name in cached.failed
         try:
             return bool(h5py.h5a.exists(self._node.oid, name.encode("utf-8", "surrogateescape")))
         except (RuntimeError, OSError) as err:
@@ -353,14 +359,27 @@ class H5Attributes(Attributes):
             if not cached.values:  # the first lookup: maybe the only one, read just it
                 hit = cached.values[name] = self._get_uncached(name)
                 return hit
-            hit = self._every_of(cached).get(name)  # another: they are being read, read all
+            self._every_of(cached)  # another: they are being read, read them all
+            hit = cached.values.get(name)
             if hit is not None:
                 return hit
+        failed = cached.failed.get(name)
+        if failed is not None:
+            raise failed
         raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}")
 
     def items_typed(self) -> Iterator[tuple[str, Any, DType]]:
-        every = self._every()
-        for name, (value, dtype) in (self.read_all() if every is None else every).items():
+        cached = self._cached()
+        if cached is None:
+            for name, (value, dtype) in self.read_all().items():
+                yield name, value, dtype
+            return
+        self._every_of(cached)
+        for name in cached.names:
+            failed = cached.failed.get(name)
+            if failed is not None:
+                raise failed
+            value, dtype = cached.values[name]
             yield name, value, dtype
 
     def _cached(self) -> _CachedAttrs | None:
@@ -373,62 +392,68 @@ class H5Attributes(Attributes):
             hit = cache[self._node.path] = _CachedAttrs()
         return hit
 
-    def _every(self) -> dict[str, tuple[Any, DType]] | None:
-        """Every attribute, read in one pass once, on a file open read-only (else None).
+    def _every_of(self, cached: _CachedAttrs) -> _CachedAttrs:
+        """``cached`` with every attribute read, in one pass, once (read-only files).
 
         Listing the attributes reads them all (the values are wanted next, as a rule), and so
         does a second lookup of one (a reader of an object's fields wants most of them); the
         first lookup reads just that one: a reader that wants one attribute of each of many
         objects (the type of every group, say) pays for one each.
         """
-        cached = self._cached()
-        return None if cached is None else self._every_of(cached)
-
-    def _every_of(self, cached: _CachedAttrs) -> dict[str, tuple[Any, DType]]:
         if not cached.complete:
-            cached.values = self.read_all()
+            failed: dict[str, NwbZarrError] = {}
+            cached.values = self.read_all(failed)
+            cached.failed = failed
+            cached.names = self._stored_names() if failed else list(cached.values)
             cached.complete = True
-        return cached.values
+        return cached
 
-    def read_all(self) -> dict[str, tuple[Any, DType]]:
+    def read_all(
+        self, failed: dict[str, NwbZarrError] | None = None
+    ) -> dict[str, tuple[Any, DType]]:
         """``{name: (value, type)}`` of every attribute, in h5py's order, each opened once.
 
-        Numbers and variable-length text (nearly every attribute of an NWB file) are read here
-        with the type remembered from earlier attributes; anything else (references, compounds,
-        fixed-length text, enums, empty dataspaces) takes :meth:`_get_uncached`, as one lookup.
+        An attribute that cannot be read raises; with ``failed``, it is left out and its error
+        kept there instead (the others are still read).
         """
-        oid = self._node.oid
         out: dict[str, tuple[Any, DType]] = {}
-        refs = self._node.h5file.refs
         for name in self._stored_names():
-            key = name.encode("utf-8", "surrogateescape")
-            where = f"{self.owner} attribute {name!r}"
             try:
-                aid = h5py.h5a.open(oid, key)
-                tid = aid.get_type()
-                cls = tid.get_class()
-                space = aid.get_space()
-                kind = space.get_simple_extent_type()
-                if kind == h5py.h5s.NULL:
-                    out[name] = self._get_uncached(name)
-                    continue
-                shape = () if kind == h5py.h5s.SCALAR else space.shape
-                if cls in _NUMBER_CLASSES:
-                    h5dtype, dtype = _TYPES.number(tid, cls, where)
-                    mtype = tid
-                elif cls == h5py.h5t.STRING and tid.is_variable_str():
-                    mtype, h5dtype, dtype = _TYPES.text(tid, where)
-                else:
-                    out[name] = self._get_uncached(name)
-                    continue
-                raw = np.empty(shape, dtype=h5dtype)
-                if raw.size:
-                    aid.read(raw, mtype=mtype)
-                value = raw[()] if raw.ndim == 0 else raw
-                out[name] = (decode(value, dtype, refs), dtype)
-            except (RuntimeError, OSError) as err:
-                _raise_damaged(err, where)
+                out[name] = self._read_one(name)
+            except NwbZarrError as err:
+                if failed is None:
+                    raise
+                failed[name] = err
         return out
+
+    def _read_one(self, name: str) -> tuple[Any, DType]:
+        """One attribute known to exist, opened once. Numbers and variable-length text (nearly
+        every attribute of an NWB file) are read with the type remembered from earlier
+        attributes; anything else (references, compounds, fixed-length text, enums, empty
+        dataspaces) takes :meth:`_get_uncached`."""
+        where = f"{self.owner} attribute {name!r}"
+        try:
+            aid = h5py.h5a.open(self._node.oid, name.encode("utf-8", "surrogateescape"))
+            tid = aid.get_type()
+            cls = tid.get_class()
+            space = aid.get_space()
+            kind = space.get_simple_extent_type()
+            if kind == h5py.h5s.NULL:
+                return self._get_uncached(name)
+            if cls in _NUMBER_CLASSES:
+                h5dtype, dtype = _TYPES.number(tid, cls, where)
+                mtype = tid
+            elif cls == h5py.h5t.STRING and tid.is_variable_str():
+                mtype, h5dtype, dtype = _TYPES.text(tid, where)
+            else:
+                return self._get_uncached(name)
+            raw = np.empty(() if kind == h5py.h5s.SCALAR else space.shape, dtype=h5dtype)
+            if raw.size:
+                aid.read(raw, mtype=mtype)
+            value = raw[()] if raw.ndim == 0 else raw
+            return decode(value, dtype, self._node.h5file.refs), dtype
+        except (RuntimeError, OSError) as err:
+            _raise_damaged(err, where)
 
     def _get_uncached(self, name: str) -> tuple[Any, DType]:
         oid = self._node.oid
