@@ -186,8 +186,9 @@ def test_read_only_attribute_cache_reads_one_then_all(tmp_path: Path) -> None:
         assert attributes["f2"] == np.float16(1.5)
         with pytest.raises(KeyError, match="no attribute 'missing'"):
             attributes["missing"]
-        listed = root.attrs._cached()
-        assert len(root.attrs) == 0 and listed.complete  # a listing reads them all
+        root_attributes: Any = root.attrs
+        listed = root_attributes._cached()
+        assert len(root_attributes) == 0 and listed.complete  # a listing reads them all
 
 
 def test_an_unreadable_attribute_leaves_the_others_readable(tmp_path: Path) -> None:

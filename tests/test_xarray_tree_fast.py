@@ -99,8 +99,8 @@ def _assert_same_dataset(a: xr.Dataset, b: xr.Dataset, where: str = "") -> None:
     assert {k: type(v) for k, v in a.xindexes.items()} == {
         k: type(v) for k, v in b.xindexes.items()
     }, where
-    for name in a.xindexes:
-        assert a.xindexes[name].equals(b.xindexes[name]), f"{where}: index {name}"
+    for key in a.xindexes:
+        assert a.xindexes[key].equals(b.xindexes[key]), f"{where}: index {key}"
     for name, var in a.variables.items():
         other = b.variables[name]
         assert type(var) is type(other), f"{where}: {name}"
@@ -108,7 +108,7 @@ def _assert_same_dataset(a: xr.Dataset, b: xr.Dataset, where: str = "") -> None:
         assert var.attrs == other.attrs and var.encoding == other.encoding, f"{where}: {name}"
         assert type(var._data) is type(other._data), f"{where}: {name}"
         if var.size < 10_000:
-            assert var.identical(other), f"{where}: {name}"
+            assert var.identical(other), f"{where}: {name}"  # type: ignore[no-untyped-call]
     assert a.identical(b), where
 
 
@@ -152,7 +152,7 @@ def test_direct_datasets_equal_public_constructor(
 
 def test_direct_dataset_falls_back_when_constructing_would_change_something() -> None:
     index = nx.time_index(0.0, 10.0, 4)
-    data = {"data": xr.Variable("time", np.arange(4.0))}
+    data: dict[Hashable, xr.Variable] = {"data": xr.Variable("time", np.arange(4.0))}
     assert nx._direct_dataset(data, {}, {"a": 1}, index) is not None  # the fast path
     direct = nx._dataset(data, {}, {"a": 1}, index)
     assert isinstance(direct.xindexes["time"], nx.TimeRangeIndex)
@@ -185,7 +185,7 @@ def test_direct_dataset_falls_back_when_constructing_would_change_something() ->
 def test_numpy_variable_equals_variable(values: np.ndarray[Any, Any]) -> None:
     dims = [f"d{i}" for i in range(values.ndim)]
     made, public = nx.numpy_variable(dims, values, {"a": 1}), xr.Variable(dims, values, {"a": 1})
-    assert made.identical(public) and made.dtype == public.dtype
+    assert made.identical(public) and made.dtype == public.dtype  # type: ignore[no-untyped-call]
     assert type(made._data) is type(public._data)
 
 
