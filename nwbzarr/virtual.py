@@ -2,8 +2,9 @@
 
 :func:`build_index` writes a Zarr v3 store whose documents are the HDF5 file's NWB tree (groups,
 attributes, links, references: the same documents a conversion writes) and whose numeric arrays
-hold no chunks: each one has a *manifest*, one small ``.npy`` object next to its ``zarr.json``
-giving, per chunk, the byte offset and length of that chunk inside the HDF5 file. The codecs of
+hold no chunks: each one has a *manifest* giving, per chunk, the byte offset and length of that
+chunk inside the HDF5 file, in its document's record (up to ``INLINE_MANIFEST_CHUNKS`` chunks)
+or as one small ``.npy`` object next to its ``zarr.json``. The codecs of
 a virtual array are the HDF5 filters written as Zarr codecs (shuffle + deflate ->
 ``numcodecs.shuffle`` + ``numcodecs.zlib``; big-endian data -> ``bytes`` with ``endian: big``),
 so that the raw HDF5 chunk bytes decode as they are. Contiguous datasets are cut at row
@@ -46,6 +47,9 @@ from nwbzarr.errors import DestinationExistsError, FormatError, NwbZarrError
 from nwbzarr.storage import Location, exists, remove, resolve
 
 MANIFEST = "manifest.npy"
+# Arrays of up to this many chunks keep their manifest in their document (~40 bytes of JSON a
+# chunk); larger ones in a MANIFEST object, read on the array's first read.
+INLINE_MANIFEST_CHUNKS = 256
 CONTIGUOUS_CHUNK_BYTES = 2 << 20
 H5Z_DEFLATE, H5Z_SHUFFLE = 1, 2
 
@@ -163,15 +167,19 @@ def _make_virtual(src: Any, dst: ZarrArray) -> bool:
     record = doc.setdefault("attributes", {}).setdefault(RECORD, {})
     record.pop("filters", None)
     record["sparse"] = True  # chunks never written in the HDF5 file read as the fill value
-    entry: dict[str, Any] = {"manifest": MANIFEST}
+    entry: dict[str, Any] = {}
+    if manifest[..., 0].size <= INLINE_MANIFEST_CHUNKS:
+        entry["chunks"] = manifest.tolist()  # in the document: no object, no request to read
+    else:
+        entry["manifest"] = MANIFEST
+        buf = io.BytesIO()
+        np.save(buf, manifest, allow_pickle=False)
+        dst.zfile.set_bytes(f"{dst.key}/{MANIFEST}", buf.getvalue())
     if len(codecs) == 1:
         entry["chunk_nbytes"] = math.prod(chunks) * dtype.itemsize
     record["virtual"] = entry
     dst.zfile.mark_dirty(dst.key)
     dst.zfile.arrays.pop(dst.key, None)
-    buf = io.BytesIO()
-    np.save(buf, manifest, allow_pickle=False)
-    dst.zfile.set_bytes(f"{dst.key}/{MANIFEST}", buf.getvalue())
     return True
 
 
@@ -307,6 +315,20 @@ class SourceReader:
             self._fd = None
 
 
+def _inline_manifest(array: str, chunks: Any) -> np.ndarray[Any, Any]:
+    """A manifest stored in the array's document: ``[..., [offset, nbytes]]`` per chunk."""
+    try:
+        manifest = np.asarray(chunks, dtype=np.uint64)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise FormatError(f"{array}: malformed chunk manifest in its document: {err}") from err
+    if manifest.ndim < 2 or manifest.shape[-1] != 2:
+        raise FormatError(
+            f"{array}: malformed chunk manifest in its document: shape {manifest.shape}, "
+            "expected one [offset, nbytes] pair per chunk"
+        )
+    return manifest
+
+
 class VirtualStore(Store):
     """A zarr store: chunks of virtual arrays come from the HDF5 file, the rest from ``store``."""
 
@@ -363,7 +385,10 @@ class VirtualStore(Store):
             raise
 
     async def _load_manifest(self, array: str) -> np.ndarray[Any, Any]:
-        name = str(self.virtual[array].get("manifest", MANIFEST))
+        entry = self.virtual[array]
+        if "chunks" in entry:
+            return _inline_manifest(array, entry["chunks"])
+        name = str(entry.get("manifest", MANIFEST))
         buf = await self._store.get(f"{array}/{name}", default_buffer_prototype())
         if buf is None:
             raise FormatError(

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import nwbzarr
-from nwbzarr.errors import DestinationExistsError
+from nwbzarr.errors import DestinationExistsError, FormatError
 from nwbzarr.testing import tree_diff
 from nwbzarr.virtual import VirtualStore, build_index
 
@@ -47,6 +47,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         gz.create_array("timestamps", np.linspace(0, 1, 300_001))  # contiguous, > 2 MiB
         gz.create_array("big_endian", np.arange(1000, dtype=">i4").reshape(100, 10))
+        gz.create_array("many_chunks", np.arange(3_000, dtype="i4"), chunks=(10,))  # 300
         gz.create_array("labels", np.array(["a", "bb", "ccc"], dtype=object))
         gz.attrs["source_ref"] = nwbzarr.Reference("/acquisition/ElectricalSeries")
         root.set_link("acquisition/alias", nwbzarr.SoftLink("/acquisition/ElectricalSeries"))
@@ -71,9 +72,41 @@ def test_index_copies_no_array_data(index: Path, session: Path) -> None:
     size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
     assert size < session.stat().st_size / 20
     assert not (index / "acquisition/ElectricalSeries/data/c").exists()
-    assert (index / "acquisition/ElectricalSeries/data/manifest.npy").is_file()
     record = json.loads((index / "zarr.json").read_text())["attributes"]["_NWBZARR"]
     assert record["virtual"]["source"] == "../session.nwb"
+
+
+def test_small_manifests_live_in_the_document(index: Path) -> None:
+    """Up to INLINE_MANIFEST_CHUNKS chunks: [offset, nbytes] pairs in the array's record (read
+    with the document, no object); more: a manifest.npy object next to its zarr.json."""
+    data = index / "acquisition/ElectricalSeries/data"
+    doc = json.loads((data / "zarr.json").read_text())
+    chunks = doc["attributes"]["_NWBZARR"]["virtual"]["chunks"]
+    assert np.asarray(chunks).shape == (math.ceil(ROWS / CHUNK_ROWS), 1, 2)
+    assert not (data / "manifest.npy").exists()
+    many = index / "acquisition/Compressed/many_chunks"
+    assert (many / "manifest.npy").is_file()
+    assert "chunks" not in json.loads((many / "zarr.json").read_text())["attributes"]["_NWBZARR"]
+    with nwbzarr.open(index) as root:
+        np.testing.assert_array_equal(
+            root.array("acquisition/Compressed/many_chunks")[...], np.arange(3_000)
+        )
+
+
+def test_malformed_inline_manifest_is_named(index: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "bad.nwb.zarr"
+    shutil.copytree(index, copy)
+    shutil.copy(index.parent / "session.nwb", tmp_path / "session.nwb")
+    root_doc = json.loads((copy / "zarr.json").read_text())
+    key = "acquisition/ElectricalSeries/data"
+    meta = root_doc["consolidated_metadata"]["metadata"][key]
+    meta["attributes"]["_NWBZARR"]["virtual"]["chunks"] = [[1, 2, 3]]
+    (copy / "zarr.json").write_text(json.dumps(root_doc))
+    with (
+        nwbzarr.open(copy) as root,
+        pytest.raises(FormatError, match=rf"{key}: malformed chunk manifest in its document"),
+    ):
+        root.array(key)[:10]
 
 
 def test_index_moves_with_its_file(session: Path, index: Path, tmp_path: Path) -> None:
@@ -137,9 +170,14 @@ def test_index_on_s3_opens_in_one_request_and_reads_only_touched_chunks(
     s3.log.reset()
     window = root.array("acquisition/ElectricalSeries/data")[25_000:65_000]  # chunks 0, 1, 2
     touched = math.ceil(65_000 / CHUNK_ROWS)
-    assert s3.log.count <= touched + 2, [(r.method, r.path) for r in s3.log.snapshot()]
+    # its manifest came with the document: one request a chunk (merged ones even fewer)
+    assert s3.log.count <= touched, [(r.method, r.path) for r in s3.log.snapshot()]
     assert not any(r.method == "HEAD" for r in s3.log.snapshot())
     np.testing.assert_array_equal(window, _data()[25_000:65_000])
+    s3.log.reset()
+    few = root.array("acquisition/Compressed/many_chunks")[5:25]  # 3 chunks + its manifest
+    assert s3.log.count <= 3 + 1, [(r.method, r.path) for r in s3.log.snapshot()]
+    np.testing.assert_array_equal(few, np.arange(5, 25))
     with nwbzarr.open(session) as local:
         assert tree_diff(local, root) == []
     root.file.close()

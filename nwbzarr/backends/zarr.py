@@ -1691,6 +1691,13 @@ class ZarrFile(File):
             self.put_objects(items)
 
     def set_bytes(self, key: str, data: bytes) -> None:
+        """Write one stored object now (raw chunks, manifests, markers), as put_objects does:
+        with plain system calls on a local store (zarr's would hop to its event loop)."""
+        self.pending.pop(key, None)
+        local = self.local_files()
+        if local is not None:
+            local.write(key, data, atomic=not self.unpublished)
+            return
         sync(self.store.set(key, default_buffer_prototype().buffer.from_bytes(data)))
 
     def zarr_array(self, key: str) -> Any:
