@@ -149,13 +149,15 @@ def numpy_variable(
 ) -> xr.Variable:
     """``xr.Variable(dims, values, attrs)`` for an array read here.
 
-    Numbers and text skip xarray's conversion checks: they would come back unchanged, but the
-    checks import dask the first time (a tenth of a second of the first open).
+    Text held as Python strings becomes numpy unicode (``<U``): dask cannot size object arrays,
+    so ``chunks="auto"`` fails on any object variable (pydata/xarray#7868). Numbers and text
+    skip xarray's conversion checks: they would come back unchanged, but the checks import dask
+    the first time (a tenth of a second of the first open).
     """
     kind = values.dtype.kind
-    if type(values) is np.ndarray and (
-        kind in "biufcSU" or (kind == "O" and all(type(v) is str for v in values.flat))
-    ):
+    if type(values) is np.ndarray and kind == "O" and all(type(v) is str for v in values.flat):
+        values, kind = values.astype(str), "U"
+    if type(values) is np.ndarray and kind in "biufcSU":
         return xr.Variable(dims, values, attrs, fastpath=True)
     return xr.Variable(dims, values, attrs)
 

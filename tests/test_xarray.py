@@ -260,6 +260,22 @@ def test_open_datatree_corpus(path: Path) -> None:
         assert isinstance(kind, str)
 
 
+@pytest.mark.parametrize("path", _corpus_entries(), ids=lambda p: p.name)
+def test_open_datatree_corpus_with_auto_chunks(path: Path) -> None:
+    """``chunks="auto"``: dask sizes every variable (text is numpy unicode, not objects, which
+    dask refuses to size) and numeric data becomes dask arrays."""
+    if not CORPUS.is_dir():
+        pytest.skip("no corpus")
+    with xr.open_datatree(path, engine="nwbzarr", chunks="auto") as tree:
+        chunked = [
+            var
+            for node in tree.subtree
+            for var in node.to_dataset(inherit=False).data_vars.values()
+            if var.chunks is not None
+        ]
+        assert chunked, "no variable became a dask array"
+
+
 # --------------------------------------------------------------------------------------------
 # laziness: count reads
 # --------------------------------------------------------------------------------------------
