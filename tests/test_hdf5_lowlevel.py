@@ -120,6 +120,10 @@ def _every_kind_of_attribute(path: Path) -> None:
         for name, value in attrs.items():
             group.attrs[name] = value
         group.attrs.create("ascii", "plain", dtype=h5py.string_dtype("ascii"))
+        narrow = h5py.h5t.STD_I16LE.copy()  # 12 significant bits in 2 bytes
+        narrow.set_precision(12)
+        aid = h5py.h5a.create(group.id, b"i12", narrow, h5py.h5s.create(h5py.h5s.SCALAR))
+        aid.write(np.array(-5, dtype="<i2"))
 
 
 def _slow_reads(attributes: Any) -> list[tuple[str, Any, DType]]:
@@ -150,6 +154,7 @@ def test_bulk_attribute_read_equals_one_by_one(tmp_path: Path, mode: str) -> Non
         # twice: the remembered types give the same answer as the first sighting
         _same([(n, *v) for n, v in attributes.read_all().items()], bulk)  # type: ignore[attr-defined]
         assert attributes["null"] is None
+        assert attributes["i12"] == -5  # libhdf5 sign-extends it, as for h5py
         assert attributes.get("missing", 3) == 3
         assert "utf8" in attributes and "missing" not in attributes
         with pytest.raises(KeyError, match="no attribute 'missing'"):

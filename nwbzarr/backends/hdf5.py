@@ -258,18 +258,20 @@ class _TypeMemo:
     """
 
     def __init__(self) -> None:
-        self._numbers: dict[tuple[int, int], list[tuple[Any, np.dtype[Any], DType]]] = {}
+        self._numbers: dict[tuple[int, int], list[tuple[Any, Any, np.dtype[Any], DType]]] = {}
         self._text: dict[int, tuple[Any, np.dtype[Any], DType]] = {}
 
-    def number(self, tid: Any, cls: int, where: str) -> tuple[np.dtype[Any], DType]:
+    def number(self, tid: Any, cls: int, where: str) -> tuple[Any, np.dtype[Any], DType]:
+        """``(memory type, numpy dtype, nwbzarr type)``; read with the memory type h5py would
+        use (conversions such as a precision narrower than the size happen in libhdf5)."""
         seen = self._numbers.setdefault((cls, tid.get_size()), [])
-        for known, h5dtype, dtype in seen:
+        for known, mtype, h5dtype, dtype in seen:
             if tid.equal(known):
-                return h5dtype, dtype
+                return mtype, h5dtype, dtype
         h5dtype = tid.dtype
-        dtype = dtype_from_h5(h5dtype, where)
-        seen.append((tid.copy(), h5dtype, dtype))
-        return h5dtype, dtype
+        hit = (h5py.h5t.py_create(h5dtype), h5dtype, dtype_from_h5(h5dtype, where))
+        seen.append((tid.copy(), *hit))
+        return hit
 
     def text(self, tid: Any, where: str) -> tuple[Any, np.dtype[Any], DType]:
         cset = tid.get_cset()
@@ -441,8 +443,7 @@ class H5Attributes(Attributes):
             if kind == h5py.h5s.NULL:
                 return self._get_uncached(name)
             if cls in _NUMBER_CLASSES:
-                h5dtype, dtype = _TYPES.number(tid, cls, where)
-                mtype = tid
+                mtype, h5dtype, dtype = _TYPES.number(tid, cls, where)
             elif cls == h5py.h5t.STRING and tid.is_variable_str():
                 mtype, h5dtype, dtype = _TYPES.text(tid, where)
             else:
