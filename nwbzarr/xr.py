@@ -134,7 +134,7 @@ def plain(value: Any) -> Any:
 
 def plain_attrs(node: Node) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, stored in node.attrs.items():
+    for name, stored, _ in node.attrs.items_typed():  # one pass (Mapping.items looks up twice)
         value = plain(stored)
         if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
             texts = [str(v) for v in value.ravel()]

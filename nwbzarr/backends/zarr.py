@@ -31,7 +31,7 @@ import math
 import os
 import posixpath
 import uuid
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -359,6 +359,12 @@ class ZarrAttributes(Attributes):
         if name in RESERVED or name not in raw:
             raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}")
         return self._value(raw, name)
+
+    def items_typed(self) -> Iterator[tuple[str, Any, DType]]:
+        raw = self._raw  # one pass over the document's attributes
+        for name in [k for k in raw if k not in RESERVED]:
+            value, dtype = self._value(raw, name)
+            yield name, value, dtype
 
     def _value(self, raw: dict[str, Any], name: str) -> tuple[Any, DType]:
         value = raw[name]
