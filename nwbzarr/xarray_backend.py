@@ -17,7 +17,7 @@ import gc
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -343,10 +343,7 @@ class NWBDataTree(xr.DataTree):  # type: ignore[no-untyped-call]  # xarray's __i
         try:
             return all(
                 type(node) is NWBDataTree
-                and all(
-                    name in node._node_indexes or var.dims != (name,)
-                    for name, var in node._node_coord_variables.items()
-                )
+                and _dims_indexed(node._node_coord_variables.items(), node._node_indexes)
                 for node in self.subtree
             )
         except AttributeError:  # other xarray internals: take the general path
@@ -373,8 +370,15 @@ def _default_index_adder() -> Callable[..., Any] | None:
 
 def _has_default_indexes(ds: xr.Dataset) -> bool:
     """Whether every dimension coordinate of ``ds`` has an index."""
-    variables, indexes = ds._variables, ds._indexes
-    return all(name in indexes or variables[name].dims != (name,) for name in ds._coord_names)
+    variables = ds._variables
+    return _dims_indexed(((name, variables[name]) for name in ds._coord_names), ds._indexes)
+
+
+def _dims_indexed(
+    coords: Iterable[tuple[Hashable, xr.Variable]], indexes: Mapping[Hashable, Any]
+) -> bool:
+    """Whether every dimension coordinate among ``coords`` has an index in ``indexes``."""
+    return all(name in indexes or var.dims != (name,) for name, var in coords)
 
 
 def _open_root(filename_or_obj: Any) -> Group:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import CORPUS
 
 import nwbzarr
 from nwbzarr import Array, Group
@@ -32,7 +33,6 @@ from nwbzarr.xr import (
     to_datatree,
 )
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 ECEPHYS = CORPUS / "pynwb42" / "basic_ecephys.nwb"
 N, C, CHUNK, RATE = 200_000, 4, 10_000, 1000.0
 

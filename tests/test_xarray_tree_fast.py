@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import CORPUS
 from xarray.backends.api import _maybe_create_default_indexes
 
 import nwbzarr
@@ -30,7 +31,6 @@ from nwbzarr.xarray_backend import (
     gc_paused,
 )
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 ECEPHYS = CORPUS / "pynwb42" / "basic_ecephys.nwb"
 TS = {"namespace": "core", "neurodata_type": "TimeSeries"}
 

@@ -403,10 +403,9 @@ class H5Attributes(Attributes):
         objects (the type of every group, say) pays for one each.
         """
         if not cached.complete:
-            failed: dict[str, NwbZarrError] = {}
-            cached.values = self.read_all(failed)
-            cached.failed = failed
-            cached.names = self._stored_names() if failed else list(cached.values)
+            cached.names = self._stored_names()
+            cached.failed = {}
+            cached.values = self._read_named(cached.names, cached.failed)
             cached.complete = True
         return cached
 
@@ -418,8 +417,13 @@ class H5Attributes(Attributes):
         An attribute that cannot be read raises; with ``failed``, it is left out and its error
         kept there instead (the others are still read).
         """
+        return self._read_named(self._stored_names(), failed)
+
+    def _read_named(
+        self, names: list[str], failed: dict[str, NwbZarrError] | None
+    ) -> dict[str, tuple[Any, DType]]:
         out: dict[str, tuple[Any, DType]] = {}
-        for name in self._stored_names():
+        for name in names:
             try:
                 out[name] = self._read_one(name)
             except NwbZarrError as err:

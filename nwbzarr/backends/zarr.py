@@ -362,7 +362,7 @@ class ZarrAttributes(Attributes):
 
     def items_typed(self) -> Iterator[tuple[str, Any, DType]]:
         raw = self._raw  # one pass over the document's attributes
-        for name in [k for k in raw if k not in RESERVED]:
+        for name in self._names():
             value, dtype = self._value(raw, name)
             yield name, value, dtype
 
@@ -846,23 +846,23 @@ class ZarrArray(Array):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        spec = self.zfile.specs.get(self.key)  # built already: no need for a read plan
-        if spec is None:
-            small = self._small()
-            if small is not None:
-                return small.shape
-            spec = self.spec
-        return spec.shape
+        return self._described().shape
 
     @property
     def dtype(self) -> np.dtype[Any]:
+        described = self._described()
+        if isinstance(described, SmallPlan):
+            return described.dtype
+        return numpy_dtype(described.datatype)
+
+    def _described(self) -> ArraySpec | SmallPlan:
+        """The spec if built already, else the read plan of a small array, else the spec:
+        shape and dtype without building a spec or a plan that nothing else needs."""
         spec = self.zfile.specs.get(self.key)
-        if spec is None:
-            small = self._small()
-            if small is not None:
-                return small.dtype
-            spec = self.spec
-        return numpy_dtype(spec.datatype)
+        if spec is not None:
+            return spec
+        small = self._small()
+        return small if small is not None else self.spec
 
     def _small(self) -> SmallPlan | None:
         """The single-chunk fast-path plan of this array (see smallchunk.py), cached."""
@@ -1697,14 +1697,9 @@ class ZarrFile(File):
             self.put_objects(items)
 
     def set_bytes(self, key: str, data: bytes) -> None:
-        """Write one stored object now (raw chunks, manifests, markers), as put_objects does:
-        with plain system calls on a local store (zarr's would hop to its event loop)."""
+        """Write one stored object now (raw chunks, manifests, markers), not at flush."""
         self.pending.pop(key, None)
-        local = self.local_files()
-        if local is not None:
-            local.write(key, data, atomic=not self.unpublished)
-            return
-        sync(self.store.set(key, default_buffer_prototype().buffer.from_bytes(data)))
+        self.put_objects({key: data})
 
     def zarr_array(self, key: str) -> Any:
         if self.pending:  # zarr-python reads the store: give it the chunks encoded so far
