@@ -23,6 +23,18 @@ from nwbzarr.dtypes import ASCII, REFERENCE, UTF8, CompoundType
 FORMATS = ("hdf5", "zarr")
 SUFFIX = {"hdf5": ".nwb", "zarr": ".nwb.zarr"}
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+ECEPHYS = CORPUS / "pynwb42" / "basic_ecephys.nwb"
+
+
+def ecephys_as(fmt: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """basic_ecephys.nwb as pynwb wrote it (``"hdf5"``), or converted to Zarr (``"zarr"``)."""
+    if not ECEPHYS.is_file():
+        pytest.skip(f"corpus not found at {ECEPHYS}")
+    if fmt == "hdf5":
+        return ECEPHYS
+    dst = tmp_path_factory.mktemp("ecephys") / "basic_ecephys.nwb.zarr"
+    nwbzarr.convert(ECEPHYS, dst)
+    return dst
 
 
 def copy_writable(src: Path, dst: Path) -> Path:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import CORPUS
+from conftest import CORPUS, ECEPHYS, ecephys_as
 
 import nwbzarr
 from nwbzarr import Array, Group
@@ -33,7 +33,6 @@ from nwbzarr.xr import (
     to_datatree,
 )
 
-ECEPHYS = CORPUS / "pynwb42" / "basic_ecephys.nwb"
 N, C, CHUNK, RATE = 200_000, 4, 10_000, 1000.0
 
 pytestmark = pytest.mark.filterwarnings("ignore:left out of the xarray view")
@@ -54,13 +53,7 @@ def _group(group: Group, name: str) -> Group:
 @pytest.fixture(scope="module", params=["hdf5", "zarr"])
 def ecephys(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """basic_ecephys.nwb as written by pynwb, and its Zarr conversion."""
-    if not ECEPHYS.is_file():
-        pytest.skip(f"corpus not found at {ECEPHYS}")
-    if request.param == "hdf5":
-        return ECEPHYS
-    dst = tmp_path_factory.mktemp("xr") / "basic_ecephys.nwb.zarr"
-    nwbzarr.convert(ECEPHYS, dst)
-    return dst
+    return ecephys_as(str(request.param), tmp_path_factory)
 
 
 @pytest.fixture

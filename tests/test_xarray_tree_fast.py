@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import CORPUS
+from conftest import ecephys_as
 from xarray.backends.api import _maybe_create_default_indexes
 
 import nwbzarr
@@ -31,7 +31,6 @@ from nwbzarr.xarray_backend import (
     gc_paused,
 )
 
-ECEPHYS = CORPUS / "pynwb42" / "basic_ecephys.nwb"
 TS = {"namespace": "core", "neurodata_type": "TimeSeries"}
 
 pytestmark = pytest.mark.filterwarnings("ignore:left out of the xarray view")
@@ -71,13 +70,7 @@ def path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     name = str(request.param)
     if name.startswith("small"):
         return _write_small(tmp_path_factory.mktemp("fast") / name)
-    if not ECEPHYS.is_file():
-        pytest.skip(f"corpus not found at {ECEPHYS}")
-    if name == "ecephys.nwb":
-        return ECEPHYS
-    dst = tmp_path_factory.mktemp("fast") / name
-    nwbzarr.convert(ECEPHYS, dst)
-    return dst
+    return ecephys_as("hdf5" if name == "ecephys.nwb" else "zarr", tmp_path_factory)
 
 
 @pytest.fixture
