@@ -58,6 +58,18 @@ class ValidationError(NwbZarrError, ValueError):
     """A value given to a typed container does not satisfy the NWB schema."""
 
 
+class SchemaError(NwbZarrError, ValueError):
+    """An NWB specification (schema) document cannot be used: it does not parse, or is
+    inconsistent (a type that includes an unknown type); names the file and the namespace."""
+
+
+class UnknownTypeError(NwbZarrError, KeyError):
+    """A neurodata type that no loaded namespace defines."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 __all__ = [
     "DestinationExistsError",
     "FormatError",
@@ -67,6 +79,8 @@ __all__ = [
     "NodeNotFoundError",
     "NwbZarrError",
     "ReadOnlyError",
+    "SchemaError",
+    "UnknownTypeError",
     "UnsafeContentError",
     "UnsupportedFeatureError",
     "ValidationError",

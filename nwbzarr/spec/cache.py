@@ -1,0 +1,263 @@
+"""The schema cached in a file: :func:`catalog_from_file` reads it, :func:`cache_schema` writes it.
+
+The layout is the one pynwb (HDF5) and hdmf-zarr 0.14 (Zarr) write: a group
+``/specifications/<namespace>/<version>/`` per namespace holding scalar UTF-8 text arrays of
+JSON, ``namespace`` (``{"namespaces": [...]}``, sources named without ``.yaml``) and one per
+source (``nwb.base``, ``table``...); the root attribute ``.specloc`` points at the group (an
+object reference on HDF5, the path string on Zarr: the Zarr backend stores it so).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from nwbzarr.dtypes import UTF8
+from nwbzarr.errors import NwbZarrError, SchemaError
+from nwbzarr.spec.catalog import Catalog, NamespaceDocument
+from nwbzarr.spec.parse import namespace_of_dict, source_name
+from nwbzarr.spec.sources import loaded_catalog
+from nwbzarr.tree import Array, Group, Reference
+
+SPECLOC = ".specloc"
+SPEC_GROUP = "specifications"
+_MEMO_SIZE = 16
+_memo: OrderedDict[tuple[Any, ...], Catalog] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+def spec_group(root: Group) -> Group | None:
+    """The group holding the cached schema (``.specloc``, else ``/specifications``), or None."""
+    loc = root.attrs.get(SPECLOC) if SPECLOC in root.attrs else None
+    path = loc.path if isinstance(loc, Reference) else _text(loc) if loc is not None else ""
+    for candidate in (path, SPEC_GROUP):
+        if not candidate:
+            continue
+        try:
+            node = root[candidate.lstrip("/") or "/"]
+        except (NwbZarrError, KeyError, OSError):
+            continue
+        if isinstance(node, Group):
+            return node
+    return None
+
+
+def version_key(version: str) -> tuple[tuple[int, str], ...]:
+    """Sort key of a version string: numbers compare as numbers (``2.10.0`` > ``2.9.0``)."""
+    return tuple(
+        (int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"[.\-+]", version)
+    )
+
+
+def cached_texts(root: Group) -> dict[str, tuple[str, str, dict[str, str]]]:
+    """For each cached namespace: its latest version, the namespace JSON and the source JSONs."""
+    group = spec_group(root)
+    out: dict[str, tuple[str, str, dict[str, str]]] = {}
+    if group is None:
+        return out
+    for ns_name, ns_group in group.members():
+        if not isinstance(ns_group, Group):
+            continue
+        versions = [v for v, node in ns_group.members() if isinstance(node, Group)]
+        if not versions:
+            continue
+        version = max(versions, key=version_key)
+        vgroup = ns_group.group(version)
+        texts = {
+            name: _text(node[()]) for name, node in vgroup.members() if isinstance(node, Array)
+        }
+        namespace = texts.pop("namespace", None)
+        if namespace is None:
+            continue  # pynwb skips such a group too
+        out[ns_name] = (version, namespace, texts)
+    return out
+
+
+def cached_documents(root: Group) -> list[NamespaceDocument]:
+    """The namespaces cached in the file, parsed (JSON text that does not parse is an error)."""
+    location = root.file.location
+    docs: list[NamespaceDocument] = []
+    for ns_name, (version, namespace_text, texts) in cached_texts(root).items():
+        where = f"{location}:/{SPEC_GROUP}/{ns_name}/{version}"
+        raw = _json(namespace_text, f"{where}/namespace", ns_name)
+        entries = raw.get("namespaces") if isinstance(raw, Mapping) else None
+        if not isinstance(entries, list) or not entries:
+            raise SchemaError(f"{where}/namespace: namespace {ns_name!r}: no 'namespaces' list")
+        entry = next((e for e in entries if _name(e) == ns_name), entries[0])
+        namespace = namespace_of_dict(entry, where)
+        sources: dict[str, Any] = {}
+        for source in namespace.sources:
+            text = _source_text(texts, source)
+            if text is not None:
+                sources[source] = _json(text, f"{where}/{source}", ns_name)
+        docs.append(NamespaceDocument(namespace, sources, where))
+    return docs
+
+
+def catalog_from_file(root: Group) -> Catalog:
+    """The catalog to read a file with: its cached namespaces, then the loaded ones it lacks.
+
+    A cached namespace whose sources are incomplete (some writers drop one) is replaced by
+    the loaded namespace of that name, with a warning; cached JSON that does not parse
+    raises :class:`SchemaError` naming the file and the namespace. Catalogs are kept for the
+    last few distinct cached schemas, so opening many files of one writer parses once.
+    """
+    texts = cached_texts(root)
+    base = loaded_catalog()
+    if not texts:
+        return base
+    digest = hashlib.sha1(usedforsecurity=False)
+    for ns_name in sorted(texts):
+        version, namespace_text, sources = texts[ns_name]
+        digest.update(f"{ns_name}\0{version}\0{namespace_text}".encode())
+        for name in sorted(sources):
+            digest.update(f"\0{name}\0{sources[name]}".encode())
+    key = (id(base), digest.hexdigest())
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
+    catalog = _build(root, base)
+    with _memo_lock:
+        _memo[key] = catalog
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return catalog
+
+
+def _build(root: Group, base: Catalog) -> Catalog:
+    usable = []
+    for doc in cached_documents(root):
+        missing = [s for s in doc.namespace.sources if s not in doc.sources]
+        if missing:
+            fallback = base.documents.get(doc.namespace.name)
+            instead = (
+                f"using the loaded version {fallback.namespace.version}" if fallback else "skipped"
+            )
+            warnings.warn(
+                f"{doc.origin}: cached namespace {doc.namespace.name!r} lacks the source(s) "
+                f"{', '.join(missing)}; {instead}",
+                UserWarning,
+                stacklevel=3,
+            )
+            continue
+        usable.append(doc)
+    return base.with_documents(usable)
+
+
+def _source_text(texts: Mapping[str, str], source: str) -> str | None:
+    for candidate in (source, source_name(source), source + ".yaml"):
+        if candidate in texts:
+            return texts[candidate]
+    return None
+
+
+def _json(text: str, where: str, namespace: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as err:
+        raise SchemaError(
+            f"{where}: namespace {namespace!r}: the cached schema is not valid JSON: {err}"
+        ) from err
+
+
+def _name(entry: Any) -> Any:
+    return entry.get("name") if isinstance(entry, Mapping) else None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        value = value.item() if value.size == 1 else value.ravel()[0]
+    if isinstance(value, bytes | np.bytes_):
+        return bytes(value).decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+def cache_schema(
+    root: Group, namespaces: Iterable[str] | None = None, catalog: Catalog | None = None
+) -> list[str]:
+    """Cache the schema of ``namespaces`` (and what they include) in the file of ``root``.
+
+    Parameters
+    ----------
+    root
+        The root group of a file open for writing.
+    namespaces
+        The namespaces the file's objects use; ``None``: every namespace of the catalog
+        (pynwb caches every namespace it has loaded). Their dependencies are added
+        (core brings hdmf-common).
+    catalog
+        Where the schema text comes from; default: the bundled namespaces plus those given
+        to :func:`nwbzarr.load_namespaces`.
+
+    Returns
+    -------
+    list of str
+        ``namespace/version`` of each namespace written; a version already cached in the
+        file (a copy of a source file's cache) is kept as it is.
+    """
+    catalog = catalog or loaded_catalog()
+    names = list(catalog.namespaces) if namespaces is None else list(namespaces)
+    unknown = [n for n in names if n not in catalog.namespaces]
+    if unknown:
+        raise SchemaError(
+            f"{root.file.location}: cannot cache the schema of namespace(s) "
+            f"{', '.join(map(repr, unknown))}: not loaded (nwbzarr.load_namespaces)"
+        )
+    written = []
+    group = root.require_group(SPEC_GROUP)
+    for name in catalog.closure(names):
+        doc = catalog.documents[name]
+        version = doc.namespace.version or "unversioned"
+        if f"{name}/{version}" in group:
+            continue
+        target = group.create_group(f"{name}/{version}")
+        target.create_array("namespace", namespace_json(doc), dtype=UTF8)
+        for source in doc.namespace.sources:
+            target.create_array(source, _dumps(doc.sources[source]), dtype=UTF8)
+        written.append(f"{name}/{version}")
+    if SPECLOC not in root.attrs:
+        root.attrs[SPECLOC] = Reference("/" + SPEC_GROUP)
+    return written
+
+
+def namespace_json(doc: NamespaceDocument) -> str:
+    """The namespace document as pynwb caches it: one namespace, sources without ``.yaml``."""
+    entry = dict(doc.namespace.document)
+    schema = []
+    for item in entry.get("schema") or []:
+        if "namespace" in item:
+            schema.append({k: item[k] for k in item if k in ("namespace", "neurodata_types")})
+        else:
+            schema.append({"source": source_name(str(item["source"]))})
+    entry["schema"] = schema
+    return _dumps({"namespaces": [entry]})
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+__all__ = [
+    "cache_schema",
+    "cached_documents",
+    "cached_texts",
+    "catalog_from_file",
+    "namespace_json",
+    "spec_group",
+    "version_key",
+]
