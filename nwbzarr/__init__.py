@@ -60,6 +60,7 @@ from nwbzarr.tree import Array, ExternalLink, Filter, Group, Reference, SoftLink
 from nwbzarr.virtual import build_index as index
 
 if TYPE_CHECKING:
+    from nwbzarr.spec import load_namespaces
     from nwbzarr.xr import (
         align,
         series_to_xarray,
@@ -81,6 +82,10 @@ _XR_EXPORTS = (
 
 
 def __getattr__(name: str) -> object:
+    if name == "load_namespaces":  # nwbzarr.spec reads the schema on first use only
+        from nwbzarr.spec import load_namespaces
+
+        return load_namespaces
     if name in _XR_EXPORTS:
         from nwbzarr import xr
 
@@ -139,6 +144,7 @@ __all__ = [
     "convert",
     "export",
     "index",
+    "load_namespaces",
     "open",
     "read",
     "series_to_xarray",
