@@ -2,7 +2,7 @@
 
 Source: the pynwb-written NWB file of the ``convert`` scenario, ``(rows, 64)`` int16
 ElectricalSeries chunked ``(65536, 64)`` with shuffle + gzip-4. Uploaded (untimed) to an
-:class:`nwbzarr.testing_servers.S3Server` in this process, together with nwbzarr's Zarr
+:class:`nwbzarr.testing.servers.S3Server` in this process, together with nwbzarr's Zarr
 conversion of it (consolidated metadata) and nwbzarr's virtual index of it. Then the server
 sleeps ``LATENCY_MS`` before answering each request, and each reader runs in a fresh
 subprocess:
@@ -218,7 +218,7 @@ def prepare_child(src: str, store: str, index: str) -> dict[str, Any]:
 
 def run(opts: Options) -> tuple[str, dict[str, Any]]:
     """Run the scenario; returns its markdown section and a JSON-able record."""
-    from nwbzarr.testing_servers import S3Server
+    from nwbzarr.testing.servers import S3Server
 
     rows = opts.rows
     src = ephys_nwb(rows, channels=CHANNELS, chunk_rows=CHUNK_ROWS, compression="gzip4")

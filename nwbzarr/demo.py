@@ -5,7 +5,7 @@ names): an extracellular recording (probe, electrodes table, ElectricalSeries wi
 potential after every trial start, sorted units with spike times), calcium imaging (a
 TwoPhotonSeries, ROIs in a PlaneSegmentation, their Fluorescence as a RoiResponseSeries) and
 a trials table. It is written to HDF5, converted to Zarr and back, compared node by node
-(:func:`nwbzarr.testing.tree_diff`), opened as xarray from both formats, and summarised; a PNG
+(:func:`nwbzarr.diff.tree_diff`), opened as xarray from both formats, and summarised; a PNG
 shows the trial-aligned ephys average (:func:`nwbzarr.align`) and one ROI trace.
 
 Everything is synthetic and local: no network, a few seconds on two cores.
@@ -23,6 +23,7 @@ import numpy as np
 
 from nwbzarr.api import open as nwb_open
 from nwbzarr.convert import convert
+from nwbzarr.diff import tree_diff
 from nwbzarr.model import (
     DataIO,
     ElectricalSeries,
@@ -34,7 +35,6 @@ from nwbzarr.model import (
     TwoPhotonSeries,
     write,
 )
-from nwbzarr.testing import tree_diff
 from nwbzarr.tree import Array, Group
 
 RATE = 30_000.0  # ephys sampling rate, Hz
@@ -319,7 +319,7 @@ def run(
     """Build, convert both ways, compare, analyse and plot; returns what it printed.
 
     Returns a dict with ``timings`` (seconds), ``sizes`` (bytes), ``differences`` (from
-    :func:`nwbzarr.testing.tree_diff`; empty when both conversions are lossless), ``figure``
+    :func:`nwbzarr.diff.tree_diff`; empty when both conversions are lossless), ``figure``
     (the PNG path, or None) and ``paths``.
     """
     if seconds < 2:

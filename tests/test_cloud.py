@@ -17,7 +17,7 @@ import pytest
 
 import nwbzarr
 from nwbzarr.testing import tree_diff
-from nwbzarr.testing_servers import HTTPServer, S3Server
+from nwbzarr.testing.servers import HTTPServer, S3Server
 
 pytest.importorskip("moto")
 pytest.importorskip("obstore")

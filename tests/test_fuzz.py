@@ -1,6 +1,6 @@
 """Fuzzing: mutated files and stores, random trees, huge declared shapes, decompression bombs.
 
-Mutated inputs are read end to end in a sandboxed worker process (``nwbzarr.fuzz``: 10 s per
+Mutated inputs are read end to end in a sandboxed worker process (``nwbzarr.testing.fuzz``: 10 s per
 input, 2 GiB address space); the only acceptable outcomes are success, an ``NwbZarrError`` or a
 documented builtin (``OSError``, ``KeyError``, ``ValueError``, ``TypeError``). Budgets are small
 by default; ``NWBZARR_FUZZ_EXAMPLES=5000 pytest -m slow tests/test_fuzz.py -s`` runs a campaign.
@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 
 import nwbzarr
 from nwbzarr import NwbZarrError
-from nwbzarr.fuzz import (
+from nwbzarr.testing import values_equal
+from nwbzarr.testing.fuzz import (
     ALLOWED_BUILTINS,
     Report,
     Worker,
@@ -36,7 +37,6 @@ from nwbzarr.fuzz import (
     fuzz,
     is_failure,
 )
-from nwbzarr.testing import values_equal
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 HDF5_SEEDS = [

@@ -148,7 +148,7 @@ def test_ls_marks_broken_links(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def s3() -> Iterator[object]:
     pytest.importorskip("moto")
     pytest.importorskip("obstore")
-    from nwbzarr.testing_servers import S3Server
+    from nwbzarr.testing.servers import S3Server
 
     with S3Server() as server:
         server.create_bucket(BUCKET, public=True)
@@ -169,7 +169,7 @@ HOSTILE = {
 def test_url_files_follow_links_to_their_own_origin_only(
     fmt: str, s3: object, tmp_path: Path
 ) -> None:
-    from nwbzarr.testing_servers import S3Server
+    from nwbzarr.testing.servers import S3Server
 
     assert isinstance(s3, S3Server)
     raw = tmp_path / "set" / "raw.nwb"

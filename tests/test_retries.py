@@ -11,7 +11,7 @@ import pytest
 
 import nwbzarr
 from nwbzarr.remote import RangeFile, is_transient, retrying
-from nwbzarr.testing_servers import HTTPServer, S3Server
+from nwbzarr.testing.servers import HTTPServer, S3Server
 from nwbzarr.virtual import build_index
 
 BUCKET = "nwb-retry"

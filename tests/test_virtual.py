@@ -147,7 +147,7 @@ def test_corpus_file_indexes_to_the_same_tree(corpus: Path, tmp_path: Path) -> N
 def s3() -> Iterator[object]:
     pytest.importorskip("moto")
     pytest.importorskip("obstore")
-    from nwbzarr.testing_servers import S3Server
+    from nwbzarr.testing.servers import S3Server
 
     with S3Server() as server:
         server.create_bucket("nwb-virtual")
@@ -157,7 +157,7 @@ def s3() -> Iterator[object]:
 def test_index_on_s3_opens_in_one_request_and_reads_only_touched_chunks(
     s3: object, session: Path, index: Path
 ) -> None:
-    from nwbzarr.testing_servers import S3Server
+    from nwbzarr.testing.servers import S3Server
 
     assert isinstance(s3, S3Server)
     s3.upload(session, "s3://nwb-virtual/up/session.nwb")
@@ -184,7 +184,7 @@ def test_index_on_s3_opens_in_one_request_and_reads_only_touched_chunks(
 
 
 def test_index_written_straight_to_s3(s3: object, session: Path) -> None:
-    from nwbzarr.testing_servers import S3Server
+    from nwbzarr.testing.servers import S3Server
 
     assert isinstance(s3, S3Server)
     s3.upload(session, "s3://nwb-virtual/direct/session.nwb")

@@ -1,6 +1,6 @@
 """Cloud access: write a Zarr store to S3, open it remotely, read only what is needed.
 
-Uses a local S3 endpoint (moto, from ``nwbzarr.testing_servers``) so that it runs anywhere;
+Uses a local S3 endpoint (moto, from ``nwbzarr.testing.servers``) so that it runs anywhere;
 for a real bucket drop the server and pass your own ``storage_options`` (or none, with
 credentials in the environment). Needs the ``cloud`` extra.
 Run: ``python docs/examples/cloud_access.py [OUTPUT_DIR]``.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nwbzarr
 from nwbzarr.demo import build_nwbfile
-from nwbzarr.testing_servers import S3Server
+from nwbzarr.testing.servers import S3Server
 
 
 def main(out_dir: Path) -> str:

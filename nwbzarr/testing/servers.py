@@ -1,5 +1,8 @@
 """Local servers for tests and benchmarks: an S3 endpoint (moto) and a Range-capable HTTP server.
 
+moto, werkzeug and boto3 are imported when a server is made, never at import; the process
+environment is left alone (credentials are passed explicitly, see :attr:`S3Server.storage_options`).
+
 Both run in a thread of the calling process, listen on 127.0.0.1 only, and record every request
 (method, path, Range header, status, bytes sent) so that tests can bound the number of requests
 a reader makes. ``latency_ms`` injects a per-request delay to mimic an object store;
@@ -15,7 +18,6 @@ same approach as ``shared/tools/cloud_bench.py``), everything else goes through 
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,9 +30,8 @@ from typing import Any, Self
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+CREDENTIALS = {"key": "testing", "secret": "testing"}
+"""moto accepts any credentials: these are passed explicitly (the environment is left alone)."""
 
 
 @dataclass
@@ -322,15 +323,23 @@ class S3Server:
     def storage_options(self) -> dict[str, Any]:
         """fsspec/obstore options for URLs on this endpoint."""
         return {
-            "key": "testing",
-            "secret": "testing",
+            **CREDENTIALS,
             "client_kwargs": {"endpoint_url": self.endpoint},
         }
 
-    def create_bucket(self, name: str, *, public: bool = False) -> None:
+    def _client(self) -> Any:
         import boto3
 
-        client = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1")
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=CREDENTIALS["key"],
+            aws_secret_access_key=CREDENTIALS["secret"],
+        )
+
+    def create_bucket(self, name: str, *, public: bool = False) -> None:
+        client = self._client()
         client.create_bucket(Bucket=name)
         if public:
             self.public.add(name)
@@ -349,9 +358,7 @@ class S3Server:
 
     def upload(self, local: str | Path, url: str) -> None:
         """Upload a file or a directory tree to ``s3://bucket/key``."""
-        import boto3
-
-        client = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1")
+        client = self._client()
         bucket, _, key = url.removeprefix("s3://").partition("/")
         local = Path(local)
         files = [local] if local.is_file() else sorted(p for p in local.rglob("*") if p.is_file())

@@ -1,4 +1,4 @@
-"""Helpers for tests of nwbzarr and of code built on it: tree comparison.
+"""Tree comparison: every difference between two trees (also :mod:`nwbzarr.testing`).
 
 :func:`tree_diff` compares two trees the way the round-trip checks require: the same groups,
 arrays (values, dtypes including string kinds, shapes, maxshape), attributes (values and
