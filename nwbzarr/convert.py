@@ -29,7 +29,7 @@ from nwbzarr.dims import group_dims
 from nwbzarr.dtypes import CompoundType, DType, ReferenceType
 from nwbzarr.errors import DestinationExistsError, NwbZarrError
 from nwbzarr.filters import HDF5_FALLBACK, canonical, hdf5_expressible
-from nwbzarr.links import base_is_dir
+from nwbzarr.links import base_is_dir, direct_link
 from nwbzarr.progress import Progress
 from nwbzarr.storage import Location, exists, guess_format_from_name, remove, resolve
 from nwbzarr.tree import (
@@ -248,11 +248,14 @@ class TreeCopier:
             if isinstance(link, SoftLink) and (
                 not self._outside(target) or self._same_node_in_source(link.path, target)
             ):
-                dst._set_link(name, link)
+                # soft links that cross soft links are stored to their end (Zarr needs it)
+                dst._set_link(name, direct_link(self.source, link, across_files=False))
                 return
             assert isinstance(target, Group | Array)
             self.copy_node(dst, name, target, dims.get(name))
             return
+        # a link through another link becomes a link to its final target (as pynwb writes)
+        link = direct_link(src.root, link)
         if isinstance(link, SoftLink):
             dst._set_link(name, link)
             return

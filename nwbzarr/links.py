@@ -17,6 +17,7 @@ Policies (``links=``):
 from __future__ import annotations
 
 import os
+import posixpath
 import threading
 from collections.abc import Callable
 from typing import Literal
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 
 from nwbzarr.errors import LinkError, LinkPolicyError
 from nwbzarr.storage import Location, is_url
-from nwbzarr.tree import ExternalLink, File, Group, Node
+from nwbzarr.tree import MAX_LINK_HOPS, ExternalLink, File, Group, Link, Node, SoftLink
 
 LinkPolicy = Literal["same-origin", "all", "none"]
 POLICIES = ("same-origin", "all", "none")
@@ -157,11 +158,110 @@ def external_link_to(dst: File, target: Node) -> ExternalLink | None:
     return ExternalLink(source, target.path)
 
 
+def _first_link(root: Group, path: str) -> tuple[Link, str] | None:
+    """The first link met walking ``path`` from ``root`` (links not followed), with the part
+    of ``path`` below it; None if no member along ``path`` is a link."""
+    parts = [p for p in path.split("/") if p and p != "."]
+    node: Node = root
+    for i, part in enumerate(parts):
+        if not isinstance(node, Group):
+            return None
+        member = node._member(part)
+        if member is None:
+            return None
+        if isinstance(member, SoftLink | ExternalLink):
+            return member, "/".join(parts[i + 1 :])
+        node = member
+    return None
+
+
+def _below(path: str, rest: str) -> str:
+    return posixpath.join(path, rest) if rest else path
+
+
+def direct_link(root: Group, link: Link, *, across_files: bool = True) -> Link:
+    """``link`` (as stored in the file of ``root``) re-pointed at its final target.
+
+    A link whose path crosses another link (``/acquisition/ts/timestamps`` where
+    ``/acquisition/ts`` is itself a link) becomes a link to the object that path leads to: a
+    soft link where it stays in the file, else an external link to the file that holds it.
+    pynwb writes links so, and hdmf-zarr follows no link through another one. Other files
+    are opened through the file's link resolver to follow their links too; where one cannot
+    be opened, the link names the last file reached. With ``across_files=False`` only soft
+    links are followed (for a copy in which external links become the data they name).
+    """
+    for _ in range(MAX_LINK_HOPS):
+        if isinstance(link, SoftLink):
+            hit = _first_link(root, link.path)
+            if hit is None:
+                return link
+            inner, rest = hit
+            if not across_files and isinstance(inner, ExternalLink):
+                return link
+            if isinstance(inner, SoftLink):
+                link = SoftLink(_below(inner.path, rest))
+            else:
+                link = ExternalLink(inner.source, _below(inner.path, rest))
+            continue
+        if not across_files:
+            return link
+        followed = _follow_external(root, link)
+        if followed is None:
+            return link
+        link = followed
+        if isinstance(link, ExternalLink):
+            return link
+    raise LinkError(
+        f"{root.file.location}: link cycle: more than {MAX_LINK_HOPS} links followed towards "
+        f"{link!r}"
+    )
+
+
+def _follow_external(root: Group, link: ExternalLink) -> Link | None:
+    """The final target of ``link`` inside its file, re-expressed from ``root``'s file; None
+    where that file cannot be opened or the path crosses no link there."""
+    resolver = root.file.resolver
+    if resolver is None:
+        return None
+    try:
+        other = resolver.open_external(link, root.file)
+    except (LinkError, OSError):
+        return None
+    if _first_link(other, link.path) is None:
+        return None
+    inner = direct_link(other, SoftLink(link.path))
+    if isinstance(inner, SoftLink):
+        return ExternalLink(link.source, inner.path)
+    here, there = file_location(root.file), file_location(other.file)
+    if here is None or there is None:
+        return ExternalLink(inner.source, inner.path)
+    target = there.resolve_relative(inner.source, base_is_dir=base_is_dir(other.file))
+    if target.path == here.path:
+        return SoftLink(inner.path)
+    return ExternalLink(
+        here.relative_to_base(target, base_is_dir=base_is_dir(root.file)), inner.path
+    )
+
+
+def relink(link: ExternalLink, src: File, dst: File) -> Link:
+    """``link`` of file ``src`` as stored in file ``dst``: its source re-expressed relative to
+    ``dst`` (a soft link if it names ``dst`` itself); unchanged where a location is unknown."""
+    here, there = file_location(src), file_location(dst)
+    if here is None or there is None:
+        return link
+    target = here.resolve_relative(link.source, base_is_dir=base_is_dir(src))
+    if target.path == there.path:
+        return SoftLink(link.path)
+    return ExternalLink(there.relative_to_base(target, base_is_dir=base_is_dir(dst)), link.path)
+
+
 __all__ = [
     "POLICIES",
     "LinkPolicy",
     "Resolver",
     "base_is_dir",
+    "direct_link",
     "external_link_to",
     "file_location",
+    "relink",
 ]

@@ -22,7 +22,7 @@ import numpy as np
 
 from nwbzarr.dtypes import ASCII, UTF8, CompoundType, DType, ReferenceType
 from nwbzarr.errors import ValidationError
-from nwbzarr.links import external_link_to
+from nwbzarr.links import direct_link, external_link_to, relink
 from nwbzarr.tree import Array, ExternalLink, Group, Node, Reference, SoftLink
 
 REGISTRY: dict[str, type[Container]] = {}
@@ -252,7 +252,9 @@ class WriteContext:
                 if self.link_external(group, name, node):
                     return
             path = self.path_of(target)
-            group.set_link(name, SoftLink(posixpath.join(path, suffix) if suffix else path))
+            link = SoftLink(posixpath.join(path, suffix) if suffix else path)
+            # a target written as a link (a container of another file): link to what it names
+            group.set_link(name, direct_link(self.root, link))
 
         self.deferred.append(run)
 
@@ -592,13 +594,22 @@ def copy_missing(src: Node, dst: Node, ctx: WriteContext | None = None) -> None:
     for key, member in src.members():
         if key not in dst and dst.get_link(key) is None:
             if isinstance(member, SoftLink | ExternalLink):
-                dst.set_link(key, member)
+                dst.set_link(key, _copied_link(member, src, dst))
             else:
                 copy_node(member, dst, key, ctx)
         elif isinstance(member, Group) and member.neurodata_type is None:
             existing = dst.get(key)
             if isinstance(existing, Group) and dst.get_link(key) is None:
                 copy_missing(member, existing, ctx)
+
+
+def _copied_link(link: SoftLink | ExternalLink, src: Group, dst: Group) -> SoftLink | ExternalLink:
+    """A link of ``src`` as ``dst`` stores it: to its final target (see ``direct_link``), an
+    external link's source relative to ``dst``'s file."""
+    final = direct_link(src.root, link)
+    if isinstance(final, SoftLink) or src.file is dst.file:
+        return final
+    return relink(final, src.file, dst.file)
 
 
 def attr_float(node: Node, name: str, default: float) -> float:
