@@ -120,10 +120,20 @@ def filesystem(loc: Location) -> tuple[Any, str]:
     return fs, path
 
 
+def family_member(path: str, index: int) -> str:
+    """Member ``index`` of the HDF5 family ``path`` (``x_%d.nwb`` -> ``x_0.nwb``)."""
+    return path.replace("%d", str(index))
+
+
+def is_family(loc: Location) -> bool:
+    """A local HDF5 family (``x_%d.nwb``); a file or store of that very name is not one."""
+    return loc.is_local and "%d" in loc.path and not os.path.exists(loc.path)
+
+
 def exists(loc: Location) -> bool:
     if loc.is_local:
-        if "%d" in loc.path:
-            return os.path.exists(loc.path % 0)
+        if is_family(loc):
+            return os.path.exists(family_member(loc.path, 0))
         return os.path.exists(loc.path)
     fs, path = filesystem(loc)
     return bool(fs.exists(path)) or bool(fs.exists(path.rstrip("/") + "/zarr.json"))
@@ -132,10 +142,10 @@ def exists(loc: Location) -> bool:
 def remove(loc: Location) -> None:
     """Delete a destination (file or store directory)."""
     if loc.is_local:
-        if "%d" in loc.path:
+        if is_family(loc):
             i = 0
-            while os.path.exists(loc.path % i):
-                os.remove(loc.path % i)
+            while os.path.exists(family_member(loc.path, i)):
+                os.remove(family_member(loc.path, i))
                 i += 1
         elif os.path.isdir(loc.path):
             # The root documents mark a store complete: remove them first, so that a removal
@@ -159,10 +169,16 @@ def remove(loc: Location) -> None:
 
 
 def guess_format(loc: Location) -> str:
-    """``"hdf5"`` or ``"zarr"``, from the content where it can be read, else from the suffix."""
+    """``"hdf5"`` or ``"zarr"``, from the content where it can be read, else from the suffix.
+
+    A directory is a Zarr store whatever its name (``run_%d.nwb.zarr`` too); a name with
+    ``%d`` is an HDF5 family only where no file or store has that very name.
+    """
     if loc.is_local:
-        if "%d" in loc.path:
-            return "hdf5"
+        if is_family(loc):
+            if os.path.isfile(family_member(loc.path, 0)):
+                return "hdf5"
+            raise FileNotFoundError(f"{loc.path}: no such file or store (nor HDF5 family member 0)")
         if os.path.isdir(loc.path):
             if any(
                 os.path.exists(os.path.join(loc.path, n))
@@ -329,4 +345,14 @@ def _remote_error(loc: Location, err: Exception) -> OSError:
     return OSError(f"{loc.path}: {type(err).__name__}: {text.splitlines()[0] if text else ''}")
 
 
-__all__ = ["Location", "exists", "guess_format", "open_binary", "remove", "resolve", "zarr_store"]
+__all__ = [
+    "Location",
+    "exists",
+    "family_member",
+    "guess_format",
+    "is_family",
+    "open_binary",
+    "remove",
+    "resolve",
+    "zarr_store",
+]

@@ -862,7 +862,7 @@ class H5File(File):
         super().__init__(location, mode)
         kwargs: dict[str, Any] = dict(h5_kwargs)
         target: Any = fileobj if fileobj is not None else location
-        if fileobj is None and "%d" in location:
+        if fileobj is None and "%d" in location and not os.path.exists(location):
             kwargs.setdefault("driver", "family")
             # an existing family tells its member size (0 infers it); new ones get 2 GiB - 1
             kwargs.setdefault("memb_size", 2**31 - 1 if mode in ("w", "w-", "x") else 0)
