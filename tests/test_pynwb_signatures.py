@@ -24,7 +24,7 @@ pytest.importorskip("pynwb")
 from pynwb_docval import extract
 
 import nwbzarr
-from nwbzarr.model.signatures import CLASSES, Sig
+from nwbzarr.model.signatures import CLASSES, Sig, method_sig
 
 # False until the classes generated from the schema land: a class that differs then xfails
 # with its differences as the reason; True: an unlisted difference fails
@@ -207,15 +207,11 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _method_owner(name: str, method: str) -> str:
-    """The class among ``name`` and its pynwb ancestors whose entry records ``method``."""
-    todo = [name]
-    while todo:
-        current = todo.pop(0)
-        if method in CLASSES[current].methods:
-            return current
-        todo.extend(CLASSES[current].bases)
-    raise KeyError(f"{name}.{method} is not a pynwb method")
+def _method(name: str, method: str) -> Sig:
+    found = method_sig(name, method)
+    if found is None:
+        raise KeyError(f"{name}.{method} is not a pynwb method")
+    return found
 
 
 def class_differences(name: str) -> dict[str, list[str]]:
@@ -228,7 +224,7 @@ def class_differences(name: str) -> dict[str, list[str]]:
     if init:
         out[f"{name}.__init__"] = init
     for method in TUTORIAL_METHODS.get(name, ()):
-        expected = CLASSES[_method_owner(name, method)].methods[method]
+        expected = _method(name, method)
         func: Callable[..., Any] | None = getattr(cls, method, None)
         if func is None:
             out[f"{name}.{method}"] = ["missing"]
@@ -259,7 +255,7 @@ def test_signature_data_matches_pynwb() -> None:
 def test_tutorial_members_are_pynwb_methods() -> None:
     for name, methods in TUTORIAL_METHODS.items():
         for method in methods:
-            _method_owner(name, method)
+            _method(name, method)
 
 
 @pytest.mark.parametrize("name", list(CLASSES))

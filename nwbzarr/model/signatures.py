@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-__all__ = ["CLASSES", "REQUIRED", "ArrayLike", "ClassSig", "Param", "Sig"]
+__all__ = ["CLASSES", "REQUIRED", "ArrayLike", "ClassSig", "Param", "Sig", "method_sig"]
 
 type ArrayLike = Any
 
@@ -92,6 +92,23 @@ class ClassSig:
     bases: tuple[str, ...]
     init: Sig
     methods: Mapping[str, Sig] = field(default_factory=dict)
+
+
+def method_sig(type_name: str, method: str) -> Sig | None:
+    """pynwb's signature of ``method`` of ``type_name``, defined there or on a pynwb base.
+
+    None when pynwb's class has no such method (or pynwb has no class ``type_name``).
+    """
+    todo = [type_name]
+    while todo:
+        entry = CLASSES.get(todo.pop(0))
+        if entry is None:
+            continue
+        found = entry.methods.get(method)
+        if found is not None:
+            return found
+        todo.extend(entry.bases)
+    return None
 
 
 # --- generated below by `python tests/pynwb_docval.py`; do not edit ---
