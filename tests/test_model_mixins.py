@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -12,6 +14,7 @@ import nwbzarr.model
 from nwbzarr.errors import ValidationError
 from nwbzarr.model.extend import extends, load_mixins, mixins_for
 from nwbzarr.model.misc import appended
+from nwbzarr.model.tsref import TimeSeriesReference, idx_count, references_for
 
 
 def model_class(name: str, method: str) -> Any:
@@ -115,3 +118,105 @@ def test_units_spike_times_and_obs_intervals() -> None:
     np.testing.assert_array_equal(within[0], [2.0, 3.0])
     np.testing.assert_array_equal(within[1], [4.0])
     np.testing.assert_array_equal(units.get_unit_obs_intervals(1), [[0.0, 2.0], [3.0, 6.0]])
+
+
+def test_time_series_reference_values() -> None:
+    series = SimpleNamespace(
+        name="ts", data=np.arange(10.0), timestamps=None, rate=2.0, starting_time=1.0
+    )
+    ref = TimeSeriesReference(2, 3, series)
+    assert ref.isvalid()
+    np.testing.assert_array_equal(ref.data, [2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(ref.timestamps, [2.0, 2.5, 3.0])
+    assert not TimeSeriesReference.empty(series).isvalid()
+    assert TimeSeriesReference.empty(series).data is None
+    with pytest.raises(IndexError, match=r"'idx_start \+ count' out of range for timeseries 'ts'"):
+        TimeSeriesReference(8, 3, series).isvalid()
+
+
+def test_idx_count_as_pynwb() -> None:
+    by_rate = SimpleNamespace(name="r", rate=2.0, starting_time=0.0, timestamps=None)
+    assert idx_count(1.0, 3.0, by_rate) == (2, 4)
+    by_times = SimpleNamespace(name="t", rate=None, starting_time=None, timestamps=[0.0, 1.0, 2.0])
+    assert idx_count(0.5, 2.0, by_times) == (1, 1)
+    assert references_for(0.5, 2.0, by_times) == [TimeSeriesReference(1, 1, by_times)]
+    empty = SimpleNamespace(name="e", rate=None, starting_time=None, timestamps=None)
+    with pytest.raises(ValidationError, match="TimeSeries 'e' must have timestamps or"):
+        idx_count(0.0, 1.0, empty)
+
+
+def test_defaults_are_not_shared() -> None:
+    cls = model_class("AnnotationSeries", "add_annotation")
+    first, second = cls(name="first", timestamps=[]), cls(name="second", timestamps=[])
+    first.add_annotation(1.0, "only in the first")
+    assert len(second.data) == 0 and len(second.timestamps) == 0
+
+
+def test_icephys_recordings_and_groupings() -> None:
+    file_cls = model_class("NWBFile", "add_intracellular_recording")
+    nwbfile = file_cls("icephys", "ID", datetime(2024, 1, 1, tzinfo=UTC))
+    device = nwbfile.create_device(name="amplifier")
+    electrode = nwbfile.create_icephys_electrode(
+        name="elec0", description="an electrode", device=device
+    )
+    kind = model_class("VoltageClampSeries", "__init__")
+    stim_kind = model_class("VoltageClampStimulusSeries", "__init__")
+    stimulus = stim_kind(
+        name="stim", data=[1.0, 2.0, 3.0, 4.0], rate=10.0, electrode=electrode, gain=0.1
+    )
+    response = kind(name="resp", data=[0.1, 0.2, 0.3], rate=10.0, electrode=electrode, gain=0.1)
+    first = nwbfile.add_intracellular_recording(
+        electrode=electrode, stimulus=stimulus, response=response, id=10
+    )
+    second = nwbfile.add_intracellular_recording(
+        response=response, response_start_index=1, response_index_count=2, id=11
+    )
+    assert (first, second) == (0, 1)
+    assert "stim" in nwbfile.stimulus and "resp" in nwbfile.acquisition
+    recordings = nwbfile.intracellular_recordings
+    assert list(recordings.categories) == ["electrodes", "stimuli", "responses"]
+    stimuli = recordings.category_tables["stimuli"]["stimulus"][:]
+    responses = recordings.category_tables["responses"]["response"][:]
+    assert [(r.idx_start, r.count, r.timeseries.name) for r in stimuli] == [
+        (0, 4, "stim"),
+        (-1, -1, "resp"),
+    ]
+    assert [(r.idx_start, r.count, r.timeseries.name) for r in responses] == [
+        (0, 3, "resp"),
+        (1, 2, "resp"),
+    ]
+    with pytest.raises(ValidationError, match="stimulus and response cannot both be None"):
+        nwbfile.add_intracellular_recording(electrode=electrode)
+    with pytest.raises(IndexError, match=r"response_start_index \+ response_index_count out"):
+        nwbfile.add_intracellular_recording(response=response, response_index_count=9)
+
+    assert nwbfile.add_icephys_simultaneous_recording(recordings=[0, 1]) == 0
+    assert (
+        nwbfile.add_icephys_sequential_recording(simultaneous_recordings=[0], stimulus_type="ramp")
+        == 0
+    )
+    assert nwbfile.add_icephys_repetition(sequential_recordings=[0]) == 0
+    assert nwbfile.add_icephys_experimental_condition(repetitions=[0]) == 0
+    simultaneous = nwbfile.icephys_simultaneous_recordings
+    assert simultaneous.name == "simultaneous_recordings"
+    assert simultaneous["recordings"].target.table is recordings
+    assert nwbfile.icephys_sequential_recordings["stimulus_type"][0] == "ramp"
+    assert nwbfile.get_icephys_meta_parent_table() is nwbfile.icephys_experimental_conditions
+
+
+def test_aligned_table_categories() -> None:
+    table_cls = model_class("AlignedDynamicTable", "add_category")
+    category_cls = model_class("DynamicTable", "add_row")
+    table = table_cls(name="aligned", description="an aligned table")
+    table.add_category(category_cls(name="lab", description="lab data"))
+    table.add_column(name="location", description="where", category="lab")
+    table.add_column(name="tag", description="a tag")
+    table.add_row(tag="a", lab={"location": "here"})
+    table.add_row({"tag": "b", "lab": {"location": "there"}})
+    assert list(table["tag"][:]) == ["a", "b"]
+    assert list(table.get_category("lab")["location"][:]) == ["here", "there"]
+    assert table.get_category() is table
+    with pytest.raises(KeyError, match=r"missing values of the categories \['lab'\]"):
+        table.add_row(tag="c")
+    with pytest.raises(ValidationError, match="category 'late' does not align, it has 0 rows"):
+        table.add_category(category_cls(name="late", description="no rows"))
