@@ -220,3 +220,33 @@ def test_aligned_table_categories() -> None:
         table.add_row(tag="c")
     with pytest.raises(ValidationError, match="category 'late' does not align, it has 0 rows"):
         table.add_category(category_cls(name="late", description="no rows"))
+
+
+def test_behavior_timeseries_collections() -> None:
+    events_cls = model_class("BehavioralEvents", "add_timeseries")
+    series_cls = model_class("TimeSeries", "__init__")
+    events = events_cls(name="BehavioralEvents")
+    reward = series_cls(name="reward", data=[1.0, 2.0], unit="ml", timestamps=[0.5, 1.5])
+    assert events.add_timeseries(reward) is reward
+    lick = events.create_timeseries("lick", [1, 1], "n.a.", timestamps=[0.2, 0.4])
+    assert events.get_timeseries("lick") is lick
+    assert sorted(events.time_series) == ["lick", "reward"]
+    with pytest.raises(ValidationError, match="time_series already has 'reward'"):
+        events.add_timeseries(reward)
+    with pytest.raises(ValidationError, match="time_series holds 2 objects: name one"):
+        events.get_timeseries()
+    with pytest.raises(KeyError, match="no TimeSeries named 'nope'"):
+        events.get_timeseries("nope")
+
+
+def test_images_collection() -> None:
+    images_cls = model_class("Images", "add_image")
+    gray_cls = model_class("GrayscaleImage", "__init__")
+    images = images_cls(name="images", description="a scene")
+    gray = gray_cls(name="gray", data=np.zeros((4, 5)))
+    images.add_image([gray])
+    assert images.get_image() is gray
+    made = images.create_image("made", np.ones((2, 2)), "made here")
+    assert images.get_image("made") is made
+    with pytest.raises(ValidationError, match="images: expected a BaseImage, got 3"):
+        images.add_image(3)

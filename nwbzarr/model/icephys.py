@@ -405,14 +405,28 @@ class IcephysFileMethods:
         nwbfile.add_icephys_table(attribute, table)
         return table
 
-    def add_intracellular_recording(self, **kwargs: Any) -> int:
+    def add_intracellular_recording(
+        self,
+        electrode: Any = None,
+        stimulus_start_index: int | None = None,
+        stimulus_index_count: int | None = None,
+        stimulus: Any = None,
+        stimulus_template_start_index: int | None = None,
+        stimulus_template_index_count: int | None = None,
+        stimulus_template: Any = None,
+        response_start_index: int | None = None,
+        response_index_count: int | None = None,
+        response: Any = None,
+        electrode_metadata: dict[str, Any] | None = None,
+        stimulus_metadata: dict[str, Any] | None = None,
+        response_metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> int:
         """Add a recording (see ``IntracellularRecordingsTable.add_recording``).
 
         The electrode, stimulus and response are added to the file if it lacks them.
         """
         nwbfile: Any = self
-        stimulus, response = kwargs.get("stimulus"), kwargs.get("response")
-        electrode = kwargs.get("electrode")
         if stimulus is not None and not (
             stimulus.name in self.stimulus or stimulus.name in self.stimulus_template
         ):
@@ -422,7 +436,23 @@ class IcephysFileMethods:
         if electrode is not None and electrode.name not in self.icephys_electrodes:
             nwbfile.add_icephys_electrode(electrode)
         recordings = self.get_intracellular_recordings()
-        return int(recordings.add_recording(**kwargs))
+        row = recordings.add_recording(
+            electrode,
+            stimulus_start_index,
+            stimulus_index_count,
+            stimulus,
+            stimulus_template_start_index,
+            stimulus_template_index_count,
+            stimulus_template,
+            response_start_index,
+            response_index_count,
+            response,
+            electrode_metadata,
+            stimulus_metadata,
+            response_metadata,
+            **kwargs,
+        )
+        return int(row)
 
     def get_intracellular_recordings(self) -> Any:
         """The intracellular recordings table (made if the file has none)."""
