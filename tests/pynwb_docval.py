@@ -28,7 +28,7 @@ from nwbzarr.model.signatures import REQUIRED, ClassSig, Param, Sig
 NAMESPACES = ("hdmf-common", "hdmf-experimental", "core")
 # hdmf's container machinery (object ids, parents, modified flags), not NWB API
 INTERNAL_METHODS = frozenset(
-    {"generate_new_id", "get_ancestor", "get_ancestors", "set_modified", "transform", "append"}
+    {"get_ancestor", "get_ancestors", "set_modified", "transform", "append"}
 )
 TARGET = Path(__file__).resolve().parents[1] / "nwbzarr" / "model" / "signatures.py"
 
@@ -132,15 +132,35 @@ def _init(cls: type) -> Callable[..., Any]:
     raise TypeError(f"{cls.__name__} has no docval constructor")
 
 
+def _own_classes(cls: type, names: Iterable[str]) -> list[type]:
+    """``cls`` and the helper classes (not neurodata types) that only it brings in."""
+    known = set(names)
+    parents = [b for b in cls.__mro__[1:] if b.__name__ in known]
+    inherited = {k for p in parents for k in p.__mro__}
+    return [k for k in cls.__mro__ if k is cls or (k.__name__ not in known and k not in inherited)]
+
+
 def _methods(cls: type, names: Iterable[str]) -> dict[str, Sig]:
     out: dict[str, Sig] = {}
-    for attr, value in sorted(vars(cls).items()):
-        func = value.__func__ if isinstance(value, classmethod | staticmethod) else value
-        if attr.startswith("_") or attr in INTERNAL_METHODS or not callable(func):
-            continue
-        if hasattr(func, "__docval__"):
-            out[attr] = _sig(func, names)
-    return out
+    for klass in reversed(_own_classes(cls, names)):
+        for attr, value in sorted(vars(klass).items()):
+            func = value.__func__ if isinstance(value, classmethod | staticmethod) else value
+            if attr.startswith("_") or attr in INTERNAL_METHODS or not callable(func):
+                continue
+            if hasattr(func, "__docval__"):
+                out[attr] = _sig(func, names)
+    return dict(sorted(out.items()))
+
+
+def _bases(cls: type, classes: dict[str, type]) -> tuple[str, ...]:
+    """The nearest neurodata types above ``cls`` (through helper classes such as pynwb's
+    MultiContainerInterface)."""
+    out: list[str] = []
+    for base in cls.__bases__:
+        found = next((k.__name__ for k in base.__mro__ if k.__name__ in classes), None)
+        if found is not None and found not in out:
+            out.append(found)
+    return tuple(out)
 
 
 def extract() -> dict[str, ClassSig]:
@@ -149,7 +169,7 @@ def extract() -> dict[str, ClassSig]:
     names = list(classes)
     out: dict[str, ClassSig] = {}
     for name, cls in classes.items():
-        bases = tuple(b.__name__ for b in cls.__bases__ if b.__name__ in classes)
+        bases = _bases(cls, classes)
         out[name] = ClassSig(bases, _sig(_init(cls), names), _methods(cls, names))
     return out
 

@@ -78,6 +78,7 @@ TUTORIAL_METHODS: dict[str, tuple[str, ...]] = {
         "get_scratch",
         "get_stimulus",
         "get_time_intervals",
+        "generate_new_id",
     ),
     "DynamicTable": ("add_row", "add_column", "to_dataframe", "create_region"),
     "VectorData": ("add_row",),

@@ -121,10 +121,19 @@ CLASSES: dict[str, ClassSig] = {
                 Param("data", "ArrayLike | str | int | float | bytes | bool | datetime | date"),
             )
         ),
+        {
+            "generate_new_id": Sig((Param("recurse", "bool", True),)),
+        },
     ),
-    "Container": ClassSig((), Sig((Param("name", "str"),))),
-    "SimpleMultiContainer": ClassSig(
+    "Container": ClassSig(
         (),
+        Sig((Param("name", "str"),)),
+        {
+            "generate_new_id": Sig((Param("recurse", "bool", True),)),
+        },
+    ),
+    "SimpleMultiContainer": ClassSig(
+        ("Container",),
         Sig(
             (
                 Param("name", "str"),
@@ -534,7 +543,7 @@ CLASSES: dict[str, ClassSig] = {
         ),
     ),
     "ProcessingModule": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param("name", "str"),
@@ -555,7 +564,7 @@ CLASSES: dict[str, ClassSig] = {
         },
     ),
     "Images": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param("name", "str"),
@@ -831,7 +840,7 @@ CLASSES: dict[str, ClassSig] = {
         ),
     ),
     "NWBFile": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param("session_description", "str"),
@@ -1508,7 +1517,7 @@ CLASSES: dict[str, ClassSig] = {
         ),
     ),
     "BehavioralEpochs": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -1543,7 +1552,7 @@ CLASSES: dict[str, ClassSig] = {
         },
     ),
     "BehavioralEvents": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -1585,7 +1594,7 @@ CLASSES: dict[str, ClassSig] = {
         },
     ),
     "BehavioralTimeSeries": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -1627,7 +1636,7 @@ CLASSES: dict[str, ClassSig] = {
         },
     ),
     "PupilTracking": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -1669,7 +1678,7 @@ CLASSES: dict[str, ClassSig] = {
         },
     ),
     "EyeTracking": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -1711,7 +1720,7 @@ CLASSES: dict[str, ClassSig] = {
         },
     ),
     "CompassDirection": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -1753,7 +1762,7 @@ CLASSES: dict[str, ClassSig] = {
         },
     ),
     "Position": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -1859,7 +1868,7 @@ CLASSES: dict[str, ClassSig] = {
         ),
     ),
     "EventWaveform": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig((Param("name", "str"),)),
         {
             "add_spike_event_series": Sig(
@@ -1889,7 +1898,7 @@ CLASSES: dict[str, ClassSig] = {
         },
     ),
     "FilteredEphys": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -1932,7 +1941,7 @@ CLASSES: dict[str, ClassSig] = {
         },
     ),
     "LFP": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -2484,7 +2493,7 @@ CLASSES: dict[str, ClassSig] = {
         ),
     ),
     "DfOverF": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -2526,7 +2535,7 @@ CLASSES: dict[str, ClassSig] = {
         },
     ),
     "Fluorescence": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -2568,7 +2577,7 @@ CLASSES: dict[str, ClassSig] = {
         },
     ),
     "ImageSegmentation": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
@@ -2687,7 +2696,7 @@ CLASSES: dict[str, ClassSig] = {
         ),
     ),
     "MotionCorrection": ClassSig(
-        (),
+        ("NWBDataInterface",),
         Sig(
             (
                 Param(
