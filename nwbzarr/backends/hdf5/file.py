@@ -1,0 +1,173 @@
+"""HDF5 files: opening (local paths, families, file objects), the incomplete marker, closing."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+from collections.abc import Hashable
+from typing import Any
+
+import h5py
+import numpy as np
+
+from nwbzarr.backends.hdf5.attrs import INCOMPLETE_ATTR, CachedAttrs
+from nwbzarr.backends.hdf5.guard import LIBHDF5_ERRORS, raise_damaged
+from nwbzarr.backends.hdf5.nodes import H5Group
+from nwbzarr.backends.hdf5.types import Refs, dtype_to_h5
+from nwbzarr.dtypes import DType
+from nwbzarr.errors import FormatError, IncompleteFileError
+from nwbzarr.tree import File, Group
+
+
+def _lcpl(cset: int) -> Any:
+    lcpl = h5py.h5p.create(h5py.h5p.LINK_CREATE)
+    lcpl.set_create_intermediate_group(True)
+    lcpl.set_char_encoding(cset)
+    return lcpl
+
+
+_LCPL = {cset: _lcpl(cset) for cset in (h5py.h5t.CSET_ASCII, h5py.h5t.CSET_UTF8)}
+
+
+class H5File(File):
+    format = "hdf5"
+
+    def __init__(
+        self,
+        location: str,
+        mode: str = "r",
+        *,
+        fileobj: Any = None,
+        page_size: int | None = None,
+        driver: str | None = None,
+        **h5_kwargs: Any,
+    ) -> None:
+        super().__init__(location, mode)
+        kwargs: dict[str, Any] = dict(h5_kwargs)
+        target: Any = fileobj if fileobj is not None else location
+        if fileobj is None and "%d" in location and not os.path.exists(location):
+            kwargs.setdefault("driver", "family")
+            # an existing family tells its member size (0 infers it); new ones get 2 GiB - 1
+            kwargs.setdefault("memb_size", 2**31 - 1 if mode in ("w", "w-", "x") else 0)
+        if driver is not None:
+            kwargs["driver"] = driver
+        if mode in ("w", "w-", "x") and page_size:
+            kwargs.update(fs_strategy="page", fs_page_size=page_size, fs_persist=True)
+        if mode in ("w", "w-", "x"):
+            kwargs.setdefault("libver", "earliest")
+        try:
+            self.h5 = h5py.File(target, mode, **kwargs)
+        except FileNotFoundError:
+            raise
+        except LIBHDF5_ERRORS as err:
+            hint = ""
+            member = re.fullmatch(r"(.*?)(\d+)(\.[^./]+)", os.path.basename(location))
+            pattern = (
+                os.path.join(os.path.dirname(location), f"{member[1]}%d{member[3]}")
+                if member
+                else ""
+            )
+            if member and os.path.exists(pattern % 0) and os.path.exists(pattern % 1):
+                hint = f" (this looks like one member of an HDF5 family: open {pattern!r})"
+            raise FormatError(f"{location}: cannot open as HDF5 ({mode=}): {err}{hint}") from err
+        self.refs = Refs(self.h5)
+        read_only = mode == "r"
+        try:
+            self.size = max(int(self.h5.id.get_filesize()), 1)
+            # Most members or attributes one object can list (each takes more than one byte of
+            # the file): a damaged index that lists more is refused. No bound while writing.
+            self.max_items = self.size + 1024 if read_only else sys.maxsize
+            self._root = H5Group(self, "/", self.h5.id, self.h5)
+        except LIBHDF5_ERRORS as err:
+            self.h5.close()
+            raise_damaged(err, f"{location}:/")
+        # A file open read-only does not change under us: members and attributes are looked
+        # up once (the typed model asks for the same ones several times).
+        self.member_cache: dict[tuple[str, str], Any] | None = {} if read_only else None
+        self.attr_cache: dict[str, CachedAttrs] | None = {} if read_only else None
+        self._types: dict[Hashable, tuple[Any, Any, np.dtype[Any]]] = {}
+        if mode in ("w", "w-", "x"):
+            self.h5.attrs[INCOMPLETE_ATTR] = "writing"
+            self.h5.flush()
+        elif self._marked_incomplete(location):  # any mode: closing r+/a would hide it
+            self.h5.close()
+            raise IncompleteFileError(
+                f"{location}: incomplete file: nwbzarr was still writing it when it stopped "
+                "(re-run the conversion or the write)"
+            )
+
+    def _marked_incomplete(self, location: str) -> bool:
+        try:
+            return bool(h5py.h5a.exists(self.h5.id, INCOMPLETE_ATTR.encode()))
+        except LIBHDF5_ERRORS as err:
+            self.h5.close()
+            raise_damaged(err, f"{location}:/")
+
+    @property
+    def root(self) -> Group:
+        return self._root
+
+    def check_fits(self, shape: tuple[int, ...], where: str) -> None:
+        """Values stored in the file's metadata (attributes) hold at most one element per byte
+        of the file: a larger declared shape is damage, refused before it is allocated."""
+        if shape and math.prod(shape) > self.size and self.max_items != sys.maxsize:
+            raise FormatError(
+                f"{where}: damaged HDF5 metadata: shape {shape} has more elements than the "
+                f"file has bytes ({self.size})"
+            )
+
+    def types_for(self, dtype: DType) -> tuple[Any, Any, np.dtype[Any]]:
+        """HDF5 types of ``dtype``: logical (to create with), bit-level (to write with), numpy."""
+        hit = self._types.get(dtype)
+        if hit is None:
+            h5dtype = dtype_to_h5(dtype)
+            hit = (
+                h5py.h5t.py_create(h5dtype, logical=True),
+                h5py.h5t.py_create(h5dtype),
+                h5dtype,
+            )
+            self._types[dtype] = hit
+        return hit
+
+    def link_name(self, name: str) -> tuple[bytes, Any]:
+        """``name`` encoded, and the link creation list h5py would use for it."""
+        try:
+            return name.encode("ascii"), _LCPL[h5py.h5t.CSET_ASCII]
+        except UnicodeEncodeError:
+            return name.encode("utf-8", "surrogateescape"), _LCPL[h5py.h5t.CSET_UTF8]
+
+    @property
+    def gcpl(self) -> Any:
+        """Group creation list as h5py makes it: no times, creation order if configured."""
+        gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+        if h5py.get_config().track_order:
+            flags = h5py.h5p.CRT_ORDER_TRACKED | h5py.h5p.CRT_ORDER_INDEXED
+            gcpl.set_link_creation_order(flags)
+            gcpl.set_attr_creation_order(flags)
+        gcpl.set_obj_track_times(False)
+        return gcpl
+
+    @property
+    def dcpl(self) -> Any:
+        """Creation list of a contiguous dataset as h5py makes it (no times)."""
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_obj_track_times(False)
+        return dcpl
+
+    def flush(self) -> None:
+        if self.writable and not self.closed:
+            self.h5.flush()
+
+    def _close(self, commit: bool) -> None:
+        if commit and INCOMPLETE_ATTR in self.h5.attrs:
+            # Everything reaches the file before the marker goes: libhdf5 flushes its caches
+            # in no set order, so a kill during close() could otherwise leave the marker's
+            # removal on disk without data written before it.
+            self.h5.flush()
+            del self.h5.attrs[INCOMPLETE_ATTR]
+        self.h5.close()
+
+
+__all__ = ["H5File"]
