@@ -10,6 +10,7 @@ import h5py
 import numpy as np
 
 from nwbzarr.backends.hdf5.attrs import H5Attributes, H5Node
+from nwbzarr.backends.hdf5.chunks import ChunkCheck
 from nwbzarr.backends.hdf5.guard import LIBHDF5_ERRORS, guarded
 from nwbzarr.backends.hdf5.types import decode, dtype_from_h5, dtype_to_h5, encode
 from nwbzarr.errors import FormatError, UnsupportedFeatureError
@@ -88,6 +89,7 @@ class H5Array(Array, H5Node):
         self._h5: h5py.Dataset | None = None
         self._attrs = H5Attributes(self)
         self._spec: ArraySpec | None = None
+        self._checks: ChunkCheck | None = None
 
     @property
     def h5(self) -> h5py.Dataset:
@@ -143,6 +145,13 @@ class H5Array(Array, H5Node):
             extra={"empty": True} if empty else {},
         )
 
+    def _chunk_check(self, spec: ArraySpec) -> ChunkCheck:
+        check = self._checks
+        if check is None:
+            names = tuple(f.name for f in spec.compression or ())
+            check = self._checks = ChunkCheck(self.oid, names, spec.chunks or (), self.describe())
+        return check
+
     def _check_contiguous(self, shape: tuple[int, ...], did: Any, dcpl: Any) -> None:
         """Contiguous data must fit in the file (once written: unwritten data is fill)."""
         size = math.prod(shape) * did.get_type().get_size()
@@ -159,7 +168,11 @@ class H5Array(Array, H5Node):
         if spec.extra.get("empty"):
             return np.empty((0,), dtype=self.dtype)
         datatype = spec.datatype
+        if not isinstance(datatype, np.dtype):
+            self.h5file.check_heaps()  # text and compounds may hold variable-length values
         try:
+            if spec.compression and spec.chunks and not self.h5file.writable:
+                self._chunk_check(spec).before_read(key, spec.shape)
             if isinstance(datatype, np.dtype) and _whole(key):
                 # the whole array of numbers: one read, no selection (small arrays are common)
                 out = np.empty(spec.shape, dtype=datatype)

@@ -207,6 +207,9 @@ class H5Attributes(Attributes):
                 mtype, h5dtype, dtype = TYPES.number(tid, cls, where)
             elif cls == h5py.h5t.STRING and tid.is_variable_str():
                 mtype, h5dtype, dtype = TYPES.text(tid, where)
+                h5file = self._node.h5file
+                if not h5file.heaps_ok:
+                    h5file.check_heaps()
             else:
                 return self._get_uncached(name)
             shape = () if kind == h5py.h5s.SCALAR else space.shape
@@ -220,6 +223,7 @@ class H5Attributes(Attributes):
             raise_damaged(err, where)
 
     def _get_uncached(self, name: str) -> tuple[Any, DType]:
+        self._node.h5file.check_heaps()
         oid = self._node.oid
         key = name.encode("utf-8", "surrogateescape")
         try:

@@ -12,6 +12,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from nwbzarr.backends.hdf5 import heaps
 from nwbzarr.backends.hdf5.attrs import INCOMPLETE_ATTR, CachedAttrs
 from nwbzarr.backends.hdf5.guard import LIBHDF5_ERRORS, raise_damaged
 from nwbzarr.backends.hdf5.nodes import H5Group
@@ -88,6 +89,10 @@ class H5File(File):
         self.member_cache: dict[tuple[str, str], Any] | None = {} if read_only else None
         self.attr_cache: dict[str, CachedAttrs] | None = {} if read_only else None
         self._types: dict[Hashable, tuple[Any, Any, np.dtype[Any]]] = {}
+        # global heaps are walked before the first variable-length value is read (heaps.py)
+        local = fileobj is None and driver is None and "driver" not in kwargs
+        self.heaps_ok = not (read_only and local)
+        self._heap_error: FormatError | None = None
         if mode in ("w", "w-", "x"):
             self.h5.attrs[INCOMPLETE_ATTR] = "writing"
             self.h5.flush()
@@ -108,6 +113,22 @@ class H5File(File):
     @property
     def root(self) -> Group:
         return self._root
+
+    def check_heaps(self) -> None:
+        """Walk the file's global heap collections once, before variable-length values are
+        read (:mod:`.heaps`); a collection libhdf5 would loop on refuses every such read."""
+        if self.heaps_ok:
+            return
+        if self._heap_error is None:
+            try:
+                heaps.check_file(self.location, self.location)
+            except FormatError as err:
+                self._heap_error = err
+            except OSError:
+                pass  # not a plain local file after all: libhdf5 reads it as it can
+        if self._heap_error is not None:
+            raise FormatError(*self._heap_error.args)
+        self.heaps_ok = True
 
     def check_fits(self, shape: tuple[int, ...], where: str) -> None:
         """Values stored in the file's metadata (attributes) hold at most one element per byte

@@ -21,7 +21,8 @@ from typing import NoReturn
 from nwbzarr.errors import FormatError, NwbZarrError
 
 LIBHDF5_ERRORS: tuple[type[Exception], ...] = (
-    RuntimeError,  # SystemError and NotImplementedError included
+    RuntimeError,  # NotImplementedError and RecursionError are subclasses: see damaged()
+    SystemError,
     OSError,
     ValueError,  # UnicodeDecodeError included
     LookupError,  # KeyError, IndexError
@@ -37,7 +38,9 @@ def damaged(err: BaseException, where: str) -> BaseException:
     nwbzarr's own errors and ``FileNotFoundError`` (an external link's file is missing) are
     kept; everything else becomes a :class:`FormatError` naming ``where`` (``file:path``).
     """
-    if isinstance(err, NwbZarrError | FileNotFoundError) or not isinstance(err, LIBHDF5_ERRORS):
+    if isinstance(err, NwbZarrError | FileNotFoundError | RecursionError):
+        return err
+    if not isinstance(err, LIBHDF5_ERRORS):
         return err
     text = str(err) or type(err).__name__
     return FormatError(f"{where}: damaged HDF5 metadata: {text}")

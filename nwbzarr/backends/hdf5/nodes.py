@@ -131,8 +131,9 @@ class H5Group(Group, H5Node):
         try:
             oid = h5py.h5o.open(self.oid, key)
         except LIBHDF5_ERRORS as err:
-            raise FormatError(f"{self.file.location}: cannot open {path!r}: {err}") from err
+            raise FormatError(f"{self.file.location}:{path}: cannot open: {err}") from err
         if h5py.h5a.exists(oid, EXTERNAL_LINK_KEY):
+            self.h5file.check_heaps()
             aid = h5py.h5a.open(oid, EXTERNAL_LINK_KEY)
             marker = read_attr(aid, aid.dtype, aid.shape or ())
             return _external_link_from_marker(marker, f"{self.file.location}:{path}")

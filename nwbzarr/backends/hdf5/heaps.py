@@ -1,0 +1,82 @@
+"""Global heap collections checked before libhdf5 reads variable-length values from them.
+
+Variable-length strings and sequences live in the file's global heap: collections (signature
+``GCOL``) of objects, each with a 16-byte header (index, reference count, size). libhdf5 walks
+a collection's objects when it first loads it and advances by each object's size; the free-space
+object (index 0) advances by its size alone, so a collection damaged to hold a zero-sized free
+object (a zeroed 512-byte block inside it is enough) makes libhdf5 loop forever, holding the
+GIL: no timeout in the process can stop it.
+
+nwbzarr walks every collection of a local file the same way before the first variable-length
+value is read, with a step of at least one byte, and refuses the file if a walk would not end.
+The walk costs one pass over the file at memory speed (a search for the signature), once per
+open file, and only when variable-length data is read; files larger than
+:data:`SCAN_LIMIT` and files read through file objects (remote) are not walked.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+
+from nwbzarr.errors import FormatError
+
+SIGNATURE = b"GCOL"
+HEADER = 16  # signature, version, 3 reserved bytes, collection size (8 bytes)
+OBJECT_HEADER = 16  # index (2), reference count (2), reserved (4), size (8)
+SCAN_LIMIT = 4 << 30
+"""Files up to this size are walked (a search at memory speed); larger ones are trusted."""
+
+_U16 = struct.Struct("<H")
+_U64 = struct.Struct("<Q")
+
+
+def _align(n: int) -> int:
+    return (n + 7) & ~7
+
+
+def stalled_object(heap: bytes | mmap.mmap, at: int) -> int | None:
+    """Offset of the object where libhdf5's walk of the collection at ``at`` would stall (an
+    object that does not advance the walk), or None if the walk ends or this is not a
+    collection libhdf5 would load (it reports those itself)."""
+    if heap[at + 4 : at + 5] != b"\x01" or at + HEADER > len(heap):
+        return None
+    size = _U64.unpack_from(heap, at + 8)[0]
+    if size < HEADER or size > len(heap) - at:
+        return None  # libhdf5 refuses a collection that does not fit in the file
+    end = at + size
+    p = at + HEADER
+    while p < end:
+        if p + OBJECT_HEADER > end:
+            return None  # a tail too small for an object: free space
+        index = _U16.unpack_from(heap, p)[0]
+        length = _U64.unpack_from(heap, p + 8)[0]
+        step = OBJECT_HEADER + _align(length) if index else length
+        if step <= 0:
+            return p
+        p += step
+    return None
+
+
+def check_file(path: str, where: str) -> None:
+    """Walk every global heap collection of the local file at ``path`` as libhdf5 would;
+    :class:`FormatError` naming the first one whose walk would not end."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < HEADER or size > SCAN_LIMIT:
+            return
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            at = data.find(SIGNATURE)
+            while at >= 0:
+                stalled = stalled_object(data, at)
+                if stalled is not None:
+                    raise FormatError(
+                        f"{where}: damaged HDF5 metadata: the global heap collection at byte "
+                        f"{at} holds an object of size 0 at byte {stalled} (reading its "
+                        "variable-length values would never end)"
+                    )
+                at = data.find(SIGNATURE, at + 4)
+
+
+__all__ = ["SCAN_LIMIT", "check_file", "stalled_object"]
