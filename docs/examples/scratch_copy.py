@@ -17,6 +17,7 @@ import numpy as np
 
 import nwbzarr
 from nwbzarr.demo import build_nwbfile
+from nwbzarr.spec import cache_schema
 
 ROOT_GROUPS = ("acquisition", "analysis", "processing", "stimulus", "intervals", "general")
 
@@ -25,7 +26,9 @@ def shallow_copy(src: Path, dst: Path) -> None:
     """``dst``: the root metadata of ``src`` copied, every object below linked (no data copied)."""
     source = os.path.relpath(src, dst.parent)  # relative: the pair can move together
     with nwbzarr.open(src) as raw, nwbzarr.open(dst, "w", overwrite=True) as out:
-        out.attrs.update_typed(raw.attrs.items_typed())
+        # .specloc points into the source's /specifications: the copy caches its own schema
+        out.attrs.update_typed(t for t in raw.attrs.items_typed() if t[0] != ".specloc")
+        cache_schema(out)
         for name, member in raw.members():
             if isinstance(member, nwbzarr.Array):  # identifier, session_start_time...
                 value = member[()] if not member.shape else member[...]

@@ -41,8 +41,11 @@ def write(
 
 
 def write_tree(nwbfile: NWBFile, root: Group) -> None:
-    """Write ``nwbfile`` into the (empty) root group of an open file."""
+    """Write ``nwbfile`` into the (empty) root group of an open file, with its schema cached."""
+    from nwbzarr.spec import cache_schema  # the schema is read on first write, not at import
+
     nwbfile.write_root(root, WriteContext(root))
+    cache_schema(root)
 
 
 def read(path: str | os.PathLike[str], mode: str = "r", **open_kwargs: Any) -> NWBFile:

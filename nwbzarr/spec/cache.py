@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -30,7 +29,7 @@ from nwbzarr.tree import Array, Group, Reference
 SPECLOC = ".specloc"
 SPEC_GROUP = "specifications"
 _MEMO_SIZE = 16
-_memo: OrderedDict[tuple[Any, ...], Catalog] = OrderedDict()
+_memo: OrderedDict[tuple[Any, ...], tuple[Catalog, list[str]]] = OrderedDict()
 _memo_lock = threading.Lock()
 
 
@@ -53,11 +52,15 @@ def spec_group(root: Group) -> Group | None:
     return None
 
 
-def version_key(version: str) -> tuple[tuple[int, str], ...]:
-    """Sort key of a version string: numbers compare as numbers (``2.10.0`` > ``2.9.0``)."""
-    return tuple(
-        (int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"[.\-+]", version)
-    )
+def latest_version(versions: list[str]) -> str:
+    """The cached version that pynwb and hdmf-zarr read: the last in name order.
+
+    hdmf takes the alphanumerically largest name (``unversioned`` / ``None`` only when alone),
+    so ``2.9.0`` goes before ``2.11.0``: nwbzarr chooses as they do, so that a file reads
+    and validates against the same schema in all three.
+    """
+    named = [v for v in versions if v not in ("unversioned", "None")] or versions
+    return max(named)
 
 
 def cached_texts(root: Group) -> dict[str, tuple[str, str, dict[str, str]]]:
@@ -72,7 +75,7 @@ def cached_texts(root: Group) -> dict[str, tuple[str, str, dict[str, str]]]:
         versions = [v for v, node in ns_group.members() if isinstance(node, Group)]
         if not versions:
             continue
-        version = max(versions, key=version_key)
+        version = latest_version(versions)
         vgroup = ns_group.group(version)
         texts = {
             name: _text(node[()]) for name, node in vgroup.members() if isinstance(node, Array)
@@ -125,35 +128,39 @@ def catalog_from_file(root: Group) -> Catalog:
             digest.update(f"\0{name}\0{sources[name]}".encode())
     key = (id(base), digest.hexdigest())
     with _memo_lock:
-        if key in _memo:
+        memo = _memo.get(key)
+        if memo is not None:
             _memo.move_to_end(key)
-            return _memo[key]
-    catalog = _build(root, base)
-    with _memo_lock:
-        _memo[key] = catalog
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
+    if memo is None:
+        memo = _build(root, base)
+        with _memo_lock:
+            _memo[key] = memo
+            while len(_memo) > _MEMO_SIZE:
+                _memo.popitem(last=False)
+    catalog, problems = memo
+    for problem in problems:  # told for every file that has them, not only the first
+        warnings.warn(f"{root.file.location}:/{SPEC_GROUP}/{problem}", UserWarning, stacklevel=2)
     return catalog
 
 
-def _build(root: Group, base: Catalog) -> Catalog:
+def _build(root: Group, base: Catalog) -> tuple[Catalog, list[str]]:
     usable = []
+    problems = []
     for doc in cached_documents(root):
-        missing = [s for s in doc.namespace.sources if s not in doc.sources]
+        ns = doc.namespace
+        missing = [s for s in ns.sources if s not in doc.sources]
         if missing:
-            fallback = base.documents.get(doc.namespace.name)
+            fallback = base.documents.get(ns.name)
             instead = (
                 f"using the loaded version {fallback.namespace.version}" if fallback else "skipped"
             )
-            warnings.warn(
-                f"{doc.origin}: cached namespace {doc.namespace.name!r} lacks the source(s) "
-                f"{', '.join(missing)}; {instead}",
-                UserWarning,
-                stacklevel=3,
+            problems.append(
+                f"{ns.name}/{ns.version}: cached namespace {ns.name!r} lacks the source(s) "
+                f"{', '.join(missing)}; {instead}"
             )
             continue
         usable.append(doc)
-    return base.with_documents(usable)
+    return base.with_documents(usable), problems
 
 
 def _source_text(texts: Mapping[str, str], source: str) -> str | None:
@@ -258,6 +265,6 @@ __all__ = [
     "cached_texts",
     "catalog_from_file",
     "namespace_json",
+    "latest_version",
     "spec_group",
-    "version_key",
 ]
