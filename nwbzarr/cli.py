@@ -256,7 +256,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 EPILOG_MAIN = """commands, one line each (nwbzarr COMMAND --help for details and examples):
   ls        list the tree of a file        info      summarise a file
-  validate  check NWB structure            plot      draw a series or an image
+  validate  check schema and structure     plot      draw a series or an image
   convert   HDF5 <-> Zarr                  export    one self-contained file, links resolved
   index     virtual Zarr index of HDF5     demo      build, convert, analyse an example session
 
@@ -295,10 +295,12 @@ EPILOG_VALIDATE = """examples:
   nwbzarr validate session.nwb.zarr --json
   nwbzarr validate s3://bucket/session.nwb.zarr -s anon=true --errors-only
 
-Checks (structural, done by nwbzarr without pynwb): root attributes, datasets and groups;
-neurodata_type with namespace; TimeSeries data and timing (float64 timestamps, or
-starting_time with a float rate); DynamicTable colnames; VectorIndex unsigned; dates with a
-timezone; links and references resolving. Findings print as FILE:PATH: severity: message.
+Checks, done by nwbzarr without pynwb: against the NWB schema (the file's cached one, else
+the bundled one): required fields, dtypes, shapes, quantities, inheritance, link and reference
+targets, as pynwb.validate does; and structural checks: neurodata_type with namespace;
+TimeSeries timing (timestamps or starting_time with a float rate); DynamicTable colnames;
+dates with a timezone; links and references resolving. Findings print as
+FILE:PATH: severity: message (with --json, each has a code: missing, dtype, shape...).
 Exit code 1 when there are errors, 0 otherwise (warnings alone do not fail).
 """
 EPILOG_PLOT = """examples:
@@ -428,7 +430,7 @@ def _add_reading_commands(add: Adder) -> None:
 
     p = add(
         "validate",
-        "check the NWB structure of a file (nwbzarr's own checks, no pynwb needed)",
+        "check a file against the NWB schema and structure (no pynwb needed)",
         EPILOG_VALIDATE,
         cmd_validate,
     )

@@ -163,11 +163,17 @@ def test_validate_finds_problems(
     messages = " | ".join(str(f) for f in validate(path))
     assert ("/identifier", "required") in found, messages
     assert "has no timezone" in messages
-    assert "timestamps have dtype int64" in messages
+    assert (
+        "timestamps: error: dataset: dtype int64 does not satisfy the schema's 'float64'"
+        in messages
+    )
     assert "'missing', which is not a column" in messages
     assert "/acquisition/dangling: error: link to /does/not/exist does not resolve" in messages
-    assert "VectorIndex has dtype int32" in messages
-    assert f"/{ROIS}: error: RoiResponseSeries has no 'data'" in messages
+    assert (
+        "signed_index: error: dataset: dtype int32 does not satisfy the schema's 'uint8'"
+        in messages
+    )
+    assert f"/{ROIS}/data: error: required dataset 'data' is missing" in messages
     assert main(["validate", str(path), "--json"]) == 1
     rows = json.loads(capsys.readouterr().out)
     assert {r["severity"] for r in rows} == {"error"}

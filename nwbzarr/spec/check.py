@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from nwbzarr.dtypes import CompoundType, DType, ReferenceType, StringType
+from nwbzarr.dtypes import CompoundType, DType, ReferenceType, StringType, dtype_str
 from nwbzarr.errors import NwbZarrError
 from nwbzarr.spec.catalog import Catalog
 from nwbzarr.spec.schema import (
@@ -155,6 +155,13 @@ def _type_of(node: Node) -> tuple[str | None, str | None]:
 
 def _check_typed(run: _Run, node: Node, refinement: FieldSpec | None) -> None:
     """``node`` against its own type, then against the spec it was matched to."""
+    try:
+        _check_typed_unguarded(run, node, refinement)
+    except (NwbZarrError, OSError, ValueError, TypeError) as err:
+        run.add(node.path, "unreadable", f"cannot be read: {err}")
+
+
+def _check_typed_unguarded(run: _Run, node: Node, refinement: FieldSpec | None) -> None:
     kind, ns = _type_of(node)
     if kind is not None:
         key = (node.path, id(run.catalog))
@@ -247,7 +254,11 @@ def _check_dtype(
         _check_dates(run, path, where, value)
         return
     if spec in _CANONICAL and name not in accepted(spec):
-        run.add(path, "dtype", f"{where}: dtype {name!r} does not satisfy the schema's {spec!r}")
+        run.add(
+            path,
+            "dtype",
+            f"{where}: dtype {dtype_str(stored)} does not satisfy the schema's {spec!r}",
+        )
 
 
 def _check_compound(
@@ -336,7 +347,7 @@ def _check_shape(
 ) -> None:
     if spec is None:
         return
-    if shape is None:
+    if shape is None or shape == ():
         if any(len(s) for s in spec):
             run.add(
                 path,
@@ -432,7 +443,11 @@ def _best_match(
 
 def _check_quantity(run: _Run, group: Group, spec: FieldSpec, found: int) -> None:
     if found == 0 and spec.required:
-        run.add(group.path, "missing", f"required {_describe(spec)} is missing")
+        if spec.name is not None:  # the path of what is missing, as the structural checks say
+            path = f"{group.path.rstrip('/')}/{spec.name}"
+            run.add(path, "missing", f"required {_describe(spec)} is missing")
+        else:
+            run.add(group.path, "missing", f"required {_describe(spec)} is missing")
     elif (not spec.many and found > 1) or (
         isinstance(spec.quantity, int) and found != spec.quantity
     ):

@@ -1,0 +1,174 @@
+"""nwbzarr validate against the schema, side by side with pynwb.validate on the corpus.
+
+Each pynwb finding must have a finding of nwbzarr's at the same path with the same kind, and
+each nwbzarr error one of pynwb's, except the differences listed here (and in
+docs/schema.md) with their reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import CORPUS
+from model_peers import peer_validate
+
+import nwbzarr
+from nwbzarr.spec.check import accepted
+from nwbzarr.validate import validate
+
+pytestmark = pytest.mark.interop
+
+# (path, code) that one side reports and the other does not, with the reason.
+ONLY_OURS = {
+    # the text is not ISO 8601 for the schema's pattern (a space for 'T'); nwbzarr's structural
+    # date check also says that it has no timezone
+    "hdf5/matnwb_7947b3d__test_output.nwb": {("/session_start_time", "timezone")},
+}
+ONLY_PYNWB = {
+    # hdmf-zarr's Zarr-2 reader does not see the pickled reference column 'group' as a
+    # VectorData; the same file with the JSON codec validates clean in both
+    "hdmfzarr013/basic_ecephys.nwb.zarr": {("/general/extracellular_ephys/electrodes", "missing")},
+}
+# files pynwb cannot validate at all (it raises): nwbzarr reports their problems instead
+PYNWB_FAILS = {
+    "hdf5/hdmf_back_compat__1.0.5.h5",  # not an NWB file
+    "hdf5/matnwb_06e46a1__testdata_20080606_R1.nwb",  # no nwb_version
+    "hdf5/matnwb_0bab88c__tutorials_ecephys_tutorial.nwb",
+    "hdf5/matnwb_e7401f8__ecephys_tutorial.nwb",
+    "hdf5/matnwb_e7401f8__tutorials_membrane_potential.nwb",
+}
+CODES = {
+    "MissingError": "missing",
+    "MissingDataType": "missing",
+    "DtypeError": "dtype",
+    "ShapeError": "shape",
+    "ExpectedArrayError": "shape",
+    "IncorrectQuantityError": "quantity",
+    "IllegalLinkError": "link",
+    "IncorrectDataType": "target",
+}
+
+
+def corpus_files() -> list[str]:
+    found = []
+    for folder, pattern in (
+        ("hdf5", "*"),
+        ("pynwb42", "*.nwb"),
+        ("hdmfzarr013", "*.zarr"),
+        ("zarr", "*.zarr"),
+        ("lindi", "*.nwb"),
+    ):
+        for path in sorted((CORPUS / folder).glob(pattern)):
+            if "family_" not in path.name:
+                found.append(f"{folder}/{path.name}")
+    return found
+
+
+def pynwb_keys(error: Any) -> set[tuple[str, str]]:
+    """Where and what, as nwbzarr says it: the paths a pynwb finding may be reported at."""
+    location = "/" + str(error.location or "").split(".")[0]
+    name = str(error.name).removeprefix("root/")
+    code = CODES.get(type(error).__name__, "timezone" if "timezone" in error.reason else "?")
+    if "isodatetime" in str(error.reason):
+        code = "dtype"
+    paths = {location.rstrip("/") or "/"}
+    if code == "missing":  # a missing child is reported at the child's path
+        paths.add(f"{location.rstrip('/')}/{name.rsplit('/', 1)[-1]}")
+        if not error.location:
+            paths.add("/" + name)
+    return {(p, code) for p in paths}
+
+
+def peer_errors(path: Path) -> list[Any]:
+    """pynwb.validate's findings; Zarr-2 stores through hdmf-zarr's Zarr-2 reader."""
+    if (path / ".zgroup").exists():
+        import warnings
+
+        import pynwb
+        from hdmf_zarr.nwb_zarrv2 import NWBZarrV2IO
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            io = NWBZarrV2IO(str(path), "r", allow_pickle=True)  # the corpus is trusted
+            try:
+                return list(pynwb.validate(io=io))
+            finally:
+                io.close()
+    return peer_validate(path)
+
+
+def compare(rel: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    path = CORPUS / rel
+    ours = {(f.path, f.code) for f in validate(path) if f.severity == "error"}
+    peer = peer_errors(path)
+    only_pynwb: set[tuple[str, str]] = set()
+    matched: set[tuple[str, str]] = set()
+    for error in peer:
+        keys = pynwb_keys(error)
+        if keys & ours:
+            matched |= keys & ours
+        elif not keys & ONLY_PYNWB.get(rel, set()):
+            only_pynwb.add(min(keys))
+    only_ours = ours - matched - ONLY_OURS.get(rel, set())
+    return only_ours, only_pynwb
+
+
+def _check(rel: str) -> None:
+    if rel in PYNWB_FAILS:
+        assert [f for f in validate(CORPUS / rel) if f.severity == "error"], rel
+        return
+    only_ours, only_pynwb = compare(rel)
+    assert not only_ours, f"{rel}: nwbzarr only: {sorted(only_ours)}"
+    assert not only_pynwb, f"{rel}: pynwb only: {sorted(only_pynwb)}"
+
+
+@pytest.mark.parametrize("rel", corpus_files())
+def test_same_findings_as_pynwb_on_the_corpus(rel: str) -> None:
+    _check(rel)
+
+
+def test_findings_of_a_broken_copy(fmt: str, new_path: Callable[..., Path]) -> None:
+    src = CORPUS / "pynwb42" / "basic_ecephys.nwb"
+    path = new_path(fmt, "broken")
+    nwbzarr.convert(src, path)
+    with nwbzarr.open(path, "r+") as root:
+        group = root.group("general/extracellular_ephys")
+        name = next(n for n in group if n not in ("electrodes",))
+        del group[f"{name}/device"]  # a required link
+        root.array("acquisition/ElectricalSeries/data").attrs["conversion"] = "1"  # text
+        del root["file_create_date"]
+    found = {(f.path, f.code, f.message) for f in validate(path) if f.code != "structure"}
+    assert (
+        f"/general/extracellular_ephys/{name}/device",
+        "missing",
+        "required link 'device' is missing",
+    ) in found
+    assert (
+        "/acquisition/ElectricalSeries/data",
+        "dtype",
+        "attribute 'conversion': dtype string(utf-8, vlen) does not satisfy the schema's 'float32'",
+    ) in found
+    assert ("/file_create_date", "missing", "required dataset is missing") in found
+    peer = {(e.location, type(e).__name__) for e in peer_validate(path)}
+    assert ("general/extracellular_ephys/" + name, "MissingDataType") in peer
+    assert ("acquisition/ElectricalSeries/data.conversion", "DtypeError") in peer
+
+
+def test_dtype_widening_rules() -> None:
+    assert accepted("float32") == {"float", "double"}
+    assert accepted("int8") == {"int8", "short", "int", "long"}
+    assert "uint64" in accepted("uint8") and "int16" not in accepted("uint8")
+    assert accepted("text") == {"utf", "ascii"} and accepted("ascii") == {"ascii"}
+    assert {"float", "uint8", "long"} <= accepted("numeric")
+
+
+def test_structural_only(tmp_path: Path) -> None:
+    path = tmp_path / "s.nwb"
+    nwbzarr.convert(CORPUS / "pynwb42" / "basic_ecephys.nwb", path)
+    with nwbzarr.open(path, "r+") as root:
+        root.array("identifier").attrs["extra"] = np.int8(1)  # extra content: not a finding
+    assert validate(path, schema=False) == validate(path) == []
