@@ -23,6 +23,7 @@ MIXIN_MODULES: tuple[str, ...] = (
     "nwbzarr.model.image",
     "nwbzarr.model.misc",
     "nwbzarr.model.ogen",
+    "nwbzarr.model.regions",
     "nwbzarr.model.tsref",
 )
 

@@ -155,19 +155,46 @@ class AlignedTableMethods:
 
     @property
     def category_tables(self) -> dict[str, Any]:
-        """The category tables by name, in their order."""
-        tables = getattr(self, "dynamic_tables", None)
-        if not isinstance(tables, dict):
-            tables = {} if tables is None else {t.name: t for t in tables}
-            self.dynamic_tables = tables
-        return tables
+        """The category tables by name, in the order of ``categories`` (a new dict)."""
+        out: dict[str, Any] = {}
+        for name in [*(self.categories or []), *self._unnamed()]:
+            table = self._named(name)
+            if table is None:
+                table = self._unnamed().get(name)
+            if table is not None:
+                out[name] = table
+        return out
 
     @category_tables.setter
     def category_tables(self, tables: Any) -> None:
+        values = [] if tables is None else tables.values() if isinstance(tables, dict) else tables
+        for table in values:
+            self.store_category(table)
+
+    def _named(self, name: str) -> Any:
+        """The category held in a field of the schema (``electrodes`` of the recordings)."""
+        value = vars(self).get(name)
+        return value if hasattr(value, "colnames") else None
+
+    def _unnamed(self) -> dict[str, Any]:
+        tables = getattr(self, "dynamic_tables", None)
         if tables is None:
-            tables = []
-        values = tables.values() if isinstance(tables, dict) else tables
-        self.dynamic_tables = {t.name: t for t in values}
+            tables = {}
+            self.dynamic_tables = tables
+        elif not isinstance(tables, dict):
+            tables = {t.name: t for t in tables}
+            self.dynamic_tables = tables
+        return tables
+
+    def store_category(self, table: Any) -> None:
+        """Keep ``table`` as a category: in its schema field if the type has one by its name."""
+        if table.name in vars(self) and table.name not in ("id", "columns", "colnames"):
+            setattr(self, table.name, table)
+        else:
+            self._unnamed()[table.name] = table
+        names = list(self.categories or [])
+        if table.name not in names:
+            self.categories = [*names, table.name]
 
     def category_names(self) -> list[str]:
         """The categories in order (pynwb's ``categories``)."""
@@ -185,8 +212,7 @@ class AlignedTableMethods:
             raise ValidationError(f"{self.name}: category {category.name!r} already in the table")
         if isinstance(category, AlignedTableMethods):
             raise ValidationError(f"{self.name}: an AlignedDynamicTable cannot be a category")
-        self.category_tables[category.name] = category
-        self.categories = self.category_names()
+        self.store_category(category)
 
     def get_category(self, name: str | None = None) -> Any:
         """The category table ``name`` (this table for None or its own name)."""
@@ -234,8 +260,7 @@ class RecordingsTableMethods:
             if name not in table.category_tables:
                 category = _model_class(kind)(name=name, description=description)
                 _typed_column(category, column, doc, COLUMN_TYPES[name])
-                table.category_tables[name] = category
-        table.categories = table.category_names()
+                table.store_category(category)
 
     def add_recording(
         self,

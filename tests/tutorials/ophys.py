@@ -186,9 +186,7 @@ def read(folder: str) -> dict[str, Any]:
             "dff data": ophys["DfOverF"]["RoiResponseSeries"].data[:],
             "image_mask": np.asarray(ps["image_mask"][:]),
             "ps ids": list(ps.id[:]),
-            "ps reference": ps.reference_images[0].name
-            if isinstance(ps.reference_images, list | tuple)
-            else ps.reference_images.name,
+            "ps reference": ps.reference_images[0].name,
             "ps2 pixel_mask": [tuple(float(v) for v in px) for px in ps2["pixel_mask"][1]],
             "ps2 rows": len(ps2),
             "ps columns": list(ps.colnames),
