@@ -158,8 +158,9 @@ TUTORIAL_PROPERTIES: dict[str, tuple[str, ...]] = {
 
 
 def allowed_differences() -> dict[str, str]:
-    """``{pattern: reason}`` of the table rows of ``docs/pynwb-compat.md``."""
-    rows = re.findall(r"^\|\s*`([^`]+)`\s*\|(.+)\|\s*$", COMPAT.read_text(), re.M)
+    """``{pattern: reason}`` of the table rows under ``## Differences`` in the docs page."""
+    section = COMPAT.read_text().split("\n## Differences\n", 1)[1]
+    rows = re.findall(r"^\|\s*`([^`]+)`\s*\|(.+)\|\s*$", section, re.M)
     return {pattern: reason.strip() for pattern, reason in rows}
 
 
