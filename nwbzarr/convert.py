@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,10 +24,15 @@ from typing import Any, Literal
 import numpy as np
 
 from nwbzarr.api import open as nwb_open
+from nwbzarr.codecs import (
+    destination_filters,
+    encode_hdf5_chunk,
+    hdf5_encodable,
+    same_stored_bytes,
+)
 from nwbzarr.dims import group_dims
 from nwbzarr.dtypes import CompoundType, DType, ReferenceType
 from nwbzarr.errors import DestinationExistsError, NwbZarrError
-from nwbzarr.filters import HDF5_FALLBACK, canonical, hdf5_expressible
 from nwbzarr.links import base_is_dir, direct_link
 from nwbzarr.progress import Progress
 from nwbzarr.storage import Location, exists, guess_format_from_name, remove, resolve
@@ -309,14 +313,8 @@ class TreeCopier:
     def _compression(self, spec: ArraySpec) -> tuple[Filter, ...] | None:
         if self.compression == "default":
             return None
-        filters = spec.compression or ()
-        if self.dst_format == "zarr":
-            return filters
-        if hdf5_expressible(filters):
-            return canonical(filters)
-        if not isinstance(spec.datatype, np.dtype):
-            return ()
-        return HDF5_FALLBACK
+        numeric = isinstance(spec.datatype, np.dtype)
+        return destination_filters(spec.compression or (), self.dst_format, numeric)
 
     def _job(self, src: Array, dst: Array) -> _Job:
         s, d = src.spec, dst.spec
@@ -328,15 +326,12 @@ class TreeCopier:
             and s.chunks == d.chunks
             and not s.shards
             and not d.shards
-            and canonical(s.compression or ()) == canonical(d.compression or ())
-            and not any(f.name == "fletcher32" for f in d.compression or ())
+            and same_stored_bytes(s.compression or (), d.compression or ())
             and src.file.format in ("hdf5", "zarr")
         )
         encode = None
         if not raw and self.dst_format == "hdf5" and numeric and d.chunks and bool(s.shape):
-            filters = canonical(d.compression or ())
-            if filters and all(f.name in ("shuffle", "deflate") for f in filters):
-                encode = filters
+            encode = hdf5_encodable(d.compression or ())
         return _Job(src, dst, raw, encode)
 
     # ----- data
@@ -480,11 +475,7 @@ def copy_regions(
     raw: bool,
 ) -> int:
     """Copy ``regions`` of one array on a dask worker (opens the source once per process)."""
-    import zarr
-    from zarr.core.buffer import default_buffer_prototype
-    from zarr.core.sync import sync
-    from zarr.storage import StorePath
-
+    from nwbzarr.backends.zarr import zarrio
     from nwbzarr.storage import zarr_store
 
     source = _WORKER_SOURCES.get(src_loc.path)
@@ -495,19 +486,13 @@ def copy_regions(
     store = zarr_store(dst_loc, "r+")
     key = dst_path.strip("/")
     meta = {k: v for k, v in dst_doc.items() if k != "consolidated_metadata"}
-    dst = zarr.Array(
-        zarr.AsyncArray(
-            metadata=meta,
-            store_path=StorePath(store, key),  # type: ignore[call-overload]
-            config={"write_empty_chunks": True},
-        )
-    )
+    dst = zarrio.open_array(store, key, meta, {"write_empty_chunks": True})
     nbytes = 0
     for region in regions:
         data = src.read_chunk_raw(chunk_index(region, grid)) if raw else None
         if data is not None:
             chunk = dst.metadata.encode_chunk_key(chunk_index(region, grid))
-            sync(store.set(f"{key}/{chunk}", default_buffer_prototype().buffer.from_bytes(data)))
+            zarrio.put_objects(store, {f"{key}/{chunk}": data})
         else:
             dst[region] = src[region]
         nbytes += int(np.prod([r.stop - r.start for r in region])) * src.dtype.itemsize
@@ -529,24 +514,6 @@ def _block(src: Array) -> tuple[int, ...]:
     from nwbzarr.tree import block_shape
 
     return block_shape(src.shape, src.dtype.itemsize)
-
-
-def encode_hdf5_chunk(
-    values: np.ndarray[Any, Any], chunk: tuple[int, ...], filters: tuple[Filter, ...], fill: Any
-) -> bytes:
-    """Encode one chunk the way libhdf5 would (edge chunks padded to the full chunk shape)."""
-    if values.shape != chunk:
-        padded = np.full(chunk, fill if fill is not None else 0, dtype=values.dtype)
-        padded[tuple(slice(0, n) for n in values.shape)] = values
-        values = padded
-    data = np.ascontiguousarray(values).astype(values.dtype.newbyteorder("<"), copy=False).tobytes()
-    itemsize = values.dtype.itemsize
-    for f in filters:
-        if f.name == "shuffle" and itemsize > 1:
-            data = np.frombuffer(data, dtype=np.uint8).reshape(-1, itemsize).T.tobytes()
-        elif f.name == "deflate":
-            data = zlib.compress(data, int(f.get("level", 4)))
-    return data
 
 
 def _join(parent: str, name: str) -> str:

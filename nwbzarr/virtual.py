@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
+from zarr.abc.buffer import Buffer, BufferPrototype
 from zarr.abc.store import (
     ByteRequest,
     OffsetByteRequest,
@@ -39,9 +40,10 @@ from zarr.abc.store import (
     Store,
     SuffixByteRequest,
 )
-from zarr.core.buffer import Buffer, BufferPrototype, default_buffer_prototype
+from zarr.buffer import default_buffer_prototype
 
 from nwbzarr.backends.zarr import RECORD, ZarrArray, ZarrFile
+from nwbzarr.codecs import zarr_codecs_of_hdf5
 from nwbzarr.convert import TreeCopier
 from nwbzarr.errors import DestinationExistsError, FormatError, NwbZarrError
 from nwbzarr.storage import Location, exists, remove, resolve
@@ -51,7 +53,6 @@ MANIFEST = "manifest.npy"
 # chunk); larger ones in a MANIFEST object, read on the array's first read.
 INLINE_MANIFEST_CHUNKS = 256
 CONTIGUOUS_CHUNK_BYTES = 2 << 20
-H5Z_DEFLATE, H5Z_SHUFFLE = 1, 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,7 +145,8 @@ def _make_virtual(src: Any, dst: ZarrArray) -> bool:
     if ds.file.driver not in ("sec2", "stdio", "fileobj") or ds.file.userblock_size:
         return False  # families and split files: offsets are not into one file; inline instead
     plist = ds.id.get_create_plist()
-    codecs = _codecs_of(plist, dtype)
+    pipeline = (plist.get_filter(i) for i in range(plist.get_nfilters()))
+    codecs = zarr_codecs_of_hdf5(((code, values) for code, _f, values, _n in pipeline), dtype)
     if codecs is None:
         return False
     shape = tuple(int(n) for n in ds.shape)
@@ -178,29 +180,8 @@ def _make_virtual(src: Any, dst: ZarrArray) -> bool:
     if len(codecs) == 1:
         entry["chunk_nbytes"] = math.prod(chunks) * dtype.itemsize
     record["virtual"] = entry
-    dst.zfile.mark_dirty(dst.key)
-    dst.zfile.arrays.pop(dst.key, None)
+    dst.zfile.array_changed(dst.key)
     return True
-
-
-def _codecs_of(plist: Any, dtype: np.dtype[Any]) -> list[dict[str, Any]] | None:
-    """Zarr v3 codecs that decode the dataset's raw HDF5 chunks; None if there are none."""
-    endian = "big" if dtype.byteorder == ">" else "little"
-    codecs: list[dict[str, Any]] = [
-        {"name": "bytes", "configuration": {"endian": endian} if dtype.itemsize > 1 else {}}
-    ]
-    for i in range(plist.get_nfilters()):
-        code, _flags, values, _name = plist.get_filter(i)
-        if code == H5Z_SHUFFLE:
-            codecs.append(
-                {"name": "numcodecs.shuffle", "configuration": {"elementsize": dtype.itemsize}}
-            )
-        elif code == H5Z_DEFLATE:
-            level = int(values[0]) if values else 4
-            codecs.append({"name": "numcodecs.zlib", "configuration": {"level": level}})
-        else:
-            return None  # fletcher32, lzf, szip, plugins...: no byte-identical Zarr codec here
-    return codecs
 
 
 def _chunk_manifest(
@@ -259,8 +240,7 @@ def attach(file: ZarrFile, loc: Location) -> None:
         if key and doc.get("node_type") == "array" and isinstance(entry, dict):
             arrays[key] = entry
     source = loc.resolve_relative(str(info["source"]), base_is_dir=True)
-    file.store = VirtualStore(file.store, SourceReader(source), arrays)
-    file.arrays.clear()
+    file.replace_store(VirtualStore(file.store, SourceReader(source), arrays))
 
 
 class SourceReader:
@@ -331,9 +311,6 @@ def _inline_manifest(array: str, chunks: Any) -> np.ndarray[Any, Any]:
 
 class VirtualStore(Store):
     """A zarr store: chunks of virtual arrays come from the HDF5 file, the rest from ``store``."""
-
-    # no *_sync fast path: zarr would bypass :meth:`get`
-    _supports_sync_io = False
 
     def __init__(
         self, store: Store, source: SourceReader, arrays: dict[str, dict[str, Any]]

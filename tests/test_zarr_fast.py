@@ -20,9 +20,10 @@ import pytest
 import zarr
 
 import nwbzarr
-from nwbzarr import Array, Filter, Group
-from nwbzarr.backends import smallchunk
+from nwbzarr import Array, Filter, Group, codecs
 from nwbzarr.backends import zarr as zb
+from nwbzarr.backends.zarr import datatypes, documents, localfiles, smallchunk
+from nwbzarr.backends.zarr.cache import RecentCache
 from nwbzarr.dtypes import ASCII, UTF8, numpy_dtype
 
 
@@ -38,7 +39,9 @@ def reference_root_document(file: zb.ZarrFile) -> str:
     root["consolidated_metadata"] = {
         "kind": "inline",
         "must_understand": False,
-        "metadata": {k: zb._strip(doc) for k, doc in sorted(file.docs.items()) if k},
+        "metadata": {
+            k: documents.strip_consolidated(doc) for k, doc in sorted(file.docs.items()) if k
+        },
     }
     root.setdefault("zarr_format", 3)
     root.setdefault("node_type", "group")
@@ -94,13 +97,13 @@ def test_objects_are_written_in_place_only_while_the_store_has_no_root(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writes: list[tuple[str, bool]] = []
-    original = zb._LocalFiles.write
+    original = localfiles.LocalFiles.write
 
-    def spy(self: zb._LocalFiles, key: str, data: bytes, atomic: bool) -> None:
+    def spy(self: localfiles.LocalFiles, key: str, data: bytes, atomic: bool) -> None:
         writes.append((key, atomic))
         original(self, key, data, atomic)
 
-    monkeypatch.setattr(zb._LocalFiles, "write", spy)
+    monkeypatch.setattr(localfiles.LocalFiles, "write", spy)
     path = tmp_path / "f.nwb.zarr"
     with nwbzarr.open(path, "w") as root:
         root.create_array("x", np.arange(3.0))
@@ -151,8 +154,8 @@ def test_removed_then_recreated_nodes(tmp_path: Path) -> None:
 def test_fill_values_are_those_zarr_writes(fill: Any, dtype: str) -> None:
     np_dtype = np.dtype(dtype)
     for _ in range(2):  # the second call answers from the cache
-        got = zb._fill_json(fill, np_dtype, np_dtype)
-        zdt = zarr.core.dtype.parse_dtype(np_dtype, zarr_format=3)
+        got = datatypes.fill_json(fill, np_dtype, np_dtype)
+        zdt = zarr.dtype.parse_dtype(np_dtype, zarr_format=3)
         want = zdt.to_json_scalar(np_dtype.type(fill), zarr_format=3)
         assert json.dumps(got) == json.dumps(want)
         if isinstance(got, float) and got == 0.0:
@@ -252,7 +255,7 @@ def test_small_plans_agree_with_the_full_spec(
         arrays = [m for _, m in root.walk() if isinstance(m, zb.ZarrArray)]
         small = 0
         for array in arrays:
-            plan = zb.small_plan(array.doc, array.key)
+            plan = smallchunk.small_plan(array.doc, array.key)
             legacy = _legacy_plan(array)
             assert (plan is None) == (legacy is None), array.path
             spec = array.spec
@@ -281,9 +284,16 @@ def test_nodes_are_looked_up_once(tmp_path: Path, full_tree: Callable[[Path], Pa
 
 
 def test_local_reads(tmp_path: Path) -> None:
-    files = zb._LocalFiles(str(tmp_path))
+    files = localfiles.LocalFiles(str(tmp_path))
     (tmp_path / "d").mkdir()
-    for n in (0, 1, zb._READ_SIZE - 1, zb._READ_SIZE, zb._READ_SIZE + 1, 5 * zb._READ_SIZE):
+    for n in (
+        0,
+        1,
+        localfiles.READ_SIZE - 1,
+        localfiles.READ_SIZE,
+        localfiles.READ_SIZE + 1,
+        5 * localfiles.READ_SIZE,
+    ):
         data = os.urandom(n)
         (tmp_path / "f").write_bytes(data)
         assert files.read("f") == data
@@ -309,7 +319,7 @@ def test_missing_and_damaged_small_chunks(tmp_path: Path) -> None:
 
 
 def test_codec_caches_compare_values() -> None:
-    cache = smallchunk.RecentCache(size=2)
+    cache = RecentCache(size=2)
     calls: list[Any] = []
 
     def compute(key: Any) -> int:
@@ -331,7 +341,7 @@ def test_codec_caches_compare_values() -> None:
 def test_blosc_bytes_are_numcodecs_bytes(shuffle: str, cname: str) -> None:
     conf = {"name": "blosc", "configuration": {"cname": cname, "clevel": 5, "shuffle": shuffle}}
     fast = smallchunk._codec(json.dumps(conf, sort_keys=True))
-    ref = numcodecs.Blosc(cname=cname, clevel=5, shuffle=smallchunk._SHUFFLE[shuffle])
+    ref = numcodecs.Blosc(cname=cname, clevel=5, shuffle=codecs.BLOSC_SHUFFLE[shuffle])
     for dtype in ("f8", "i2", "u1", ">f4"):
         for shape in ((), (1,), (100,), (7, 3)):
             values = np.ascontiguousarray(np.arange(int(np.prod(shape))).reshape(shape) % 11)
@@ -350,3 +360,116 @@ def test_text_attribute_types_survive_a_reopen(tmp_path: Path) -> None:
     with nwbzarr.open(path) as root:
         assert root.attrs.type_of("a") == UTF8 and root.attrs["a"] == "y"
         assert root.attrs.type_of("b") == ASCII
+
+
+# --------------------------------------------------------------------------------------------
+# zarr-python's private event loop and its public fallback; bounded per-file caches
+# --------------------------------------------------------------------------------------------
+def _snapshot(path: Path | str) -> dict[str, Any]:
+    """Every array's values and every node's attributes, as plain values."""
+    out: dict[str, Any] = {}
+    with nwbzarr.open(path) as root:
+        for name, node in root.walk():
+            if not isinstance(node, Array | Group):  # a link
+                out[name] = repr(node)
+                continue
+            attrs = {k: repr(v) for k, v in node.attrs.items()}
+            values = repr(np.asarray(node[()]).tolist()) if isinstance(node, Array) else None
+            out[name] = (attrs, values)
+    return out
+
+
+def _write_and_edit(path: Path | str) -> None:
+    with nwbzarr.open(path, "w") as root:
+        root.create_array("a/x", np.arange(4.0), attrs={"unit": "m"})
+        root.create_array("a/big", np.arange(50_000), chunks=(10_000,))
+        root.create_array("t", np.array(["a", "bc"], dtype=object))
+    with nwbzarr.open(path, "r+") as root:
+        del root["a/x"]
+        root.create_array("a/x", np.arange(3, dtype="int16"))
+        root.array("a/big")[:5] = -1
+
+
+def test_the_public_event_loop_fallback_gives_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nwbzarr.backends.zarr import zarrio
+
+    assert zarrio._zarr_sync is not None  # this zarr: its own loop is used
+    base = (
+        f"memory://{tmp_path.name}"  # a store that is not local files: every call is a store call
+    )
+    _write_and_edit(f"{base}/private.nwb.zarr")
+    calls: list[str] = []
+    original = zarrio._FALLBACK.run
+
+    def spy(coro: Any) -> Any:
+        calls.append(type(coro).__name__)
+        return original(coro)
+
+    monkeypatch.setattr(zarrio, "_zarr_sync", None)
+    monkeypatch.setattr(zarrio._FALLBACK, "run", spy)
+    monkeypatch.setattr(zarrio, "get_object", _through_loop(zarrio))  # no get_sync shortcut
+    _write_and_edit(f"{base}/public.nwb.zarr")
+    public = _snapshot(f"{base}/public.nwb.zarr")
+    assert len(calls) > 10  # the fallback ran the store calls (documents, chunks, deletes)
+    monkeypatch.undo()
+    assert public == _snapshot(f"{base}/private.nwb.zarr")
+    assert public["/a/big"][1].startswith("[-1, -1, -1, -1, -1, 5,")
+
+
+def _through_loop(zarrio: Any) -> Callable[[Any, str], bytes | None]:
+    def get_object(store: Any, key: str) -> bytes | None:
+        buf = zarrio.run(zarrio.get_object_async(store, key))
+        return None if buf is None else bytes(buf.to_bytes())
+
+    return get_object
+
+
+def test_only_known_zarr_versions_use_the_private_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nwbzarr.backends.zarr import zarrio
+
+    for version, private in (("3.1.0", True), ("3.4.2", True), ("4.0.0", False), ("3.0.8", False)):
+        monkeypatch.setattr(zarr, "__version__", version)
+        assert (zarrio._private_sync() is not None) == private, version
+
+
+def test_tiny_caches_read_and_write_the_same(
+    tmp_path: Path, full_tree: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nwbzarr.backends.zarr import cache as cache_module
+
+    path = full_tree(tmp_path / "f.nwb.zarr")
+    expected = _snapshot(path)
+    stored = (path / "zarr.json").read_text()
+    monkeypatch.setattr(cache_module, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(cache_module.NodeCaches.__init__, "__defaults__", (3,))
+    with nwbzarr.open(path) as root:
+        caches = zfile_of(root).caches
+        assert caches.specs.size == 3
+        for _, node in root.walk():
+            if isinstance(node, Array):
+                node[()]
+        assert max(len(c) for c in caches._by_key()) <= 3
+    assert _snapshot(path) == expected
+    copy = tmp_path / "g.nwb.zarr"
+    full_tree(copy)
+    assert (copy / "zarr.json").read_text().count('"node_type"') == stored.count('"node_type"')
+    assert _snapshot(copy) == expected
+
+
+def test_caches_are_per_file_and_forget_removed_nodes(tmp_path: Path) -> None:
+    path = tmp_path / "f.nwb.zarr"
+    with nwbzarr.open(path, "w") as root:
+        root.create_array("g/a", np.arange(3.0))
+        root.create_array("g/h/b", np.arange(2))
+        root.create_array("other", np.arange(2))
+        zfile = zfile_of(root)
+        for name in ("g/a", "g/h/b", "other"):
+            root.array(name).spec  # noqa: B018
+        assert {"g/a", "g/h/b", "other"} <= set(zfile.caches.specs)
+        del root["g"]
+        assert not [k for k in zfile.caches.specs if k.startswith("g")]
+        assert "other" in zfile.caches.specs
+        with nwbzarr.open(tmp_path / "h.nwb.zarr", "w") as other:
+            assert zfile_of(other).caches is not zfile.caches

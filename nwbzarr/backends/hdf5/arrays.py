@@ -13,8 +13,9 @@ from nwbzarr.backends.hdf5.attrs import H5Attributes, H5Node
 from nwbzarr.backends.hdf5.chunks import ChunkCheck
 from nwbzarr.backends.hdf5.guard import LIBHDF5_ERRORS, guarded
 from nwbzarr.backends.hdf5.types import decode, dtype_from_h5, dtype_to_h5, encode
-from nwbzarr.errors import FormatError, UnsupportedFeatureError
-from nwbzarr.filters import HDF5_NAMES, HDF5_WRITABLE, canonical
+from nwbzarr.codecs import canonical, filters_from_hdf5
+from nwbzarr.codecs import hdf5_filter_kwargs as filter_kwargs
+from nwbzarr.errors import FormatError
 from nwbzarr.tree import Array, ArraySpec, Attributes, Filter, block_shape
 
 if TYPE_CHECKING:
@@ -58,26 +59,6 @@ def dataset_kwargs(spec: ArraySpec, where: str) -> dict[str, Any]:
         fill = np.asarray(spec.fillvalue, dtype=spec.datatype)
         if fill.any():
             kwargs["fillvalue"] = fill[()]
-    return kwargs
-
-
-def filter_kwargs(filters: tuple[Filter, ...], where: str) -> dict[str, Any]:
-    """h5py arguments for a portable filter pipeline."""
-    kwargs: dict[str, Any] = {}
-    for f in filters:
-        if f.name not in HDF5_WRITABLE:
-            raise UnsupportedFeatureError(
-                f"{where}: HDF5 cannot write the {f} filter without a plugin"
-            )
-        if f.name == "deflate":
-            kwargs["compression"] = "gzip"
-            kwargs["compression_opts"] = int(f.get("level", 4))
-        elif f.name == "lzf":
-            kwargs["compression"] = "lzf"
-        elif f.name == "scaleoffset":
-            kwargs["scaleoffset"] = f.get("factor")
-        else:  # shuffle, fletcher32
-            kwargs[f.name] = True
     return kwargs
 
 
@@ -230,19 +211,8 @@ def read_filters(plist: Any, chunked: bool) -> tuple[Filter, ...]:
     """The filter pipeline of a dataset creation property list, in order, portable names."""
     if not chunked:
         return ()
-    out = []
-    for i in range(plist.get_nfilters()):
-        code, _flags, values, _name = plist.get_filter(i)
-        name = HDF5_NAMES.get(code, f"hdf5-filter-{code}")
-        if name == "deflate":
-            out.append(Filter.of("deflate", level=int(values[0]) if values else 4))
-        elif name == "scaleoffset":
-            out.append(Filter.of("scaleoffset", factor=int(values[1]) if len(values) > 1 else 0))
-        elif name in ("shuffle", "fletcher32", "lzf"):
-            out.append(Filter.of(name))
-        else:
-            out.append(Filter.of(name, values=tuple(int(v) for v in values)))
-    return tuple(out)
+    pipeline = (plist.get_filter(i) for i in range(plist.get_nfilters()))
+    return filters_from_hdf5((code, values) for code, _flags, values, _name in pipeline)
 
 
 __all__ = ["H5Array", "dataset_kwargs", "filter_kwargs", "read_filters"]

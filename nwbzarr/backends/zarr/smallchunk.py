@@ -10,48 +10,30 @@ text, checksums, several chunks) goes through zarr-python.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import math
-from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-import numcodecs
 import numcodecs.blosc
 import numpy as np
 
+from nwbzarr.backends.zarr.cache import RecentCache
+from nwbzarr.backends.zarr.conventions import RECORD
+from nwbzarr.backends.zarr.datatypes import NATIVE_BY_NAME
+from nwbzarr.codecs import numcodecs_codec
+
 SMALL_BYTES = 1 << 20
-_SHUFFLE = {"noshuffle": 0, "shuffle": 1, "bitshuffle": 2}
 
 
 @functools.lru_cache(maxsize=256)
 def _codec(text: str) -> Any:
-    """A numcodecs codec for one Zarr v3 bytes-to-bytes codec (JSON text), or None."""
-    codec = json.loads(text)
-    name = codec.get("name")
-    conf = codec.get("configuration") or {}
-    if name == "blosc":
-        shuffle = conf.get("shuffle", "noshuffle")
-        return _Blosc(
-            numcodecs.Blosc(
-                cname=conf.get("cname", "lz4"),
-                clevel=int(conf.get("clevel", 5)),
-                shuffle=_SHUFFLE.get(shuffle, shuffle)
-                if isinstance(shuffle, str)
-                else int(shuffle),
-                blocksize=int(conf.get("blocksize", 0)),
-            )
-        )
-    if name == "zstd" and not conf.get("checksum"):
-        return numcodecs.Zstd(level=int(conf.get("level", 0)))
-    if name == "gzip":
-        return numcodecs.GZip(level=int(conf.get("level", 5)))
-    if name == "numcodecs.zlib":
-        return numcodecs.Zlib(level=int(conf.get("level", 1)))
-    if name == "numcodecs.shuffle":
-        return numcodecs.Shuffle(elementsize=int(conf.get("elementsize", 4)))
-    return None
+    """The codec object of one Zarr v3 bytes-to-bytes codec (JSON text), or None.
+
+    Memoized by value: codec objects are immutable, and a file repeats a few codecs.
+    """
+    codec = numcodecs_codec(json.loads(text))
+    return _Blosc(codec) if isinstance(codec, numcodecs.blosc.Blosc) else codec
 
 
 class _Blosc:
@@ -74,7 +56,10 @@ class _Blosc:
 
 
 def plan(
-    doc: dict[str, Any], dtype: np.dtype[Any], shape: tuple[int, ...]
+    doc: dict[str, Any],
+    dtype: np.dtype[Any],
+    shape: tuple[int, ...],
+    chains: RecentCache | None = None,
 ) -> tuple[np.dtype[Any], list[Any]] | None:
     """(stored dtype, byte codecs in encode order) if the fast path applies, else None."""
     if doc.get("zarr_format") != 3 or dtype.kind not in "biuf" or dtype.names is not None:
@@ -84,41 +69,20 @@ def plan(
         return None
     if math.prod(shape) * dtype.itemsize > SMALL_BYTES:
         return None
-    chain = _chain(doc.get("codecs") or [])
+    chain = _chain(doc.get("codecs") or [], chains)
     if chain is None:
         return None
     endian, codecs = chain
     return dtype.newbyteorder("<" if endian == "little" else ">"), codecs
 
 
-class RecentCache:
-    """Values computed from JSON values (codec lists...), found again by equality.
-
-    A file repeats a few codec lists thousands of times, each parsed into its own objects:
-    comparing with the last few distinct ones is cheaper than building a hashable key.
-    Values must depend only on what ``==`` compares (1 == 1.0 == True are one key).
-    """
-
-    def __init__(self, size: int = 16) -> None:
-        self.size = size
-        self.items: list[tuple[Any, Any]] = []
-
-    def get(self, key: Any, compute: Callable[[Any], Any]) -> Any:
-        for known, value in self.items:
-            if known == key:
-                return value
-        value = compute(key)
-        # replaced, not mutated: a concurrent reader keeps a consistent list
-        self.items = [(copy.deepcopy(key), value), *self.items[: self.size - 1]]
-        return value
-
-
-_CHAINS = RecentCache()
-
-
-def _chain(codecs: list[dict[str, Any]]) -> tuple[str, list[Any]] | None:
+def _chain(
+    codecs: list[dict[str, Any]], chains: RecentCache | None
+) -> tuple[str, list[Any]] | None:
     """(byte order, numcodecs codecs in encode order) of a codec list, None if unsupported."""
-    found: tuple[str, list[Any]] | None = _CHAINS.get(codecs, _make_chain)
+    if chains is None:
+        return _make_chain(codecs)
+    found: tuple[str, list[Any]] | None = chains.get(codecs, _make_chain)
     return found
 
 
@@ -167,4 +131,50 @@ def encode(values: np.ndarray[Any, Any], stored: np.dtype[Any], chain: list[Any]
     return bytes(data) if not isinstance(data, bytes) else data
 
 
-__all__ = ["RecentCache", "chunk_key", "decode", "encode", "plan"]
+class SmallPlan(NamedTuple):
+    """How to read and write a small single-chunk array without zarr-python."""
+
+    stored: np.dtype[Any]  # dtype of the stored bytes (byte order of the bytes codec)
+    chain: list[Any]  # bytes-to-bytes codecs, in encode order
+    chunk: str  # the key of the one chunk
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]  # dtype of values read
+
+
+def small_plan(
+    doc: dict[str, Any], key: str, chains: RecentCache | None = None
+) -> SmallPlan | None:
+    """The fast-path plan of a small numeric single-chunk array, straight from its document.
+
+    Only documents whose spec (:func:`read_spec`) is a plain numpy dtype without shards or
+    extras qualify; shape and dtype are then those of the spec, read without building it.
+    """
+    if doc.get("zarr_format") != 3:
+        return None
+    attrs = doc.get("attributes") or {}
+    record = attrs.get(RECORD)
+    if record and ("dtype" in record or record.get("layout") or record.get("empty")):
+        return None  # not a plain numpy dtype, or an extra in the spec
+    if attrs.get("_DTYPE") == "object_reference":
+        return None
+    data_type = doc.get("data_type")
+    np_dtype = NATIVE_BY_NAME.get(data_type) if isinstance(data_type, str) else None
+    if np_dtype is None:
+        return None
+    shape = tuple(map(int, doc.get("shape", ())))
+    found = plan(doc, np_dtype, shape, chains)
+    if found is None:
+        return None
+    stored, chain = found
+    dtype = np_dtype
+    if stored.byteorder == ">" and np_dtype.itemsize > 1:
+        dtype = np_dtype.newbyteorder(">")  # as read_spec: big-endian bytes read big-endian
+    chunk = chunk_key(doc, key, (0,) * len(shape))
+    return SmallPlan(stored, chain, chunk, shape, dtype)
+
+
+# "not computed yet" in a cache whose values may be None
+NO_PLAN: SmallPlan | None = SmallPlan(np.dtype("u1"), [], "", (), np.dtype("u1"))
+
+
+__all__ = ["NO_PLAN", "SmallPlan", "chunk_key", "decode", "encode", "plan", "small_plan"]
