@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import CORPUS
-from model_peers import peer_read
+from model_peers import peer_read, peer_validate
 
 import nwbzarr
 from nwbzarr.dtypes import UTF8, StringType
@@ -24,6 +24,7 @@ from nwbzarr.spec import (
     namespace_json,
 )
 from nwbzarr.tree import Array, Group, Reference
+from nwbzarr.validate import validate
 
 pytestmark = pytest.mark.interop
 BUNDLED = {"core": "2.11.0", "hdmf-common": "1.10.0", "hdmf-experimental": "0.6.0"}
@@ -90,6 +91,34 @@ def test_pynwb_and_hdmf_zarr_see_the_cached_namespaces(written: Path) -> None:
             assert nwbfile.acquisition["ts"].rate == 10.0
         finally:
             io.close()
+
+
+def test_files_we_write_validate_clean(written: Path) -> None:
+    assert validate(written) == []
+    assert peer_validate(written) == []
+
+
+@pytest.mark.parametrize("dst_fmt", ["hdf5", "zarr"])
+def test_conversion_keeps_the_cache_and_specloc(
+    written: Path, dst_fmt: str, new_path: Callable[..., Path]
+) -> None:
+    from hdmf_zarr.nwb import NWBZarrIO
+    from pynwb import NWBHDF5IO
+
+    dst = new_path(dst_fmt, "converted")
+    nwbzarr.convert(written, dst)
+    with nwbzarr.open(dst) as root:
+        assert root.attrs[".specloc"] == Reference("/specifications")
+        assert {n: ns.version for n, ns in catalog_from_file(root).namespaces.items()} == BUNDLED
+    if dst_fmt == "hdf5":
+        assert NWBHDF5IO.get_namespaces(str(dst)) == BUNDLED
+    else:
+        from hdmf.spec import NamespaceCatalog
+        from pynwb.spec import NWBDatasetSpec, NWBGroupSpec, NWBNamespace
+
+        catalog = NamespaceCatalog(NWBGroupSpec, NWBDatasetSpec, NWBNamespace)
+        assert set(NWBZarrIO.load_namespaces(catalog, str(dst))) == set(BUNDLED)
+    assert peer_validate(dst) == []
 
 
 def test_rewrite_keeps_a_cached_older_schema_and_adds_ours(
