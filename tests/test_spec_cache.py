@@ -20,6 +20,7 @@ from nwbzarr.model import NWBFile, TimeSeries, write
 from nwbzarr.spec import (
     bundled_catalog,
     cache_schema,
+    cached_texts,
     catalog_from_file,
     namespace_json,
 )
@@ -227,6 +228,27 @@ def test_corpus_files_are_read_with_their_cached_schema(
     for spec in catalog.all_types():  # every type of every cached version resolves
         catalog.resolved(spec.name, spec.namespace)
     assert catalog.is_a("TimeSeries", "NWBDataInterface")
+
+
+@pytest.mark.parametrize("source", ["pynwb42/basic_ecephys.nwb", "ours"])
+def test_a_cache_of_the_loaded_schema_is_not_read_again(
+    source: str, fmt: str, new_path: Callable[..., Path]
+) -> None:
+    """pynwb 4.2's cache and ours are the bundled schema: three reads, the bundled catalog."""
+    if source == "ours":
+        path = new_path(fmt, "ours")
+        write(_nwbfile(), path)
+    else:
+        path = new_path(fmt, "theirs")
+        nwbzarr.convert(CORPUS / source, path)
+    with nwbzarr.open(path) as root:
+        texts = cached_texts(root, bundled_catalog())
+        assert {ns: (v, s) for ns, (v, _, s) in texts.items()} == {
+            ns: (v, None) for ns, v in BUNDLED.items()
+        }
+        assert catalog_from_file(root) is bundled_catalog()
+        full = cached_texts(root)  # without a catalog to compare with: everything is read
+        assert sorted(full["core"][2] or ()) == sorted(bundled_catalog().namespaces["core"].sources)
 
 
 def test_catalog_from_file_is_memoized_by_content() -> None:

@@ -21,6 +21,7 @@ from nwbzarr.errors import SchemaError, UnknownTypeError
 from nwbzarr.spec.cache import (
     cache_schema,
     cached_documents,
+    cached_texts,
     catalog_from_file,
     namespace_json,
     spec_group,
@@ -69,6 +70,7 @@ __all__ = [
     "bundled_namespace_files",
     "cache_schema",
     "cached_documents",
+    "cached_texts",
     "catalog_from_file",
     "load_namespaces",
     "loaded_catalog",

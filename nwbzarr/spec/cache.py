@@ -63,10 +63,21 @@ def latest_version(versions: list[str]) -> str:
     return max(named)
 
 
-def cached_texts(root: Group) -> dict[str, tuple[str, str, dict[str, str]]]:
-    """For each cached namespace: its latest version, the namespace JSON and the source JSONs."""
+Texts = dict[str, tuple[str, str, dict[str, str] | None]]
+"""Per cached namespace: its version, its namespace JSON and its source JSONs (``None``:
+identical to the loaded namespace of that name and version, so not read)."""
+
+
+def cached_texts(root: Group, known: Catalog | None = None) -> Texts:
+    """For each cached namespace: its latest version, the namespace JSON and the source JSONs.
+
+    With ``known``, a namespace whose cached namespace document is the one ``known`` has for
+    that name and version (what pynwb caches for the schema it ships) has its sources left
+    unread (``None``): the usual file costs three reads, not two dozen, which matters on
+    object stores.
+    """
     group = spec_group(root)
-    out: dict[str, tuple[str, str, dict[str, str]]] = {}
+    out: Texts = {}
     if group is None:
         return out
     for ns_name, ns_group in group.members():
@@ -77,21 +88,55 @@ def cached_texts(root: Group) -> dict[str, tuple[str, str, dict[str, str]]]:
             continue
         version = latest_version(versions)
         vgroup = ns_group.group(version)
-        texts = {
-            name: _text(node[()]) for name, node in vgroup.members() if isinstance(node, Array)
-        }
-        namespace = texts.pop("namespace", None)
-        if namespace is None:
+        if "namespace" not in vgroup:
             continue  # pynwb skips such a group too
+        namespace = _text(vgroup.array("namespace")[()])
+        if known is not None and _same_as(known, ns_name, version, namespace):
+            out[ns_name] = (version, namespace, None)
+            continue
+        texts = {
+            name: _text(node[()])
+            for name, node in vgroup.members()
+            if isinstance(node, Array) and name != "namespace"
+        }
         out[ns_name] = (version, namespace, texts)
     return out
 
 
+def _same_as(known: Catalog, name: str, version: str, namespace_text: str) -> bool:
+    doc = known.documents.get(name)
+    if doc is None or doc.namespace.version != version:
+        return False
+    try:
+        cached = json.loads(namespace_text)
+    except ValueError:
+        return False
+    return bool(cached == _namespace_dict(doc))
+
+
+_namespace_dicts: dict[int, tuple[NamespaceDocument, Any]] = {}
+
+
+def _namespace_dict(doc: NamespaceDocument) -> Any:
+    held = _namespace_dicts.get(id(doc))
+    if held is None or held[0] is not doc:
+        held = (doc, json.loads(namespace_json(doc)))
+        _namespace_dicts[id(doc)] = held
+    return held[1]
+
+
 def cached_documents(root: Group) -> list[NamespaceDocument]:
     """The namespaces cached in the file, parsed (JSON text that does not parse is an error)."""
-    location = root.file.location
+    return _documents(cached_texts(root), root.file.location, None)
+
+
+def _documents(texts: Texts, location: str, known: Catalog | None) -> list[NamespaceDocument]:
     docs: list[NamespaceDocument] = []
-    for ns_name, (version, namespace_text, texts) in cached_texts(root).items():
+    for ns_name, (version, namespace_text, sources_text) in texts.items():
+        if sources_text is None:
+            assert known is not None
+            docs.append(known.documents[ns_name])
+            continue
         where = f"{location}:/{SPEC_GROUP}/{ns_name}/{version}"
         raw = _json(namespace_text, f"{where}/namespace", ns_name)
         entries = raw.get("namespaces") if isinstance(raw, Mapping) else None
@@ -101,7 +146,7 @@ def cached_documents(root: Group) -> list[NamespaceDocument]:
         namespace = namespace_of_dict(entry, where)
         sources: dict[str, Any] = {}
         for source in namespace.sources:
-            text = _source_text(texts, source)
+            text = _source_text(sources_text, source)
             if text is not None:
                 sources[source] = _json(text, f"{where}/{source}", ns_name)
         docs.append(NamespaceDocument(namespace, sources, where))
@@ -116,23 +161,23 @@ def catalog_from_file(root: Group) -> Catalog:
     raises :class:`SchemaError` naming the file and the namespace. Catalogs are kept for the
     last few distinct cached schemas, so opening many files of one writer parses once.
     """
-    texts = cached_texts(root)
     base = loaded_catalog()
+    texts = cached_texts(root, base)
     if not texts:
         return base
     digest = hashlib.sha1(usedforsecurity=False)
     for ns_name in sorted(texts):
         version, namespace_text, sources = texts[ns_name]
         digest.update(f"{ns_name}\0{version}\0{namespace_text}".encode())
-        for name in sorted(sources):
-            digest.update(f"\0{name}\0{sources[name]}".encode())
+        for name in sorted(sources or ()):
+            digest.update(f"\0{name}\0{(sources or {})[name]}".encode())
     key = (id(base), digest.hexdigest())
     with _memo_lock:
         memo = _memo.get(key)
         if memo is not None:
             _memo.move_to_end(key)
     if memo is None:
-        memo = _build(root, base)
+        memo = _build(_documents(texts, root.file.location, base), base)
         with _memo_lock:
             _memo[key] = memo
             while len(_memo) > _MEMO_SIZE:
@@ -143,10 +188,10 @@ def catalog_from_file(root: Group) -> Catalog:
     return catalog
 
 
-def _build(root: Group, base: Catalog) -> tuple[Catalog, list[str]]:
+def _build(documents: list[NamespaceDocument], base: Catalog) -> tuple[Catalog, list[str]]:
     usable = []
     problems = []
-    for doc in cached_documents(root):
+    for doc in documents:
         ns = doc.namespace
         missing = [s for s in ns.sources if s not in doc.sources]
         if missing:
@@ -160,6 +205,8 @@ def _build(root: Group, base: Catalog) -> tuple[Catalog, list[str]]:
             )
             continue
         usable.append(doc)
+    if all(doc is base.documents.get(doc.namespace.name) for doc in usable):
+        return base, problems  # the file caches what is loaded: the same catalog, resolved once
     return base.with_documents(usable), problems
 
 
