@@ -42,7 +42,7 @@ from zarr.abc.store import (
 )
 from zarr.buffer import default_buffer_prototype
 
-from nwbzarr.backends.zarr import RECORD, ZarrArray, ZarrFile
+from nwbzarr.backends.zarr import ZarrArray, ZarrFile
 from nwbzarr.codecs import zarr_codecs_of_hdf5
 from nwbzarr.convert import TreeCopier
 from nwbzarr.errors import DestinationExistsError, FormatError, NwbZarrError
@@ -95,12 +95,8 @@ def build_index(
         assert isinstance(zfile, ZarrFile)
         try:
             _IndexCopier(source, target, src_loc, dst_loc).run()
-            record = zfile.docs[""].setdefault("attributes", {}).setdefault(RECORD, {})
-            record["virtual"] = {
-                "source": dst_loc.relative_to_base(src_loc, base_is_dir=True),
-                "version": 1,
-            }
-            zfile.mark_dirty("")
+            relative = dst_loc.relative_to_base(src_loc, base_is_dir=True)
+            zfile.set_record("", "virtual", {"source": relative, "version": 1})
         except BaseException as err:
             zfile.abort()
             if not isinstance(err, KeyboardInterrupt):
@@ -162,13 +158,6 @@ def _make_virtual(src: Any, dst: ZarrArray) -> bool:
         chunks, manifest = _contiguous_manifest(ds, shape, dtype.itemsize)
     else:
         return False  # compact: tiny, inline
-    doc = dst.doc
-    doc["chunk_grid"] = {"name": "regular", "configuration": {"chunk_shape": list(chunks)}}
-    doc["chunk_key_encoding"] = {"name": "default", "configuration": {"separator": "/"}}
-    doc["codecs"] = codecs
-    record = doc.setdefault("attributes", {}).setdefault(RECORD, {})
-    record.pop("filters", None)
-    record["sparse"] = True  # chunks never written in the HDF5 file read as the fill value
     entry: dict[str, Any] = {}
     if manifest[..., 0].size <= INLINE_MANIFEST_CHUNKS:
         entry["chunks"] = manifest.tolist()  # in the document: no object, no request to read
@@ -179,8 +168,9 @@ def _make_virtual(src: Any, dst: ZarrArray) -> bool:
         dst.zfile.set_bytes(f"{dst.key}/{MANIFEST}", buf.getvalue())
     if len(codecs) == 1:
         entry["chunk_nbytes"] = math.prod(chunks) * dtype.itemsize
-    record["virtual"] = entry
-    dst.zfile.array_changed(dst.key)
+    # chunks never written in the HDF5 file read as the fill value (sparse); the HDF5 filters
+    # recorded for a conversion back are the codecs now
+    dst.relayout(chunks, codecs, {"sparse": True, "virtual": entry}, drop=("filters",))
     return True
 
 
@@ -230,15 +220,11 @@ def _contiguous_manifest(
 # --------------------------------------------------------------------------------------------
 def attach(file: ZarrFile, loc: Location) -> None:
     """If ``file`` is a virtual index, make its store serve virtual chunks from the HDF5 file."""
-    record = file.docs.get("", {}).get("attributes", {}).get(RECORD, {})
+    record = file.record("")
     info = record.get("virtual") if isinstance(record, dict) else None
     if not isinstance(info, dict) or "source" not in info:
         return
-    arrays: dict[str, dict[str, Any]] = {}
-    for key, doc in file.docs.items():
-        entry = doc.get("attributes", {}).get(RECORD, {}).get("virtual")
-        if key and doc.get("node_type") == "array" and isinstance(entry, dict):
-            arrays[key] = entry
+    arrays = {k: v for k, v in file.array_records("virtual").items() if isinstance(v, dict)}
     source = loc.resolve_relative(str(info["source"]), base_is_dir=True)
     file.replace_store(VirtualStore(file.store, SourceReader(source), arrays))
 

@@ -165,6 +165,25 @@ class ZarrFile(File):
         self.children.setdefault(parent, []).append(name)
         self.dirty.add(key)
 
+    def record(self, key: str) -> dict[str, Any]:
+        """The nwbzarr record (``_NWBZARR``) of the node ``key``; empty if it has none."""
+        return record_of(self.docs.get(key, {}))
+
+    def set_record(self, key: str, name: str, value: Any) -> None:
+        """Set one entry of the nwbzarr record of ``key`` (written at the next flush)."""
+        self.docs[key].setdefault("attributes", {}).setdefault(RECORD, {})[name] = value
+        self.mark_dirty(key)
+
+    def array_records(self, name: str) -> dict[str, Any]:
+        """The entry ``name`` of every array record that has one, by array key."""
+        found: dict[str, Any] = {}
+        for key, doc in self.docs.items():
+            if key and doc.get("node_type") == "array":
+                entry = record_of(doc).get(name)
+                if entry is not None:
+                    found[key] = entry
+        return found
+
     def remove_subtree(self, key: str) -> None:
         prefix = key + "/"
 

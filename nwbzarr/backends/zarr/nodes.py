@@ -326,6 +326,29 @@ class ZarrArray(Array):
             raise UnsupportedFeatureError(f"{self.describe()}: no raw chunk writes into shards")
         self.zfile.set_bytes(key, data)
 
+    def relayout(
+        self,
+        chunks: tuple[int, ...],
+        codecs: list[dict[str, Any]],
+        record: dict[str, Any],
+        drop: Iterable[str] = (),
+    ) -> None:
+        """Store this array with a regular grid of ``chunks`` and ``codecs``, its nwbzarr
+        record updated with ``record`` and without the entries ``drop``.
+
+        For arrays whose chunks are not written by this file (a virtual index points at
+        another file's chunks): nothing stored is re-encoded.
+        """
+        doc = self.doc
+        doc["chunk_grid"] = {"name": "regular", "configuration": {"chunk_shape": list(chunks)}}
+        doc["chunk_key_encoding"] = {"name": "default", "configuration": {"separator": "/"}}
+        doc["codecs"] = codecs
+        entries = doc.setdefault("attributes", {}).setdefault(RECORD, {})
+        for name in drop:
+            entries.pop(name, None)
+        entries.update(record)
+        self.zfile.array_changed(self.key)
+
     def _read_v2_objects(self) -> np.ndarray[Any, Any]:
         return read_v2_object_array(self.zfile.store, self.key, self.doc, self.describe())
 
