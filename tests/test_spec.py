@@ -121,6 +121,23 @@ def test_resolved_dataset_type_refines_dtype() -> None:
     assert isinstance(data, DatasetSpec) and data.dtype is None
 
 
+def test_resolve_field_merges_the_included_type() -> None:
+    catalog = bundled_catalog()
+    series = catalog.resolved("ElectricalSeries")
+    assert isinstance(series, GroupSpec)
+    electrodes = series.child("electrodes")
+    assert isinstance(electrodes, DatasetSpec) and electrodes.data_type_inc == "DynamicTableRegion"
+    field = catalog.resolve_field(electrodes, "core")
+    assert isinstance(field, DatasetSpec)
+    assert field.name == "electrodes" and field.data_type_def is None
+    assert field.doc == electrodes.doc  # the refinement's doc
+    assert field.attribute("table") is not None  # from DynamicTableRegion
+    assert field.dtype == "int32"
+    assert catalog.resolve_field(electrodes, "core") is field
+    data = series.child("data")
+    assert isinstance(data, DatasetSpec) and catalog.resolve_field(data) is data  # untyped
+
+
 def test_links_and_typed_children() -> None:
     catalog = bundled_catalog()
     group = catalog.resolved("ElectrodeGroup")

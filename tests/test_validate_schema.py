@@ -172,3 +172,31 @@ def test_structural_only(tmp_path: Path) -> None:
     with nwbzarr.open(path, "r+") as root:
         root.array("identifier").attrs["extra"] = np.int8(1)  # extra content: not a finding
     assert validate(path, schema=False) == validate(path) == []
+
+
+def _example(name: str) -> Any:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("builder", ["demo", "ecephys", "ophys"])
+def test_same_findings_as_pynwb_on_files_we_write(
+    builder: str, fmt: str, new_path: Callable[..., Path]
+) -> None:
+    from nwbzarr.demo import build_nwbfile
+    from nwbzarr.model import write
+
+    nwbfile = build_nwbfile(seconds=1.0, channels=4) if builder == "demo" else None
+    if nwbfile is None:
+        nwbfile = _example(builder).build()
+    path = new_path(fmt, builder)
+    write(nwbfile, path)
+    ours = [f for f in validate(path) if f.severity == "error"]
+    assert ours == [], ours
+    assert peer_validate(path) == []

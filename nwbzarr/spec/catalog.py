@@ -65,6 +65,7 @@ class _Memo:
     resolved: dict[tuple[str, str], TypeDef] = field(default_factory=dict)
     ancestry: dict[tuple[str, str], tuple[TypeSpec, ...]] = field(default_factory=dict)
     lineage: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    fields: dict[int, tuple[TypeDef, TypeDef]] = field(default_factory=dict)
 
 
 class Catalog:
@@ -216,6 +217,23 @@ class Catalog:
             parent = self.resolved(chain[1].name, chain[1].namespace)
             merged = merge(parent, spec.spec)
         self._memo.resolved[key] = merged
+        return merged
+
+    def resolve_field(self, spec: TypeDef, namespace: str | None = None) -> TypeDef:
+        """A typed field (``neurodata_type_inc`` without ``_def``) with its type's fields merged.
+
+        ``ElectricalSeries.electrodes`` includes ``DynamicTableRegion`` and refines its doc:
+        this gives the region's fields with that refinement on top. Other specs come back
+        as they are.
+        """
+        if spec.data_type_def is not None or spec.data_type_inc is None:
+            return spec
+        held = self._memo.fields.get(id(spec))
+        if held is not None and held[0] is spec:
+            return held[1]
+        base = self.resolved(spec.data_type_inc, namespace)
+        merged = replace(merge(base, spec), data_type_def=None, data_type_inc=spec.data_type_inc)
+        self._memo.fields[id(spec)] = (spec, merged)
         return merged
 
     # ----- building other catalogs

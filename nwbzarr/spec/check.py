@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from nwbzarr.dtypes import CompoundType, DType, ReferenceType, StringType, dtype_str
-from nwbzarr.errors import NwbZarrError
+from nwbzarr.errors import NwbZarrError, SchemaError
 from nwbzarr.spec.catalog import Catalog
 from nwbzarr.spec.schema import (
     AttributeSpec,
@@ -157,6 +157,8 @@ def _check_typed(run: _Run, node: Node, refinement: FieldSpec | None) -> None:
     """``node`` against its own type, then against the spec it was matched to."""
     try:
         _check_typed_unguarded(run, node, refinement)
+    except SchemaError as err:
+        run.add(node.path, "schema", f"its type cannot be checked: {err}")
     except (NwbZarrError, OSError, ValueError, TypeError) as err:
         run.add(node.path, "unreadable", f"cannot be read: {err}")
 
