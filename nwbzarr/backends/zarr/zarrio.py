@@ -8,6 +8,10 @@ through ``zarr.core.sync.sync``, a private name: it is used here, and only here,
 version check. Without it (another zarr version), the calls run on one event-loop thread of
 nwbzarr's own (:class:`_LoopThread`): right for local, memory and obstore stores, and tested to
 give the same results (tests/test_zarr_fast.py). Everything else uses public zarr names.
+
+What the private name buys is correctness for loop-bound stores, not speed: one store call on
+a memory store costs ~65 us through zarr's loop and ~40 us through the fallback's (measured
+2026-12-04, zarr 3.4.2, median of 3 x 2,000 calls on this 2-core machine).
 """
 
 from __future__ import annotations
