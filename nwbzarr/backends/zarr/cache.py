@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 # Entries per cache of one file: many times the nodes of the NWB files we benchmark (1,000
-# TimeSeries make ~5,000 nodes), so a walk never recomputes, yet bounded whatever the file.
+# TimeSeries make ~3,000 nodes), so a walk never recomputes, yet bounded whatever the file.
 MAX_ENTRIES = 1 << 17
 
 
