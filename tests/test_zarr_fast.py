@@ -473,3 +473,19 @@ def test_caches_are_per_file_and_forget_removed_nodes(tmp_path: Path) -> None:
         assert "other" in zfile.caches.specs
         with nwbzarr.open(tmp_path / "h.nwb.zarr", "w") as other:
             assert zfile_of(other).caches is not zfile.caches
+
+
+def test_bounded_cache_drops_its_oldest_entries() -> None:
+    from nwbzarr.backends.zarr.cache import BoundedCache
+
+    cache: BoundedCache[int] = BoundedCache(size=16)
+    for i in range(40):
+        cache.put(f"k{i}", i)
+        assert len(cache) <= 16
+    assert cache.get("k39") == 39 and cache.get("k0") is None
+    cache.put("g", 1)
+    cache.put("g/a", 2)
+    cache.put("ga", 3)
+    cache.remove_below("g")
+    assert "g" not in cache and "g/a" not in cache and cache.get("ga") == 3
+    assert cache.lookup("missing", "default") == "default"

@@ -42,8 +42,8 @@ class BoundedCache[V]:
     def put(self, key: str, value: V) -> None:
         items = self._items
         if len(items) >= self.size and key not in items:
-            for old in list(items)[: max(1, self.size // 8)]:
-                del items[old]
+            for old in list(items)[: max(1, self.size // 8)]:  # list(): one atomic copy
+                items.pop(old, None)  # another thread may have dropped it meanwhile
         items[key] = value
 
     def pop(self, key: str) -> None:
@@ -55,8 +55,8 @@ class BoundedCache[V]:
     def remove_below(self, key: str) -> None:
         """Forget ``key`` and every key under it (``key/...``)."""
         prefix = key + "/"
-        for k in [k for k in self._items if k == key or k.startswith(prefix)]:
-            del self._items[k]
+        for k in [k for k in list(self._items) if k == key or k.startswith(prefix)]:
+            self._items.pop(k, None)
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
