@@ -131,6 +131,21 @@ class _Run:
     root: Group
     seen: set[tuple[str, int]] = field(default_factory=set)
     found: dict[tuple[str, str, str], Problem] = field(default_factory=dict)
+    attributes: dict[str, dict[str, tuple[Any, DType] | Exception]] = field(default_factory=dict)
+
+    def attrs_of(self, node: Node) -> dict[str, tuple[Any, DType] | Exception]:
+        """Every attribute of ``node`` with its stored type, read once (one bulk read)."""
+        held = self.attributes.get(node.path)
+        if held is None:
+            held = {}
+            attrs = node.attrs
+            for name in attrs:
+                try:
+                    held[name] = (attrs[name], attrs.type_of(name))
+                except (NwbZarrError, OSError, ValueError, TypeError) as err:
+                    held[name] = err
+            self.attributes[node.path] = held
+        return held
 
     def add(self, path: str, code: str, message: str) -> None:
         self.found.setdefault((path, code, message), Problem(path, code, message))
@@ -146,11 +161,13 @@ def check_file(root: Group, catalog: Catalog) -> list[Problem]:
 # --------------------------------------------------------------------------------------------
 # Nodes
 # --------------------------------------------------------------------------------------------
-def _type_of(node: Node) -> tuple[str | None, str | None]:
-    attrs = node.attrs
-    kind = attrs.get("neurodata_type") if "neurodata_type" in attrs else attrs.get("data_type")
-    ns = attrs.get("namespace") if "namespace" in attrs else None
-    return (_text(kind) or None), (_text(ns) or None)
+def _type_of(run: _Run, node: Node) -> tuple[str | None, str | None]:
+    attrs = run.attrs_of(node)
+    kind = attrs.get("neurodata_type") or attrs.get("data_type")
+    ns = attrs.get("namespace")
+    kind_text = _text(kind[0]) if isinstance(kind, tuple) else ""
+    ns_text = _text(ns[0]) if isinstance(ns, tuple) else ""
+    return (kind_text or None), (ns_text or None)
 
 
 def _check_typed(run: _Run, node: Node, refinement: FieldSpec | None) -> None:
@@ -164,7 +181,7 @@ def _check_typed(run: _Run, node: Node, refinement: FieldSpec | None) -> None:
 
 
 def _check_typed_unguarded(run: _Run, node: Node, refinement: FieldSpec | None) -> None:
-    kind, ns = _type_of(node)
+    kind, ns = _type_of(run, node)
     if kind is not None:
         key = (node.path, id(run.catalog))
         if key not in run.seen:
@@ -194,17 +211,17 @@ def _check_node(run: _Run, node: Node, spec: GroupSpec | DatasetSpec) -> None:
 
 
 def _check_attributes(run: _Run, node: Node, specs: tuple[AttributeSpec, ...]) -> None:
-    attrs = node.attrs
+    attrs = run.attrs_of(node) if specs else {}
     for spec in specs:
-        if spec.name not in attrs:
+        held = attrs.get(spec.name)
+        if held is None:
             if spec.required:
                 run.add(node.path, "missing", f"required attribute {spec.name!r} is missing")
             continue
-        try:
-            value, stored = attrs[spec.name], attrs.type_of(spec.name)
-        except (NwbZarrError, OSError, ValueError, TypeError) as err:
-            run.add(node.path, "unreadable", f"attribute {spec.name!r} cannot be read: {err}")
+        if isinstance(held, Exception):
+            run.add(node.path, "unreadable", f"attribute {spec.name!r} cannot be read: {held}")
             continue
+        value, stored = held
         where = f"attribute {spec.name!r}"
         _check_dtype(run, node.path, where, spec.dtype, stored, value)
         shape = np.shape(value) if isinstance(value, np.ndarray) else None
@@ -312,7 +329,7 @@ def _check_targets(run: _Run, path: str, where: str, target_type: str, value: An
             target = run.root[ref.path.lstrip("/") or "/"]
         except (NwbZarrError, KeyError, OSError):
             continue  # a dangling reference is a structural finding (nwbzarr.validate)
-        kind, ns = _type_of(target)
+        kind, ns = _type_of(run, target)
         if kind is not None and not run.catalog.is_a(kind, target_type, ns):
             run.add(
                 path,
@@ -425,7 +442,7 @@ def _best_match(
     name: str,
     node: Node | None,
 ) -> int | None:
-    kind, ns = _type_of(node) if node is not None else (None, None)
+    kind, ns = _type_of(run, node) if node is not None else (None, None)
     candidates = []
     for i, spec in enumerate(specs):
         if spec.name is not None and spec.name != name:
@@ -461,7 +478,7 @@ def _check_quantity(run: _Run, group: Group, spec: FieldSpec, found: int) -> Non
 
 
 def _check_link_target(run: _Run, group: Group, name: str, node: Node, spec: LinkSpec) -> None:
-    kind, ns = _type_of(node)
+    kind, ns = _type_of(run, node)
     if kind is None or not run.catalog.is_a(kind, spec.target_type, ns):
         path = f"{group.path.rstrip('/')}/{name}"
         run.add(
