@@ -489,3 +489,36 @@ def test_bounded_cache_drops_its_oldest_entries() -> None:
     cache.remove_below("g")
     assert "g" not in cache and "g/a" not in cache and cache.get("ga") == 3
     assert cache.lookup("missing", "default") == "default"
+
+
+def test_zarr_private_names_live_in_one_module() -> None:
+    """``zarr.core`` is private to zarr-python: only zarrio reaches it, behind a version check."""
+    import ast
+
+    package = Path(nwbzarr.__file__).parent
+    users = set()
+    for source in package.rglob("*.py"):
+        tree = ast.parse(source.read_text(), str(source))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.Attribute) and node.attr == "_supports_sync_io":
+                names = [node.attr]
+            elif isinstance(node, ast.Attribute) and node.attr == "core":
+                value = node.value
+                if isinstance(value, ast.Name) and value.id == "zarr":  # zarr.core.x
+                    names = ["zarr.core"]
+            if any(n == "zarr.core" or n.startswith("zarr.core.") for n in names) or (
+                "_supports_sync_io" in names
+            ):
+                users.add(source.relative_to(package).as_posix())
+    assert users == {"backends/zarr/zarrio.py"}
+
+
+def test_zarr_backend_modules_are_small() -> None:
+    package = Path(nwbzarr.__file__).parent / "backends" / "zarr"
+    sizes = {p.name: len(p.read_text().splitlines()) for p in package.glob("*.py")}
+    assert len(sizes) >= 10 and max(sizes.values()) <= 600, sizes
