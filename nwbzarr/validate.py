@@ -133,7 +133,8 @@ def _check_schema(root: Group) -> Iterator[Finding]:
         )
         return
     for problem in check_file(root, catalog):
-        yield Finding("error", problem.path, problem.message, problem.code)
+        severity: Severity = "warning" if problem.severity == "warning" else "error"
+        yield Finding(severity, problem.path, problem.message, problem.code)
 
 
 def _check_structure(root: Group, schema: bool) -> Iterator[Finding]:

@@ -158,6 +158,24 @@ def test_findings_of_a_broken_copy(fmt: str, new_path: Callable[..., Path]) -> N
     assert ("acquisition/ElectricalSeries/data.conversion", "DtypeError") in peer
 
 
+def test_type_missing_from_the_schema_is_a_finding(fmt: str, new_path: Callable[..., Path]) -> None:
+    path = new_path(fmt, "unknown")
+    nwbzarr.convert(CORPUS / "pynwb42" / "basic_ecephys.nwb", path)
+    with nwbzarr.open(path, "r+") as root:
+        attrs = {"neurodata_type": "MysteryData", "namespace": "ndx-mystery", "object_id": "x"}
+        root.create_group("acquisition/mystery", attrs=attrs)
+    found = [(f.severity, f.path, f.code, f.message) for f in validate(path)]
+    assert found == [
+        (
+            "warning",
+            "/acquisition/mystery",
+            "type",
+            "type 'MysteryData' (namespace 'ndx-mystery') is not in the file's schema "
+            "(read as a generic container)",
+        )
+    ]
+
+
 def test_dtype_widening_rules() -> None:
     assert accepted("float32") == {"float", "double"}
     assert accepted("int8") == {"int8", "short", "int", "long"}

@@ -118,11 +118,12 @@ def stored_name(dtype: DType) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One schema finding: the path, a short code, the message."""
+    """One schema finding: the path, a short code, the message, its severity."""
 
     path: str
     code: str
     message: str
+    severity: str = "error"
 
 
 @dataclass(slots=True)
@@ -147,8 +148,8 @@ class _Run:
             self.attributes[node.path] = held
         return held
 
-    def add(self, path: str, code: str, message: str) -> None:
-        self.found.setdefault((path, code, message), Problem(path, code, message))
+    def add(self, path: str, code: str, message: str, severity: str = "error") -> None:
+        self.found.setdefault((path, code, message), Problem(path, code, message, severity))
 
 
 def check_file(root: Group, catalog: Catalog) -> list[Problem]:
@@ -178,6 +179,19 @@ def _check_typed(run: _Run, node: Node, refinement: FieldSpec | None) -> None:
         run.add(node.path, "schema", f"its type cannot be checked: {err}")
     except (NwbZarrError, OSError, ValueError, TypeError) as err:
         run.add(node.path, "unreadable", f"cannot be read: {err}")
+
+
+def _check_known(run: _Run, node: Node) -> None:
+    """Content that no spec names: a warning if its type is unknown (read as generic)."""
+    kind, ns = _type_of(run, node)
+    if kind is not None and run.catalog.find(kind, ns) is None:
+        where = f" (namespace {ns!r})" if ns else ""
+        run.add(
+            node.path,
+            "type",
+            f"type {kind!r}{where} is not in the file's schema (read as a generic container)",
+            "warning",
+        )
 
 
 def _check_typed_unguarded(run: _Run, node: Node, refinement: FieldSpec | None) -> None:
@@ -406,6 +420,8 @@ def _check_children(run: _Run, group: Group, spec: GroupSpec) -> None:
         index = _best_match(run, specs, matches, name, node)
         if index is not None:
             matches[index].append((name, node, link))
+        elif node is not None and link is None:
+            _check_known(run, node)  # extra content is not checked, but a type must exist
     for child_spec, matched in zip(specs, matches, strict=True):
         _check_quantity(run, group, child_spec, len(matched))
         for _name, node, link in matched:
