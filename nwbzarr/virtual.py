@@ -43,6 +43,7 @@ from zarr.abc.store import (
 from zarr.buffer import default_buffer_prototype
 
 from nwbzarr.backends.zarr import ZarrArray, ZarrFile
+from nwbzarr.backends.zarr.cache import BoundedCache
 from nwbzarr.codecs import zarr_codecs_of_hdf5
 from nwbzarr.convert import TreeCopier
 from nwbzarr.errors import DestinationExistsError, FormatError, NwbZarrError
@@ -53,6 +54,7 @@ MANIFEST = "manifest.npy"
 # chunk); larger ones in a MANIFEST object, read on the array's first read.
 INLINE_MANIFEST_CHUNKS = 256
 CONTIGUOUS_CHUNK_BYTES = 2 << 20
+MANIFESTS_KEPT = 1024  # manifests of virtual arrays held in memory per open index
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,7 +307,10 @@ class VirtualStore(Store):
         self._store = store
         self.source = source
         self.virtual = arrays
-        self._manifests: dict[str, asyncio.Future[np.ndarray[Any, Any]]] = {}
+        # loaded manifests (futures: concurrent first reads load once), the most recent kept
+        self._manifests: BoundedCache[asyncio.Future[np.ndarray[Any, Any]]] = BoundedCache(
+            MANIFESTS_KEPT
+        )
         self._is_open = True
 
     def __eq__(self, value: object) -> bool:
@@ -339,12 +344,12 @@ class VirtualStore(Store):
         future = self._manifests.get(array)
         if future is None:
             future = asyncio.ensure_future(self._load_manifest(array))
-            self._manifests[array] = future
+            self._manifests.put(array, future)
         try:
             return await asyncio.shield(future)
         except BaseException:
             if future.done():
-                self._manifests.pop(array, None)  # a failed load is retried next time
+                self._manifests.pop(array)  # a failed load is retried next time
             raise
 
     async def _load_manifest(self, array: str) -> np.ndarray[Any, Any]:

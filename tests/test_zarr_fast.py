@@ -23,7 +23,7 @@ import nwbzarr
 from nwbzarr import Array, Filter, Group, codecs
 from nwbzarr.backends import zarr as zb
 from nwbzarr.backends.zarr import datatypes, documents, localfiles, smallchunk
-from nwbzarr.backends.zarr.cache import RecentCache
+from nwbzarr.backends.zarr.cache import NodeCaches, RecentCache, TypeMemo
 from nwbzarr.dtypes import ASCII, UTF8, numpy_dtype
 
 
@@ -153,8 +153,9 @@ def test_removed_then_recreated_nodes(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_fill_values_are_those_zarr_writes(fill: Any, dtype: str) -> None:
     np_dtype = np.dtype(dtype)
-    for _ in range(2):  # the second call answers from the cache
-        got = datatypes.fill_json(fill, np_dtype, np_dtype)
+    memo = TypeMemo()
+    for cached in (None, memo, memo):  # the third call answers from the file's memo
+        got = datatypes.fill_json(fill, np_dtype, np_dtype, cached)
         zdt = zarr.dtype.parse_dtype(np_dtype, zarr_format=3)
         want = zdt.to_json_scalar(np_dtype.type(fill), zarr_format=3)
         assert json.dumps(got) == json.dumps(want)
@@ -167,14 +168,18 @@ def test_documents_share_no_mutable_parts() -> None:
 
     values = np.zeros(2, dtype=[("a", "i4"), ("b", "f8")])
     spec = make_spec(values, None, None, None, None, "default", None, None, None)
-    one = zb.array_document(spec, "one", "x")
-    two = zb.array_document(spec, "two", "x")
+    caches = NodeCaches()  # one file's: the second document's parts come from its memo
+    one = zb.array_document(spec, "one", "x", caches)
+    two = zb.array_document(spec, "two", "x", caches)
+    assert len(caches.types.zarr_types._items) == 1
     for key in ("data_type", "fill_value", "attributes", "codecs"):
         assert one[key] == two[key]
         if isinstance(one[key], list | dict):
             assert one[key] is not two[key]
     one["attributes"][zb.RECORD]["changed"] = 1
-    assert "changed" not in zb.array_document(spec, "three", "x")["attributes"][zb.RECORD]
+    three = zb.array_document(spec, "three", "x", caches)
+    assert "changed" not in three["attributes"][zb.RECORD]
+    assert zb.array_document(spec, "three", "x") == three  # without a memo: the same document
 
 
 ATTRS: list[tuple[Any, Any]] = [
@@ -340,7 +345,7 @@ def test_codec_caches_compare_values() -> None:
 @pytest.mark.parametrize("cname", ["lz4", "zstd", "blosclz"])
 def test_blosc_bytes_are_numcodecs_bytes(shuffle: str, cname: str) -> None:
     conf = {"name": "blosc", "configuration": {"cname": cname, "clevel": 5, "shuffle": shuffle}}
-    fast = smallchunk._codec(json.dumps(conf, sort_keys=True))
+    fast = smallchunk._codec(conf)
     ref = numcodecs.Blosc(cname=cname, clevel=5, shuffle=codecs.BLOSC_SHUFFLE[shuffle])
     for dtype in ("f8", "i2", "u1", ">f4"):
         for shape in ((), (1,), (100,), (7, 3)):

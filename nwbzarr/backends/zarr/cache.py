@@ -11,7 +11,7 @@ the only places that invalidate, so a new cache cannot be forgotten by one of th
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 # Entries per cache of one file: many times the nodes of the NWB files we benchmark (1,000
@@ -90,13 +90,48 @@ class RecentCache:
         return value
 
 
+class Memo[K: Hashable, V]:
+    """Values computed from hashable keys, at most ``size`` of them (oldest dropped first)."""
+
+    __slots__ = ("_items", "size")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: dict[K, V] = {}
+
+    def get(self, key: K, compute: Callable[[K], V]) -> V:
+        items = self._items
+        if key in items:
+            return items[key]
+        value = compute(key)
+        if len(items) >= self.size:
+            items.pop(next(iter(items), key), None)
+        items[key] = value
+        return value
+
+
+class TypeMemo:
+    """Data type translations of one file (see :mod:`.datatypes`): zarr-python's data type
+    registry tries every data type class in turn (~0.3 ms a lookup), and a file has thousands
+    of arrays of a handful of types."""
+
+    def __init__(self) -> None:
+        self.zarr_types: Memo[Any, Any] = Memo(256)
+        self.zdtypes: Memo[Any, Any] = Memo(256)
+        self.scalar_fills: Memo[Any, Any] = Memo(512)
+        self.compound_fills: Memo[Any, Any] = Memo(64)
+        self.natives: Memo[Any, Any] = Memo(512)
+        self.chunks: Memo[Any, Any] = Memo(1024)  # default chunk shapes by (shape, item size)
+
+
 class NodeCaches:
     """The caches of one Zarr file, keyed by node key, and their invalidation.
 
     ``nodes``: node objects (stateless views of the documents); ``specs``: array specs;
     ``arrays``: zarr-python arrays; ``plans``: small-chunk read plans (None: none applies);
     ``texts``: JSON text of each document as last written or read (reused for the root
-    document); ``codec_info`` and ``chains``: analyses of codec lists, by value.
+    document); ``codec_info`` and ``chains``: analyses of codec lists, by value; ``types``:
+    data type translations.
     """
 
     def __init__(self, size: int = MAX_ENTRIES) -> None:
@@ -107,6 +142,7 @@ class NodeCaches:
         self.texts: BoundedCache[str] = BoundedCache(size)
         self.codec_info = RecentCache()
         self.chains = RecentCache()
+        self.types = TypeMemo()
 
     def _by_key(self) -> tuple[BoundedCache[Any], ...]:
         return (self.nodes, self.specs, self.arrays, self.plans, self.texts)
@@ -136,4 +172,4 @@ class NodeCaches:
         self.arrays.clear()
 
 
-__all__ = ["MAX_ENTRIES", "BoundedCache", "NodeCaches", "RecentCache"]
+__all__ = ["MAX_ENTRIES", "BoundedCache", "Memo", "NodeCaches", "RecentCache", "TypeMemo"]

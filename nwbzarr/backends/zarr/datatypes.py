@@ -1,20 +1,20 @@
 """nwbzarr data types <-> Zarr data types and fill values (through ``zarr.dtype``).
 
 zarr-python's data type registry tries every data type class in turn (~0.3 ms a lookup), and a
-file has thousands of arrays of a handful of types: the translations are memoized, keyed on
-hashable immutable values (dtypes, fill value bytes), and callers get their own copies of
-mutable results.
+file has thousands of arrays of a handful of types: given a file's :class:`~.cache.TypeMemo`,
+the translations are memoized there, keyed on hashable immutable values (dtypes, fill value
+bytes), and callers get their own copies of mutable results.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import json
 from typing import Any
 
 import numpy as np
 
+from nwbzarr.backends.zarr.cache import TypeMemo
 from nwbzarr.dtypes import (
     REFERENCE,
     UTF8,
@@ -38,9 +38,15 @@ __all__ = [
 ]
 
 
-def zarr_type(datatype: DType) -> tuple[Any, int, dict[str, Any], dict[str, Any]]:
+def zarr_type(
+    datatype: DType, memo: TypeMemo | None = None
+) -> tuple[Any, int, dict[str, Any], dict[str, Any]]:
     """(Zarr data_type JSON, item size, convention attributes, nwbzarr record) of a DType."""
-    zdtype, itemsize, attributes, record = _zarr_type_cached(datatype)
+    if memo is None:
+        found = _zarr_type(datatype, None)
+    else:
+        found = memo.zarr_types.get(datatype, lambda d: _zarr_type(d, memo))
+    zdtype, itemsize, attributes, record = found
     if not isinstance(zdtype, str):  # structured and parametric types: the document owns a copy
         zdtype = copy.deepcopy(zdtype)
     return zdtype, itemsize, {k: _own(v) for k, v in attributes}, {k: _own(v) for k, v in record}
@@ -51,11 +57,9 @@ def _own(value: Any) -> Any:
     return copy.deepcopy(value) if isinstance(value, list | dict | tuple) else value
 
 
-@functools.lru_cache(maxsize=256)
-def _zarr_type_cached(
-    datatype: DType,
+def _zarr_type(
+    datatype: DType, memo: TypeMemo | None
 ) -> tuple[Any, int, tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]:
-    # cached: zarr's dtype registry tries every data type class in turn (~0.3 ms a lookup)
     attributes: dict[str, Any]
     record: dict[str, Any] = {}
     if isinstance(datatype, ReferenceType):
@@ -76,15 +80,16 @@ def _zarr_type_cached(
             tuple(attributes.items()),
             tuple(record.items()),
         )
-    zdt = _zdtype(datatype)
+    zdt = _zdtype(datatype, memo)
     dtype_name = "bool" if datatype.kind == "b" else datatype.name
     return zdt.to_json(zarr_format=3), datatype.itemsize, (("_DTYPE", dtype_name),), ()
 
 
-@functools.lru_cache(maxsize=256)
-def _zdtype(np_dtype: np.dtype[Any]) -> Any:
-    """zarr-python's data type object for a numpy dtype (format 3), cached."""
-    return parse_dtype(np_dtype, zarr_format=3)
+def _zdtype(np_dtype: np.dtype[Any], memo: TypeMemo | None) -> Any:
+    """zarr-python's data type object for a numpy dtype (format 3)."""
+    if memo is None:
+        return parse_dtype(np_dtype, zarr_format=3)
+    return memo.zdtypes.get(np_dtype, lambda d: parse_dtype(d, zarr_format=3))
 
 
 def compound_zarr_dtype(datatype: CompoundType) -> tuple[np.dtype[Any], list[str]]:
@@ -103,29 +108,35 @@ def compound_zarr_dtype(datatype: CompoundType) -> tuple[np.dtype[Any], list[str
     return np.dtype(fields), refs
 
 
-def fill_json(fill: Any, datatype: DType, np_dtype: np.dtype[Any]) -> Any:
+def fill_json(
+    fill: Any, datatype: DType, np_dtype: np.dtype[Any], memo: TypeMemo | None = None
+) -> Any:
+    """The ``fill_value`` JSON of a new array."""
     if isinstance(datatype, StringType | ReferenceType):
         return ""
     if isinstance(datatype, CompoundType):
-        return _own(_compound_fill_json(datatype))
+        if memo is None:
+            return _compound_fill_json(datatype)
+        return _own(memo.compound_fills.get(datatype, _compound_fill_json))
     if fill is None:
-        return _own(_scalar_fill_json(np_dtype, None, b""))
-    value = np_dtype.type(fill)
-    # keyed on the value's bytes: 0.0 and -0.0 (or 1 and True) are different fill values, and
-    # NaN, unequal to itself, is still found
-    return _own(_scalar_fill_json(np_dtype, value.dtype, value.tobytes()))
+        key: tuple[Any, ...] = (np_dtype, None, b"")
+    else:
+        value = np_dtype.type(fill)
+        # keyed on the value's bytes: 0.0 and -0.0 (or 1 and True) are different fill values,
+        # and NaN, unequal to itself, is still found
+        key = (np_dtype, value.dtype, value.tobytes())
+    if memo is None:
+        return _scalar_fill_json(key, None)
+    return _own(memo.scalar_fills.get(key, lambda k: _scalar_fill_json(k, memo)))
 
 
-@functools.lru_cache(maxsize=512)
-def _scalar_fill_json(
-    np_dtype: np.dtype[Any], value_dtype: np.dtype[Any] | None, raw: bytes
-) -> Any:
-    zdt = _zdtype(np_dtype)
+def _scalar_fill_json(key: tuple[Any, ...], memo: TypeMemo | None) -> Any:
+    np_dtype, value_dtype, raw = key
+    zdt = _zdtype(np_dtype, memo)
     value = zdt.default_scalar() if value_dtype is None else np.frombuffer(raw, value_dtype)[0]
     return zdt.to_json_scalar(value, zarr_format=3)
 
 
-@functools.lru_cache(maxsize=64)
 def _compound_fill_json(datatype: CompoundType) -> Any:
     zdt = parse_dtype(compound_zarr_dtype(datatype)[0], zarr_format=3)
     return zdt.to_json_scalar(zdt.default_scalar(), zarr_format=3)
@@ -166,13 +177,18 @@ NATIVE_BY_NAME: dict[str, np.dtype[Any]] = {
 }
 
 
-def native_dtype(data_type: Any) -> np.dtype[Any]:
+def native_dtype(data_type: Any, memo: TypeMemo | None = None) -> np.dtype[Any]:
     """numpy dtype of a Zarr v3 ``data_type`` (a name, or JSON for parametric types)."""
     found = NATIVE_BY_NAME.get(data_type) if isinstance(data_type, str) else None
-    return found if found is not None else _native_dtype(json.dumps(data_type, sort_keys=True))
+    if found is not None:
+        return found
+    text = json.dumps(data_type, sort_keys=True)
+    native: np.dtype[Any] = (
+        _native_dtype(text) if memo is None else memo.natives.get(text, _native_dtype)
+    )
+    return native
 
 
-@functools.lru_cache(maxsize=512)
 def _native_dtype(data_type_json: str) -> np.dtype[Any]:
     """numpy dtype of a Zarr v3 ``data_type`` (cached: zarr's dtype registry lookup is slow)."""
     zdt = parse_dtype(json.loads(data_type_json), zarr_format=3)

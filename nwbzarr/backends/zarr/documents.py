@@ -7,13 +7,13 @@ layout, filters without a Zarr form, text length and encoding, sparse (partly un
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from nwbzarr.backends.zarr.cache import NodeCaches
 from nwbzarr.backends.zarr.conventions import (
     DEFAULT_CHUNK_BYTES,
     RECORD,
@@ -47,13 +47,20 @@ CodecsInfo = tuple[tuple[Filter, ...], str | None, tuple[int, ...] | None]
 CodecsLookup = Callable[[list[dict[str, Any]], Callable[[Any], Any]], Any]
 
 
-def array_document(spec: ArraySpec, name: str, where: str) -> dict[str, Any]:
-    """The ``zarr.json`` document of a new array (format 3)."""
+def array_document(
+    spec: ArraySpec, name: str, where: str, caches: NodeCaches | None = None
+) -> dict[str, Any]:
+    """The ``zarr.json`` document of a new array (format 3); ``caches``: its file's."""
+    memo = caches.types if caches is not None else None
     del where
     datatype = spec.datatype
-    zdtype, itemsize, attributes, record = zarr_type(datatype)
+    zdtype, itemsize, attributes, record = zarr_type(datatype, memo)
     shape = spec.shape
-    chunks = tuple(max(1, int(c)) for c in (spec.chunks or default_chunks(shape, itemsize)))
+    if spec.chunks is None and memo is not None:
+        found = memo.chunks.get((shape, itemsize), lambda k: default_chunks(*k))
+    else:
+        found = spec.chunks or default_chunks(shape, itemsize)
+    chunks = tuple(max(1, int(c)) for c in found)
     codecs = _codecs(spec, itemsize, record)
     if isinstance(datatype, np.dtype) and datatype.byteorder == ">":
         _set_endian(codecs, "big")  # Zarr v3 keeps byte order in the bytes codec
@@ -81,7 +88,7 @@ def array_document(spec: ArraySpec, name: str, where: str) -> dict[str, Any]:
         "data_type": zdtype,
         "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(grid_chunks)}},
         "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
-        "fill_value": fill_json(spec.fillvalue, datatype, numpy_dtype(datatype)),
+        "fill_value": fill_json(spec.fillvalue, datatype, numpy_dtype(datatype), memo),
         "codecs": codecs,
         "attributes": attributes,
         "dimension_names": dims,
@@ -140,8 +147,6 @@ def _sharding_codec(chunks: tuple[int, ...], codecs: list[dict[str, Any]]) -> di
     }
 
 
-@functools.lru_cache(maxsize=1024)
-@functools.lru_cache(maxsize=1024)
 def default_chunks(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
     """About 2 MiB per chunk, time-major (whole rows of channels / frames)."""
     if not shape:
@@ -161,10 +166,9 @@ def auto_shards(
     return (chunks[0] * n, *shape[1:]) if len(shape) > 1 else (chunks[0] * n,)
 
 
-def read_spec(
-    doc: dict[str, Any], where: str, codecs_lookup: CodecsLookup | None = None
-) -> ArraySpec:
-    """An :class:`ArraySpec` from a stored array document (format 3 or 2)."""
+def read_spec(doc: dict[str, Any], where: str, caches: NodeCaches | None = None) -> ArraySpec:
+    """An :class:`ArraySpec` from a stored array document (format 3 or 2); ``caches``: its
+    file's (analyses of codec lists and data types are kept there)."""
     attrs = doc.get("attributes", {})
     record = attrs.get(RECORD, {})
     if doc.get("zarr_format") == 2:
@@ -179,12 +183,14 @@ def read_spec(
         datatype = StringType("ascii") if attrs.get("_DTYPE") in ("ascii", "bytes") else UTF8
     else:
         try:
-            np_dtype = native_dtype(data_type)
+            np_dtype = native_dtype(data_type, caches.types if caches else None)
         except Exception as err:
             raise FormatError(f"{where}: unsupported Zarr data type {data_type!r}: {err}") from err
         datatype = datatype_from_numpy(np_dtype, attrs)
     codecs = doc.get("codecs") or []
-    compression, endian, inner_chunks = codecs_info(codecs, codecs_lookup)
+    compression, endian, inner_chunks = codecs_info(
+        codecs, caches.codec_info.get if caches else None
+    )
     if isinstance(datatype, np.dtype) and datatype.itemsize > 1 and endian == "big":
         datatype = datatype.newbyteorder(">")
     shape = tuple(int(n) for n in doc.get("shape", ()))

@@ -108,7 +108,7 @@ class ZarrGroup(Group):
         self, name: str, spec: ArraySpec, attrs: Iterable[tuple[str, Any, DType]]
     ) -> Array:
         path = posixpath.join(self.path, name)
-        doc = array_document(spec, name, f"{self.file.location}:{path}")
+        doc = array_document(spec, name, f"{self.file.location}:{path}", self.zfile.caches)
         self.zfile.add_doc(node_key(path), doc)
         array = ZarrArray(self.zfile, path)
         array.attrs.update_typed(attrs)
@@ -160,7 +160,7 @@ class ZarrArray(Array):
         caches = self.zfile.caches
         cached: ArraySpec | None = caches.specs.get(self.key)
         if cached is None:
-            cached = read_spec(self.doc, self.describe(), caches.codec_info.get)
+            cached = read_spec(self.doc, self.describe(), caches)
             caches.specs.put(self.key, cached)
         return cached
 

@@ -10,8 +10,6 @@ text, checksums, several chunks) goes through zarr-python.
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 from typing import Any, NamedTuple
 
@@ -26,13 +24,9 @@ from nwbzarr.codecs import numcodecs_codec
 SMALL_BYTES = 1 << 20
 
 
-@functools.lru_cache(maxsize=256)
-def _codec(text: str) -> Any:
-    """The codec object of one Zarr v3 bytes-to-bytes codec (JSON text), or None.
-
-    Memoized by value: codec objects are immutable, and a file repeats a few codecs.
-    """
-    codec = numcodecs_codec(json.loads(text))
+def _codec(conf: dict[str, Any]) -> Any:
+    """The codec object of one Zarr v3 bytes-to-bytes codec, or None."""
+    codec = numcodecs_codec(conf)
     return _Blosc(codec) if isinstance(codec, numcodecs.blosc.Blosc) else codec
 
 
@@ -90,7 +84,7 @@ def _make_chain(codecs: list[dict[str, Any]]) -> tuple[str, list[Any]] | None:
     if not codecs or codecs[0].get("name") != "bytes":
         return None
     endian = (codecs[0].get("configuration") or {}).get("endian", "little")
-    chain = [_codec(json.dumps(codec, sort_keys=True)) for codec in codecs[1:]]
+    chain = [_codec(codec) for codec in codecs[1:]]
     if any(c is None for c in chain):
         return None
     return endian, chain
