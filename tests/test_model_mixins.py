@@ -14,7 +14,7 @@ import nwbzarr.model
 from nwbzarr.errors import ValidationError
 from nwbzarr.model.extend import extends, load_mixins, mixins_for
 from nwbzarr.model.misc import appended
-from nwbzarr.model.tsref import TimeSeriesReference, idx_count, references_for
+from nwbzarr.model.tsref import TimeSeriesReference, idx_count, interval_row, references_for
 
 
 def model_class(name: str, method: str) -> Any:
@@ -250,3 +250,16 @@ def test_images_collection() -> None:
     assert images.get_image("made") is made
     with pytest.raises(ValidationError, match="images: expected a BaseImage, got 3"):
         images.add_image(3)
+
+
+def test_interval_row_as_pynwb() -> None:
+    series = SimpleNamespace(name="s", rate=10.0, starting_time=0.0, timestamps=None)
+    row = interval_row(1.0, 2.0, tags="a, b", timeseries=[series], extra=3)
+    assert row == {
+        "start_time": 1.0,
+        "stop_time": 2.0,
+        "tags": ["a", "b"],
+        "timeseries": [TimeSeriesReference(10, 10, series)],
+        "extra": 3,
+    }
+    assert interval_row(0.0, 1.0, timeseries=[]) == {"start_time": 0.0, "stop_time": 1.0}

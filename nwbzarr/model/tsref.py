@@ -17,7 +17,13 @@ from nwbzarr.errors import ValidationError
 from nwbzarr.model.base import as_values
 from nwbzarr.model.extend import extends
 
-__all__ = ["TimeSeriesReference", "TimeSeriesReferenceMethods", "idx_count", "references_for"]
+__all__ = [
+    "TimeSeriesReference",
+    "TimeSeriesReferenceMethods",
+    "idx_count",
+    "interval_row",
+    "references_for",
+]
 
 
 class TimeSeriesReference(NamedTuple):
@@ -107,6 +113,30 @@ def references_for(start_time: float, stop_time: float, series: Any) -> list[Tim
     """pynwb's ``timeseries=`` of ``add_interval``: a series or several, as references."""
     items: Iterable[Any] = series if isinstance(series, list | tuple) else [series]
     return [TimeSeriesReference(*idx_count(start_time, stop_time, s), s) for s in items]
+
+
+def interval_row(
+    start_time: float,
+    stop_time: float,
+    tags: str | list[str] | None = None,
+    timeseries: Any = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """The row values of pynwb's ``TimeIntervals.add_interval``.
+
+    ``tags`` given as text are split at commas; ``timeseries`` (a series or several) become
+    references to the samples in ``[start_time, stop_time)``; both are left out when None
+    (or, for ``timeseries``, empty), so that a table without those columns takes the row.
+    """
+    row: dict[str, Any] = {"start_time": float(start_time), "stop_time": float(stop_time)}
+    if tags is not None:
+        if isinstance(tags, str):
+            tags = [t.strip() for t in tags.split(",") if not t.isspace()]
+        row["tags"] = list(tags)
+    if timeseries is not None and not (isinstance(timeseries, list | tuple) and not timeseries):
+        row["timeseries"] = references_for(start_time, stop_time, timeseries)
+    row.update(kwargs)
+    return row
 
 
 @extends("TimeSeriesReferenceVectorData")
