@@ -68,6 +68,7 @@ def _flatten(value: Any) -> Iterable[Any]:
 
 
 def attr_to_json(value: Any, dtype: DType) -> Any:
+    """An attribute value of ``dtype`` as the JSON value stored for it."""
     if value is None:
         return None
     if isinstance(dtype, ReferenceType):
@@ -97,6 +98,7 @@ def _plain_json(value: Any) -> Any:
 
 
 def attr_from_json(value: Any, dtype: DType) -> Any:
+    """A stored JSON attribute value read as ``dtype``."""
     if value is None:
         return None
     if isinstance(dtype, ReferenceType):
@@ -126,6 +128,8 @@ def attr_from_json(value: Any, dtype: DType) -> Any:
 
 
 class ZarrAttributes(Attributes):
+    """The attributes of a Zarr node: the ``attributes`` of its document, reserved names hidden."""
+
     def __init__(self, node: ZarrGroup | ZarrArray) -> None:
         self._node = node
 

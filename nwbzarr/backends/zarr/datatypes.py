@@ -93,6 +93,7 @@ def _zdtype(np_dtype: np.dtype[Any], memo: TypeMemo | None) -> Any:
 
 
 def compound_zarr_dtype(datatype: CompoundType) -> tuple[np.dtype[Any], list[str]]:
+    """The structured numpy dtype Zarr stores a compound type as, and its reference fields."""
     fields = []
     refs = []
     for name, sub in datatype.fields:
@@ -197,6 +198,7 @@ def _native_dtype(data_type_json: str) -> np.dtype[Any]:
 
 
 def datatype_from_numpy(np_dtype: np.dtype[Any], attrs: dict[str, Any]) -> DType:
+    """The DType of a stored numpy dtype (``_REFERENCE_FIELDS`` in ``attrs`` name references)."""
     if np_dtype.names is None:
         if np_dtype.kind in "US":
             return StringType("ascii" if np_dtype.kind == "S" else "utf-8")

@@ -32,6 +32,8 @@ from zarr.abc.store import Store
 
 
 class ZarrFile(File):
+    """A Zarr store (format 3, or format 2 read-only) as a tree of node documents."""
+
     format = "zarr"
 
     def __init__(

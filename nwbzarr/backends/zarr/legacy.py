@@ -94,6 +94,7 @@ def walk(store: Store, get_json: GetJson, add: AddNode, key: str = "") -> None:
 # arrays
 # --------------------------------------------------------------------------------------------
 def read_spec_v2(doc: dict[str, Any], attrs: dict[str, Any], where: str) -> ArraySpec:
+    """The :class:`ArraySpec` of a format-2 array document (``attrs``: its attributes)."""
     zdtype = attrs.get("zarr_dtype")
     raw_dtype = doc.get("dtype")
     shape = tuple(int(n) for n in doc.get("shape", []))

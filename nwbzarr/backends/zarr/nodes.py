@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 
 class ZarrGroup(Group):
+    """A Zarr group: members from the file's documents and the ``_LINKS`` attribute."""
+
     def __init__(self, file: ZarrFile, path: str) -> None:
         super().__init__(file, path)
         self.zfile = file
@@ -137,6 +139,8 @@ class ZarrGroup(Group):
 
 
 class ZarrArray(Array):
+    """A Zarr array: small single-chunk ones through the fast path, others through zarr."""
+
     def __init__(self, file: ZarrFile, path: str) -> None:
         super().__init__(file, path)
         self.zfile = file

@@ -91,6 +91,7 @@ def _make_chain(codecs: list[dict[str, Any]]) -> tuple[str, list[Any]] | None:
 
 
 def chunk_key(doc: dict[str, Any], array_key: str, index: tuple[int, ...]) -> str:
+    """The store key of chunk ``index`` of the array ``array_key`` (its key encoding)."""
     encoding = doc.get("chunk_key_encoding", {})
     sep = (encoding.get("configuration") or {}).get(
         "separator", "/" if encoding.get("name") != "v2" else "."
@@ -109,6 +110,7 @@ def decode(
     shape: tuple[int, ...],
     dtype: np.dtype[Any],
 ) -> np.ndarray[Any, Any]:
+    """The values of one chunk: ``data`` through ``chain`` backwards, read as ``stored``."""
     raw: Any = data
     for codec in reversed(chain):
         raw = codec.decode(raw)
@@ -119,6 +121,7 @@ def decode(
 
 
 def encode(values: np.ndarray[Any, Any], stored: np.dtype[Any], chain: list[Any]) -> bytes:
+    """One chunk's bytes: ``values`` as ``stored``, through ``chain`` in order."""
     data: Any = np.ascontiguousarray(values, dtype=stored)
     for codec in chain:
         data = codec.encode(data)

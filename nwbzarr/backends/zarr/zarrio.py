@@ -114,6 +114,7 @@ def put_objects(store: Store, items: dict[str, bytes]) -> None:
 
 
 def delete(store: Store, key: str) -> None:
+    """Delete one stored object."""
     run(store.delete(key))
 
 
@@ -143,6 +144,7 @@ async def _first(store: Store) -> bool:
 
 
 def has_any_key(store: Store) -> bool:
+    """Whether the store holds any object."""
     return run(_first(store))
 
 
