@@ -23,6 +23,9 @@ import numpy as np
 from nwbzarr.dtypes import ASCII, UTF8, CompoundType, DType, ReferenceType
 from nwbzarr.errors import ValidationError
 from nwbzarr.links import direct_link, external_link_to, relink
+from nwbzarr.model.dataio import DataIO
+from nwbzarr.model.iterators import AbstractDataChunkIterator
+from nwbzarr.model.streaming import fit_dims, write_dataio
 from nwbzarr.tree import Array, ExternalLink, Group, Node, Reference, SoftLink
 
 REGISTRY: dict[str, type[Container]] = {}
@@ -38,27 +41,14 @@ def new_object_id() -> str:
     return str(uuid.uuid4())
 
 
-@dataclass(kw_only=True)
-class DataIO:
-    """Data with storage settings: an iterator of blocks needs ``shape`` and ``dtype``.
-
-    ``maxshape`` with ``None`` entries makes the array extendable (pynwb's ``H5DataIO``).
-    ``link_data=False`` copies an array read from another file instead of linking to it
-    (pynwb's ``H5DataIO(data, link_data=False)``).
-    """
-
-    data: Any = field(kw_only=False)
-    shape: tuple[int, ...] | None = None
-    dtype: Any = None
-    maxshape: tuple[int | None, ...] | None = None
-    chunks: tuple[int, ...] | None = None
-    compression: Any = "default"
-    link_data: bool = True
-
-
 def data_len(data: Any) -> int:
     if isinstance(data, DataIO):
-        return data.shape[0] if data.shape else len(data.data)
+        return len(data)
+    if isinstance(data, AbstractDataChunkIterator):
+        shape = data.recommended_data_shape()
+        return shape[0] if shape else 0
+    if isinstance(data, Iterator):
+        return 0  # a stream's length is known once written
     if isinstance(data, Array | np.ndarray):
         return int(data.shape[0]) if data.shape else 0
     return len(data)
@@ -95,22 +85,14 @@ def write_data(
         if isinstance(source, Array) and ctx.link_external(group, name, source):
             return source
     if isinstance(data, DataIO):
-        if isinstance(data.data, Array) and data.shape is None and data.maxshape is None:
-            src = data.data  # copied chunk by chunk, with storage settings each format can hold
-            return copy_array(src, group, name, dims=_fit(dims, src.ndim), attrs=attrs)
-        if data.shape is not None:
-            return _write_blocks(group, name, data, dims, attrs)
-        ndim = int(np.ndim(data.data))
-        return group.create_array(
-            name,
-            data.data,
-            dtype=data.dtype or dtype,
-            maxshape=data.maxshape,
-            chunks=data.chunks,
-            compression=data.compression,
-            dims=_fit(dims, ndim),
-            attrs=attrs,
-        )
+        src = data.data
+        if isinstance(src, Array) and _plain_copy(data):
+            # copied chunk by chunk, with storage settings each format can hold
+            data.dataset = copy_array(src, group, name, dims=_fit(dims, src.ndim), attrs=attrs)
+            return data.dataset  # type: ignore[no-any-return]
+        return write_dataio(group, name, data, dtype=dtype, dims=dims, attrs=attrs)
+    if isinstance(data, Iterator):  # a generator or a DataChunkIterator as data
+        return write_dataio(group, name, DataIO(data), dtype=dtype, dims=dims, attrs=attrs)
     if isinstance(data, Array):
         return copy_array(data, group, name, dims=_fit(dims, data.ndim), attrs=attrs)
     if dtype is None and not isinstance(data, np.ndarray | str):
@@ -132,49 +114,18 @@ def write_data(
     )
 
 
-def _write_blocks(
-    group: Group,
-    name: str,
-    dio: DataIO,
-    dims: tuple[str, ...] | None,
-    attrs: Mapping[str, Any] | None,
-) -> Array:
-    assert dio.shape is not None
-    if dio.dtype is None:
-        raise ValidationError(f"{name!r}: DataIO with shape= also needs dtype=")
-    array = group.create_array(
-        name,
-        shape=dio.shape,
-        dtype=dio.dtype,
-        maxshape=dio.maxshape,
-        chunks=dio.chunks,
-        compression=dio.compression,
-        dims=_fit(dims, len(dio.shape)),
-        attrs=attrs,
+def _plain_copy(dio: DataIO) -> bool:
+    """True if ``dio`` asks for no storage setting of its own (an array is copied as stored)."""
+    return (
+        dio.shape is None
+        and dio.maxshape is None
+        and dio.chunks is None
+        and dio.compression == "default"
+        and dio.fillvalue is None
     )
-    data = dio.data
-    if isinstance(data, Iterator):
-        offset = 0
-        for block in data:
-            arr = np.asarray(block, dtype=array.dtype)
-            if arr.ndim == array.ndim - 1:
-                arr = arr[np.newaxis]
-            stop = offset + arr.shape[0]
-            if stop > array.shape[0]:
-                array.resize((stop, *array.shape[1:]))
-            array[offset:stop] = arr
-            offset = stop
-    elif data is not None:
-        array.write(data)
-    return array
 
 
-def _fit(dims: tuple[str, ...] | None, ndim: int) -> tuple[str, ...] | None:
-    if dims is None:
-        return None
-    out = list(dims[:ndim])
-    out += [f"dim{i}" for i in range(len(out), ndim)]
-    return tuple(out)
+_fit = fit_dims
 
 
 def iso(value: datetime, field_name: str) -> str:
