@@ -314,21 +314,30 @@ class ProcessingModule(NWBContainer):
 @register
 @dataclass(kw_only=True, eq=False)
 class ScratchData(NWBContainer):
-    """Data in ``/scratch``; ``notes`` says what it is."""
+    """Data in ``/scratch``; ``description`` says what it is (stored as the ``notes``
+    attribute, as pynwb stores it)."""
 
     neurodata_type: ClassVar[str] = "ScratchData"
 
     data: Any
-    notes: str = ""
+    description: str = ""
+
+    @property
+    def notes(self) -> str:
+        """The stored name of :attr:`description` (pynwb's older name)."""
+        return self.description
+
+    @notes.setter
+    def notes(self, value: str) -> None:
+        self.description = value
 
     def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
-        return write_data(
-            parent, self.name, self.data, attrs={**self.typed_attrs(), "notes": self.notes}, ctx=ctx
-        )
+        attrs = {**self.typed_attrs(), "notes": self.description}
+        return write_data(parent, self.name, self.data, attrs=attrs, ctx=ctx)
 
     @classmethod
     def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
-        return cls(name=node.name, data=node, notes=attr_text(node, "notes", "") or "")
+        return cls(name=node.name, data=node, description=attr_text(node, "notes", "") or "")
 
 
 @register

@@ -304,7 +304,7 @@ class NWBFile(NWBContainer):
         note = notes if notes is not None else description
         if note is None:
             raise ValidationError("add_scratch: description is required for arrays and text")
-        item = ScratchData(name=name, data=data, notes=note)
+        item = ScratchData(name=name, data=data, description=note)
         self._add(self.scratch, item, "scratch")
         return item
 
