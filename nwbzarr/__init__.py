@@ -60,6 +60,14 @@ from nwbzarr.tree import Array, ExternalLink, Filter, Group, Reference, SoftLink
 from nwbzarr.virtual import build_index as index
 
 if TYPE_CHECKING:
+    from nwbzarr.model.dataio import H5DataIO, ZarrDataIO
+    from nwbzarr.model.iterators import (
+        AbstractDataChunkIterator,
+        DataChunk,
+        DataChunkIterator,
+        GenericDataChunkIterator,
+    )
+    from nwbzarr.nwbio import NWBHDF5IO, NWBZarrIO, get_manager
     from nwbzarr.spec import load_namespaces
     from nwbzarr.xr import (
         align,
@@ -80,8 +88,25 @@ _XR_EXPORTS = (
     "to_datatree",
 )
 
+# pynwb's IO classes and data wrappers (issue 14 item 6): loaded on first use.
+_LAZY = {
+    "NWBHDF5IO": "nwbzarr.nwbio",
+    "NWBZarrIO": "nwbzarr.nwbio",
+    "get_manager": "nwbzarr.nwbio",
+    "H5DataIO": "nwbzarr.model.dataio",
+    "ZarrDataIO": "nwbzarr.model.dataio",
+    "AbstractDataChunkIterator": "nwbzarr.model.iterators",
+    "DataChunk": "nwbzarr.model.iterators",
+    "DataChunkIterator": "nwbzarr.model.iterators",
+    "GenericDataChunkIterator": "nwbzarr.model.iterators",
+}
+
 
 def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     if name == "load_namespaces":  # nwbzarr.spec reads the schema on first use only
         from nwbzarr.spec import load_namespaces
 
@@ -94,7 +119,16 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "AbstractDataChunkIterator",
     "Array",
+    "DataChunk",
+    "DataChunkIterator",
+    "GenericDataChunkIterator",
+    "H5DataIO",
+    "NWBHDF5IO",
+    "NWBZarrIO",
+    "ZarrDataIO",
+    "get_manager",
     "DataIO",
     "DestinationExistsError",
     "Device",

@@ -81,8 +81,10 @@ def write_data(
     stay those of the linked array.
     """
     if ctx is not None:
-        source = data.data if isinstance(data, DataIO) and data.link_data else data
-        if isinstance(source, Array) and ctx.link_external(group, name, source):
+        wrapped = isinstance(data, DataIO)
+        link = data.link_data if wrapped and data.link_data is not None else ctx.link_data
+        source = data.data if wrapped else data
+        if link and isinstance(source, Array) and ctx.link_external(group, name, source):
             return source
     if isinstance(data, DataIO):
         src = data.data
@@ -166,10 +168,14 @@ class WriteContext:
     # Files whose containers and arrays are copied, not linked: the source of the NWBFile
     # being written (reading a file and writing it elsewhere copies it; NWBFile.copy() links).
     copy_from: set[int] = field(default_factory=set)
+    # pynwb's write(link_data=...): arrays of other files are linked (True) or copied
+    link_data: bool = True
+    # containers of other files are copied too (an export that resolves every link)
+    copy_foreign: bool = False
 
     def is_foreign(self, node: Node | None) -> bool:
         """True if ``node`` belongs to another open file whose content is linked, not copied."""
-        if node is None or node.file is self.root.file or node.file.closed:
+        if node is None or node.file is self.root.file or node.file.closed or self.copy_foreign:
             return False
         return id(node.file) not in self.copy_from
 

@@ -50,7 +50,8 @@ class DataIO:
     fillvalue
         Value of elements never written.
     link_data
-        An array read from another file is linked (True) or copied (False).
+        An array read from another file is linked (True) or copied (False); None (the
+        default) follows the write's ``link_data``.
     """
 
     def __init__(
@@ -63,7 +64,7 @@ class DataIO:
         chunks: Shape | bool | None = None,
         compression: tuple[Filter, ...] | str | None = "default",
         fillvalue: Any = None,
-        link_data: bool = True,
+        link_data: bool | None = None,
     ) -> None:
         if data is None and shape is None:
             raise ValidationError(

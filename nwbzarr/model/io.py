@@ -40,11 +40,18 @@ def write(
     root.file.close()
 
 
-def write_tree(nwbfile: NWBFile, root: Group) -> None:
-    """Write ``nwbfile`` into the (empty) root group of an open file, with its schema cached."""
+def write_tree(
+    nwbfile: NWBFile, root: Group, *, link_data: bool = True, copy_foreign: bool = False
+) -> None:
+    """Write ``nwbfile`` into the (empty) root group of an open file, with its schema cached.
+
+    ``link_data=False`` copies arrays of other files instead of linking them (pynwb's
+    ``write(link_data=False)``); ``copy_foreign=True`` copies containers of other files too.
+    """
     from nwbzarr.spec import cache_schema  # the schema is read on first write, not at import
 
-    nwbfile.write_root(root, WriteContext(root))
+    ctx = WriteContext(root, link_data=link_data, copy_foreign=copy_foreign)
+    nwbfile.write_root(root, ctx)
     cache_schema(root)
 
 
