@@ -176,7 +176,8 @@ def test_read_back(written: Path, example: ModuleType) -> None:
     assert isinstance(es.data, Array)  # lazy
     np.testing.assert_array_equal(es.data[:], expected.acquisition["ElectricalSeries"].data)
     assert es.electrodes.table is nwb.electrodes
-    assert list(es.electrodes[:]) == [0, 2]
+    assert list(es.electrodes.data[:]) == [0, 2]
+    assert list(es.electrodes[:].index) == [0, 2]  # the referenced rows, as pynwb
     linked = nwb.acquisition["ts_linked_timestamps"]
     assert isinstance(linked, TimeSeries)
     assert linked.timestamps is nwb.acquisition["ts_timestamps"]
@@ -188,7 +189,7 @@ def test_read_back(written: Path, example: ModuleType) -> None:
     assert list(nwb.trials["correct"][:]) == [True, False]
     assert nwb.units is not None and len(nwb.units) == 2
     assert list(nwb.units["spike_times"][0]) == [0.1, 0.2, 0.3]
-    assert list(nwb.units["electrodes"][0]) == [0, 1]
+    assert list(nwb.units["electrodes"][0].index) == [0, 1]  # rows, as pynwb gives them
     scratch = nwb.scratch["scratch_note"]
     assert isinstance(scratch, ScratchData) and scratch.notes == "a string note"
     assert nwb.get_scratch("scratch_note") == "a note"

@@ -175,6 +175,22 @@ class DynamicTableRegion(VectorData):
     table: DynamicTable | None = None
     in_table: bool = field(default=False, repr=False)
 
+    def __getitem__(self, key: Any) -> Any:
+        """The referenced rows of :attr:`table` as a pandas DataFrame (pynwb's ``region[:]``,
+        also for one row); the row indices are :attr:`data` (or ``get(key, index=True)``)."""
+        if self.table is None:
+            return super().__getitem__(key)
+        return self.get(key)
+
+    def get(self, key: Any, index: bool = False, df: bool = True) -> Any:
+        """The rows ``key`` selects: their indices (``index=True``) or, by default, the rows
+        of the referenced table as a DataFrame (``df=False``: a dict of lists)."""
+        every = np.asarray(as_values(self.data), dtype=np.int64)  # a region is small
+        rows = np.atleast_1d(every[key])
+        if index or self.table is None:
+            return rows if not np.isscalar(key) or rows.size != 1 else int(rows[0])
+        return self.table.rows(rows, df=df)
+
     def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
         data = self.data if isinstance(self.data, Array) else np.asarray(self.data, dtype="int64")
         node = write_data(
@@ -290,6 +306,22 @@ class DynamicTable(Container):
             "id": int(np.asarray(as_values(self.id.data))[key]),
             **{name: self[name][key] for name in self.colnames},
         }
+
+    def rows(self, rows: Sequence[int] | np.ndarray[Any, Any], df: bool = True) -> Any:
+        """Rows ``rows`` (positions) as a DataFrame indexed by ``id`` (``df=False``: a dict
+        of lists with ``id`` first), columns in the table's order."""
+        positions = [int(r) for r in rows]
+        bad = [r for r in positions if not 0 <= r < len(self)]
+        if bad:
+            raise IndexError(f"{self.name}: rows {bad} are outside the table of {len(self)} rows")
+        ids = np.asarray(as_values(self.id.data))
+        columns = {name: [self[name][r] for r in positions] for name in self.colnames}
+        if not df:
+            return {"id": [int(ids[r]) for r in positions], **columns}
+        import pandas as pd
+
+        index = pd.Index(ids[positions], name="id")
+        return pd.DataFrame(columns, index=index)
 
     def to_dataframe(self) -> Any:
         """The table as a pandas DataFrame indexed by ``id`` (needs pandas)."""
