@@ -142,7 +142,13 @@ class NWBIO:
             self._nwbfile = read_tree(self._root)
         return self._nwbfile
 
-    def write(self, container: NWBFile, cache_spec: bool = True, link_data: bool = True) -> None:
+    def write(
+        self,
+        container: NWBFile,
+        cache_spec: bool = True,
+        link_data: bool = True,
+        exhaust_dci: bool = True,
+    ) -> None:
         """Write ``container`` (an NWBFile); in ``"a"`` / ``"r+"`` mode, add what is new.
 
         Parameters
@@ -153,8 +159,14 @@ class NWBIO:
             Accepted as pynwb's; the schema is cached whenever the model writes it.
         link_data
             Arrays of other files are linked (default) or copied (False).
+        exhaust_dci
+            Accepted as pynwb's: iterators given as data are always written in full by
+            ``write`` (chunk by chunk, one after the other).
         """
-        del cache_spec
+        del cache_spec, exhaust_dci
+        self._write(container, link_data)
+
+    def _write(self, container: NWBFile, link_data: bool) -> None:
         if self.mode == "r":
             raise UnsupportedOperation(
                 f"Cannot write to file {self.source} in mode 'r'. Please use mode 'r+', 'w', "
@@ -341,6 +353,25 @@ class NWBHDF5IO(NWBIO):
         del skip_version_check
         return super().read()
 
+    def write(
+        self,
+        container: NWBFile,
+        cache_spec: bool = True,
+        link_data: bool = True,
+        exhaust_dci: bool = True,
+        herd: Any = None,
+        expandable: tuple[str, ...] = ("VectorData", "ElementIdentifiers"),
+    ) -> None:
+        """Write ``container`` (pynwb's ``NWBHDF5IO.write``; see :meth:`NWBIO.write`).
+
+        ``herd`` (HERD external resources) is not supported; table columns
+        (``expandable``'s types) are always written extendable.
+        """
+        del cache_spec, exhaust_dci, expandable
+        if herd is not None:
+            raise UnsupportedFeatureError(f"{self.source}: HERD (herd=) is not supported")
+        self._write(container, link_data)
+
     def close(self, close_links: bool = True) -> None:
         """Close the file; the files it links to are closed with it."""
         del close_links
@@ -386,6 +417,26 @@ class NWBZarrIO(NWBIO):
         del load_namespaces, synchronizer, object_codec_class
         super().__init__(path, mode, manager, storage_options=storage_options)
         self.force_overwrite = force_overwrite
+
+    def write(
+        self,
+        container: NWBFile,
+        cache_spec: bool = True,
+        link_data: bool = True,
+        exhaust_dci: bool = True,
+        number_of_jobs: int = 1,
+        max_threads_per_process: int | None = None,
+        multiprocessing_context: Any = None,
+        consolidate_metadata: bool = True,
+    ) -> None:
+        """Write ``container`` (hdmf-zarr's ``NWBZarrIO.write``; see :meth:`NWBIO.write`).
+
+        The parallel-write arguments are accepted as hdmf-zarr's; the metadata is always
+        consolidated (one document to read on open).
+        """
+        del cache_spec, exhaust_dci, number_of_jobs, max_threads_per_process
+        del multiprocessing_context, consolidate_metadata
+        self._write(container, link_data)
 
 
 __all__ = [
