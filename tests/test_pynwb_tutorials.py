@@ -34,7 +34,20 @@ HERE = Path(__file__).resolve().parent / "tutorials"
 TUTORIALS = sorted(p.stem for p in HERE.glob("*.py") if not p.name.startswith("_"))
 FORMATS = ("hdf5", "zarr")
 # (test, tutorial, format) -> the missing piece and the room it belongs to
-PENDING: dict[tuple[str, str, str], str] = {}
+PENDING: dict[tuple[str, str, str], str] = {
+    **{
+        ("writes", "add_remove", fmt): "NWBFile.generate_new_id (issue 14 item 2: model / pyapi)"
+        for fmt in ("hdf5", "zarr")
+    },
+    **{
+        (test, "intervals", fmt): (
+            "TimeIntervals' timeseries column and NWBFile.get_time_intervals "
+            "(issue 14 items 1-2: model / pyapi)"
+        )
+        for test in ("writes", "reads")
+        for fmt in ("hdf5", "zarr")
+    },
+}
 STRICT = False  # True once the pieces of PENDING have landed: an xpass then fails
 
 _FROM_PEER = re.compile(r"^from (?:pynwb|hdmf|hdmf_zarr)(?:\.[\w.]+)? import", re.M)

@@ -172,6 +172,14 @@ class WriteContext:
     link_data: bool = True
     # containers of other files are copied too (an export that resolves every link)
     copy_foreign: bool = False
+    # the containers read from the source file, by path: one that is not written was
+    # removed from the NWBFile, and copy_missing does not bring it back
+    read_objects: Mapping[str, Container] = field(default_factory=dict)
+
+    def was_removed(self, node: Node) -> bool:
+        """True if ``node`` was read as a container that this write left out."""
+        obj = self.read_objects.get(node.path)
+        return obj is not None and id(obj) not in self.paths and node.path != "/"
 
     def is_foreign(self, node: Node | None) -> bool:
         """True if ``node`` belongs to another open file whose content is linked, not copied."""
@@ -549,6 +557,8 @@ def copy_missing(src: Node, dst: Node, ctx: WriteContext | None = None) -> None:
     if not isinstance(src, Group) or not isinstance(dst, Group):
         return
     for key, member in src.members():
+        if ctx is not None and isinstance(member, Node) and ctx.was_removed(member):
+            continue
         if key not in dst and dst.get_link(key) is None:
             if isinstance(member, SoftLink | ExternalLink):
                 dst.set_link(key, _copied_link(member, src, dst))

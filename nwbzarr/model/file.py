@@ -116,6 +116,8 @@ class NWBFile(NWBContainer):
     imaging_planes: dict[str, ImagingPlane] = field(default_factory=dict)
     # True for the result of copy(): containers of the source file are linked, not copied
     linked_copy: bool = field(default=False, repr=False)
+    # containers read from the source file, by path (set by read_tree)
+    read_objects: dict[str, Container] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         iso(self.session_start_time, "session_start_time")
@@ -360,6 +362,7 @@ class NWBFile(NWBContainer):
         ctx.paths[id(self)] = "/"
         if self.source_node is not None and not self.linked_copy:
             ctx.copy_from.add(id(self.source_node.file))
+            ctx.read_objects = self.read_objects
         dates = self.file_create_date if isinstance(self.file_create_date, list) else []
         root.create_array(
             "file_create_date",

@@ -73,6 +73,7 @@ def read_tree(root: Group) -> NWBFile:
     ctx = ReadContext(root)
     nwbfile = NWBFile.from_tree(root, ctx)
     nwbfile.source_node = root
+    nwbfile.read_objects = ctx.objects  # what a rewrite may find removed
     return nwbfile
 
 
