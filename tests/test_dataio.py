@@ -194,3 +194,12 @@ def test_dataio_without_data_needs_shape_and_dtype(fmt: str, new_path: Callable[
         H5DataIO(maxshape=(None, 3))
     with pytest.raises(ValidationError, match=r"'data': H5DataIO without data needs dtype="):
         write_series(new_path(fmt), H5DataIO(shape=(0, 3), maxshape=(None, 3)))
+
+
+def test_extendable_array_gets_chunks_for_growth(fmt: str, new_path: Callable[..., Path]) -> None:
+    path = new_path(fmt)
+    write_series(path, DataIO(np.zeros((2, 10)), maxshape=(None, 10)))
+    with nwbzarr.open(path) as root:
+        data = root.array("acquisition/ts/data")
+        assert data.shape == (2, 10) and data.maxshape == (None, 10)
+        assert data.chunks == (GROWTH_CHUNK_BYTES // 80, 10)  # not (2, 10): it will grow

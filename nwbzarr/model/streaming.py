@@ -60,7 +60,7 @@ def write_dataio(
             values,
             dtype=dio.dtype if dio.dtype is not None else dtype,
             maxshape=dio.maxshape,
-            chunks=dio.chunks,
+            chunks=_growing_chunks(dio, values),
             compression=_compression(dio, group),
             fillvalue=dio.fillvalue,
             dims=fit_dims(dims, int(np.ndim(values))),
@@ -83,6 +83,23 @@ def _compression(dio: DataIO, group: Group) -> Any:
     ):
         return HDF5_FALLBACK
     return comp
+
+
+def _growing_chunks(dio: DataIO, values: Any) -> Any:
+    """``dio``'s chunks, or for data meant to grow (``maxshape`` with None) chunks sized for
+    what it will become, not for the rows it starts with."""
+    maxshape = dio.maxshape
+    if dio.chunks is not None or maxshape is None or None not in maxshape:
+        return dio.chunks
+    shape = tuple(int(n) for n in np.shape(values))
+    itemsize = np.asarray(values).dtype.itemsize if dio.dtype is None else _itemsize(dio.dtype)
+    if len(shape) != len(maxshape) or np.asarray(values).dtype.kind in "OUS":
+        return None
+    return growth_chunks(shape, maxshape, itemsize)
+
+
+def _itemsize(dtype: Any) -> int:
+    return int(np.dtype(_numpy(dtype)).itemsize)
 
 
 def _empty_shape(dio: DataIO, name: str) -> tuple[int, ...]:
