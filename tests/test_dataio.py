@@ -16,7 +16,13 @@ import nwbzarr
 from nwbzarr import NWBFile, TimeSeries
 from nwbzarr.errors import ValidationError
 from nwbzarr.model.dataio import GROWTH_CHUNK_BYTES, DataIO, H5DataIO, ZarrDataIO
-from nwbzarr.model.iterators import DataChunkIterator, GenericDataChunkIterator, Selection
+from nwbzarr.model.iterators import (
+    AbstractDataChunkIterator,
+    DataChunk,
+    DataChunkIterator,
+    GenericDataChunkIterator,
+    Selection,
+)
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::UserWarning"),
@@ -203,3 +209,52 @@ def test_extendable_array_gets_chunks_for_growth(fmt: str, new_path: Callable[..
         data = root.array("acquisition/ts/data")
         assert data.shape == (2, 10) and data.maxshape == (None, 10)
         assert data.chunks == (GROWTH_CHUNK_BYTES // 80, 10)  # not (2, 10): it will grow
+
+
+class Sparse(AbstractDataChunkIterator):
+    """pynwb's iterative-write example: only the non-zero blocks of a large array."""
+
+    def __init__(self, shape: tuple[int, int], blocks: dict[int, np.ndarray[Any, Any]]) -> None:
+        self.shape, self.blocks, self.order = shape, blocks, iter(sorted(blocks))
+
+    def __next__(self) -> DataChunk:
+        start = next(self.order)
+        block = self.blocks[start]
+        return DataChunk(data=block, selection=np.s_[start : start + len(block), :])
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return np.dtype("float32")
+
+    @property
+    def maxshape(self) -> tuple[int | None, ...]:
+        return self.shape
+
+    def recommended_chunk_shape(self) -> tuple[int, ...] | None:
+        return (100, self.shape[1])
+
+    def recommended_data_shape(self) -> tuple[int, ...]:
+        return self.shape
+
+
+def test_custom_chunk_iterator_writes_at_selections(
+    fmt: str, new_path: Callable[..., Path]
+) -> None:
+    path = new_path(fmt)
+    blocks = {200: np.ones((100, 4), "float32"), 700: np.full((100, 4), 2, "float32")}
+    write_series(path, Sparse((1000, 4), blocks))
+    expected = np.zeros((1000, 4), "float32")
+    expected[200:300], expected[700:800] = 1, 2
+    with nwbzarr.open(path) as root:
+        data = root.array("acquisition/ts/data")
+        assert data.chunks == (100, 4)
+        np.testing.assert_array_equal(data[:], expected)
+    np.testing.assert_array_equal(peer_data(path), expected)
+
+
+def test_chunk_selection_bounds() -> None:
+    data = np.zeros((2, 3))
+    assert DataChunk(data, np.s_[4:6, 0:3]).get_min_bounds() == (6, 3)
+    assert DataChunk(data, 7).get_min_bounds() == (8,)
+    with pytest.raises(TypeError, match=r"selection \[1, 2\] must be an int, a slice"):
+        DataChunk(data, [1, 2]).get_min_bounds()

@@ -214,6 +214,25 @@ def test_export(fmt: str, dst_fmt: str, link_data: bool, new_path: Callable[...,
             np.testing.assert_array_equal(other.acquisition["ts1"].data[:], np.arange(20.0))
 
 
+def test_export_of_a_read_nwbfile_copies_linked_containers(
+    fmt: str, new_path: Callable[..., Path]
+) -> None:
+    one, linked, out = new_path(fmt, "one"), new_path(fmt, "linked"), new_path(fmt, "out")
+    write_file(fmt, one, series("ts1"))
+    with IO[fmt](one, "r") as io1:
+        nwb = new_file("linked")
+        nwb.add_acquisition(io1.read().acquisition["ts1"])
+        with IO[fmt](linked, "w") as io:
+            io.write(nwb)
+    with IO[fmt](linked, "r") as src, IO[fmt](out, "w") as dst:
+        dst.export(src_io=src, nwbfile=src.read(), write_args={"link_data": False})
+    one.rename(one.with_name("gone" + one.name))  # the export stands alone
+    with nwbzarr.open(out) as root:
+        assert root.get_link("acquisition/ts1") is None
+    with peer(out) as other:
+        np.testing.assert_array_equal(other.acquisition["ts1"].data[:], np.arange(20.0))
+
+
 def test_export_of_a_changed_nwbfile(fmt: str, new_path: Callable[..., Path]) -> None:
     src_path, out = new_path(fmt, "src"), new_path(fmt, "out")
     write_file(fmt, src_path, series("ts1"), series("removed"))

@@ -28,7 +28,7 @@ class DataChunk:
     """A block of data and where it goes (``selection``: one slice per axis)."""
 
     data: np.ndarray[Any, Any]
-    selection: Selection
+    selection: Any  # an int, a slice, or a tuple of them (one per leading axis)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -42,8 +42,22 @@ class DataChunk:
         return DataChunk(self.data.astype(dtype), self.selection)
 
     def get_min_bounds(self) -> tuple[int, ...]:
-        """The smallest dataset shape that holds this block."""
-        return tuple(int(s.stop) for s in self.selection)
+        """The smallest dataset shape (of the leading axes selected) that holds this block.
+
+        ``selection`` is an int, a slice, or a tuple of them, as hdmf's."""
+        parts = self.selection if isinstance(self.selection, tuple) else (self.selection,)
+        out = []
+        for part in parts:
+            if isinstance(part, slice):
+                out.append(int(part.stop or 0))
+            elif isinstance(part, int | np.integer):
+                out.append(int(part) + 1)
+            else:
+                raise TypeError(
+                    f"DataChunk: selection {self.selection!r} must be an int, a slice, or a "
+                    "tuple of ints and slices"
+                )
+        return tuple(out)
 
 
 class AbstractDataChunkIterator(ABC):

@@ -326,8 +326,10 @@ def _write_selections(
     )
     for chunk in source:
         bounds = chunk.get_min_bounds()
-        if any(b > n for b, n in zip(bounds, array.shape, strict=True)):
-            array.resize(tuple(max(b, n) for b, n in zip(bounds, array.shape, strict=True)))
+        shape = array.shape
+        if any(b > n for b, n in zip(bounds, shape, strict=False)):
+            grown = [max(b, n) for b, n in zip(bounds, shape, strict=False)]
+            array.resize((*grown, *shape[len(grown) :]))
         array[chunk.selection] = chunk.data
     return array
 
