@@ -493,3 +493,74 @@ def test_dot_segments_in_names(
     assert outside == [] if fmt == "zarr" else outside == [path]
     with nwbzarr.open(path) as root:
         assert list(root.group("g")) == []
+
+
+# ------------------------------------------------------------------------------------------------
+# campaigns at scale: the whole corpus and generated stores, structure-aware mutations
+# ------------------------------------------------------------------------------------------------
+def test_structures_found_in_a_seed() -> None:
+    """The HDF5 structures mutations aim at: superblock, object headers, B-trees, heaps."""
+    from nwbzarr.testing.fuzz.structure import hdf5_structures
+
+    kinds = {kind for kind, _ in hdf5_structures(CORPUS / HDF5_SEEDS[0])}
+    assert {"HDF", "object", "TREE", "HEAP", "SNOD", "GCOL"} <= kinds
+
+
+def test_structure_mutations_reproduce(tmp_path: Path) -> None:
+    """Same seed, same recipe and bytes: a failing input can be rebuilt from its report."""
+    import random
+
+    from nwbzarr.testing.fuzz import mutate
+
+    outs = []
+    for i in range(2):
+        (tmp_path / str(i)).mkdir()
+        dst = copy_seed(CORPUS / HDF5_SEEDS[0], tmp_path / str(i) / "f.nwb")
+        store = copy_seed(CORPUS / ZARR2_SEEDS[0], tmp_path / str(i) / "f.nwb.zarr")
+        rng = random.Random(5)
+        steps = [
+            str(mutate(CORPUS / HDF5_SEEDS[0], dst, rng, 3)),
+            str(mutate(store, store, rng, 3)),
+        ]
+        outs.append((steps, dst.read_bytes()))
+    assert outs[0] == outs[1]
+    assert all(outs[0][0])
+
+
+def _campaign_figures(output: str) -> dict[str, tuple[int, int]]:
+    """``{format: (inputs, failures)}`` from the campaign's printed summary."""
+    import re
+
+    found = re.findall(r"^\[(\w+)\] fuzz seed=\d+: (\d+) inputs .*?, (\d+) failures", output, re.M)
+    return {fmt: (int(n), int(bad)) for fmt, n, bad in found}
+
+
+def test_campaign_over_the_corpus(tmp_path: Path) -> None:
+    """The one command: every corpus file and store plus generated stores, both formats, a
+    fixed seed and a small budget (the CI run); no input fails."""
+    import subprocess
+    import sys
+
+    budget = int(os.environ.get("NWBZARR_CAMPAIGN_EXAMPLES", "20"))
+    cmd = [sys.executable, "-m", "nwbzarr.testing.fuzz", "--corpus", str(CORPUS), "--generated"]
+    cmd += ["--examples", str(budget), "--seed", "3"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    print(done.stdout[-3000:])
+    figures = _campaign_figures(done.stdout)
+    assert figures == {"hdf5": (budget, 0), "zarr": (budget, 0), "total": (2 * budget, 0)}, (
+        done.stdout[-3000:] + done.stderr[-2000:]
+    )
+    assert done.returncode == 0
+
+
+@pytest.mark.slow
+def test_campaign_10000_per_format(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """``NWBZARR_CAMPAIGN_EXAMPLES`` (default 10,000) inputs per format over the corpus."""
+    require_slow(request)
+    from nwbzarr.testing.fuzz.campaign import run
+
+    budget = int(os.environ.get("NWBZARR_CAMPAIGN_EXAMPLES", "10000"))
+    seed = int(os.environ.get("NWBZARR_FUZZ_SEED", "1"))
+    reports = run([CORPUS], budget, seed=seed, generated=True)
+    assert {fmt: r.tried for fmt, r in reports.items()} == {"hdf5": budget, "zarr": budget}
+    assert [f for r in reports.values() for f in r.failures] == []

@@ -30,6 +30,8 @@ from nwbzarr.errors import FormatError
 
 SLACK = 64
 """Bytes a stage may add beyond the decoded size (checksums, padding)."""
+VARIABLE_CHUNK_BYTES = 64 << 20
+"""Bound for chunks of variable-size items (text, objects), whose size is not declared."""
 
 # canonical codec names (Zarr v3, numcodecs ids, HDF5 filter names) -> kind of bound
 _HEADER = {"blosc", "numcodecs.blosc", "hdf5-blosc", "lz4", "numcodecs.lz4", "zstd"}
@@ -140,4 +142,4 @@ def check(data: bytes | memoryview, chain: Sequence[str], limit: int, where: str
     return check_one(outer[-1], data, limit + SLACK * len(chain), where)
 
 
-__all__ = ["COMPRESSORS", "SLACK", "check", "check_one", "declared_size", "inflate"]
+__all__ = ["COMPRESSORS", "SLACK", "VARIABLE_CHUNK_BYTES", "check", "check_one", "declared_size", "inflate"]

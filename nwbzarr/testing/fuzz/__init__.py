@@ -46,6 +46,7 @@ from nwbzarr.testing.fuzz.reader import (
     read_everything,
     window_probe,
 )
+from nwbzarr.testing.fuzz.structure import mutate_hdf5_structure, mutate_zarr_structure
 from nwbzarr.testing.fuzz.worker import Worker
 
 
@@ -89,7 +90,8 @@ class Report:
 
     def summary(self) -> str:
         lines = [
-            f"fuzz seed={self.seed}: {self.tried} inputs in {self.seconds:.1f} s, "
+            f"fuzz seed={self.seed}: {self.tried} inputs in {self.seconds:.1f} s "
+            f"({self.tried / max(self.seconds, 1e-9):.1f} inputs/s), "
             f"{len(self.failures)} failures, {self.restarts} worker restarts",
         ]
         for outcome, n in sorted(self.outcomes.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -123,6 +125,24 @@ def copy_seed(src: Path, dst: Path) -> Path:
     return dst
 
 
+def mutate(src: Path, dst: Path, rng: random.Random, rounds: int) -> Mutation:
+    """``rounds`` mutations of ``dst`` (a copy of ``src``): half of them structure-aware
+    (:mod:`.structure`), half blind (bit flips, overwrites, garbled JSON, deletions)."""
+    m = Mutation()
+    for _ in range(rounds):
+        aware = rng.random() < 0.5
+        if dst.is_dir():
+            if aware:
+                mutate_zarr_structure(dst, rng, m)
+            else:
+                m.steps.extend(mutate_store(dst, rng, 1).steps)
+        elif aware:
+            mutate_hdf5_structure(dst, src, rng, m)
+        else:
+            m.steps.extend(mutate_file(dst, rng, 1).steps)
+    return m
+
+
 def fuzz(
     seeds: Sequence[Path],
     examples: int,
@@ -148,10 +168,7 @@ def fuzz(
             shutil.rmtree(case, ignore_errors=True)
             case.mkdir()
             dst = copy_seed(src, case / src.name)
-            rounds = rng.randint(1, max_rounds)
-            mutation = (
-                mutate_store(dst, rng, rounds) if dst.is_dir() else mutate_file(dst, rng, rounds)
-            )
+            mutation = mutate(src, dst, rng, rng.randint(1, max_rounds))
             answer = work.request({"op": "read", "path": str(dst), "model": model})
             report.add(src.name, i, str(mutation), answer)
             if on_input is not None:
@@ -177,6 +194,7 @@ __all__ = [
     "examples_budget",
     "fuzz",
     "is_failure",
+    "mutate",
     "mutate_file",
     "mutate_store",
     "read_everything",

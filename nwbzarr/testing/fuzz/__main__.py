@@ -21,13 +21,39 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY)
     parser.add_argument("--model", action="store_true", help="also read the typed NWBFile")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        default=[],
+        help="a directory: every HDF5 file and Zarr store under it is a seed; --examples is then "
+        "per format (a campaign)",
+    )
+    parser.add_argument(
+        "--generated",
+        action="store_true",
+        help="also seed with stores written as the tests write them (nwbzarr.convert both ways)",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         serve_requests(args.memory)
         return 0
+    if args.corpus or args.generated:
+        from nwbzarr.testing.fuzz.campaign import run
+
+        reports = run(
+            [*args.corpus, *args.seeds],
+            args.examples,
+            seed=args.seed,
+            generated=args.generated,
+            timeout=args.timeout,
+            memory=args.memory,
+            model=args.model,
+        )
+        return 1 if any(r.failures for r in reports.values()) else 0
     if not args.seeds:
-        parser.error("give at least one seed file or store")
+        parser.error("give at least one seed file or store, or --corpus")
     with Worker(args.timeout, args.memory) as worker:
         report = fuzz(args.seeds, args.examples, seed=args.seed, worker=worker, model=args.model)
     print(report.summary())
