@@ -225,3 +225,20 @@ def test_healthy_compressed_chunks_read(tmp_path: Path) -> None:
         assert np.array_equal(array[...], data)
         assert np.array_equal(array[19_990:20_010, 3], data[19_990:20_010, 3])
         assert np.array_equal(array[[0, 39_999], :], data[[0, 39_999], :])
+
+
+def test_damaged_text_length_is_refused_before_allocation(tmp_path: Path, worker: Worker) -> None:
+    """A variable-length value whose stored length is damaged (2**31 - 1): libhdf5 would
+    allocate that much before finding the value's address bad; refused, naming the dataset."""
+    path = _text_file(tmp_path / "len.nwb")
+    with h5py.File(path, "r") as f:
+        offset = f["notes"].id.get_offset()
+    data = bytearray(path.read_bytes())
+    data[offset + 16 : offset + 20] = (2**31 - 1).to_bytes(4, "little")  # the second value
+    path.write_bytes(bytes(data))
+    answer = worker.request({"op": "read", "path": str(path)})
+    assert answer["outcome"] == "clean:FormatError", answer
+    assert answer["seconds"] < 5.0
+    message = r"notes: damaged variable-length value: 2147483647"
+    with nwbzarr.open(path) as root, pytest.raises(FormatError, match=message):
+        root.array("notes")[...]

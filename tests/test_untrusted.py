@@ -273,27 +273,8 @@ ODD: dict[str, Any] = {
 }
 
 
-_ZARR_JSON_BUG = pytest.mark.xfail(
-    strict=False,
-    reason="docs/reliability.md: NaN/inf attributes are written as NaN/Infinity "
-    "literals (not JSON); bytes come back as str",
-)
-
-
-@pytest.mark.parametrize(
-    ("fmt", "kind"),
-    [
-        pytest.param(
-            f,
-            k,
-            marks=_ZARR_JSON_BUG
-            if f == "zarr" and ("nan" in k or "inf" in k or k == "bytes")
-            else (),
-        )
-        for f in ("hdf5", "zarr")
-        for k in sorted(ODD)
-    ],
-)
+@pytest.mark.parametrize("kind", sorted(ODD))
+@pytest.mark.parametrize("fmt", ["hdf5", "zarr"])
 def test_odd_attribute_values(fmt: str, kind: str, tmp_path: Path) -> None:
     """Stored and read back equal (or refused cleanly at set time); Zarr stays strict JSON."""
     value = ODD[kind]
@@ -334,20 +315,10 @@ def test_nested_attribute_values(tmp_path: Path, request: pytest.FixtureRequest)
             assert all(root.attrs[k] is not None for k in root.attrs)
 
 
-_XFAIL_NESTED = pytest.mark.xfail(
-    strict=False,
-    reason="docs/reliability.md (rel-zarr-attr-json): Zarr accepts [b'x'] and np.float32('nan') at "
-    "set time, then fails at close or writes a NaN literal",
-)
-test_nested_attribute_values = _XFAIL_NESTED(test_nested_attribute_values)
-
-
 def test_float32_nan_attribute(tmp_path: Path) -> None:
     path = tmp_path / "f.nwb.zarr"
     with nwbzarr.open(path, "w") as root:
         root.attrs["v"] = np.float32("nan")
-    text = (path / "zarr.json").read_text()
-    try:
-        json.loads(text, parse_constant=_no_constant)
-    except AssertionError:
-        pytest.xfail("docs/reliability.md (rel-zarr-attr-json): np.float32('nan') writes NaN")
+    json.loads((path / "zarr.json").read_text(), parse_constant=_no_constant)
+    with nwbzarr.open(path) as root:
+        assert math.isnan(root.attrs["v"]) and root.attrs.type_of("v") == np.dtype("float32")

@@ -127,6 +127,29 @@ def check_one(name: str, data: bytes | memoryview, limit: int, where: str) -> by
     return None
 
 
+def decode_declared(name: str, data: bytes | memoryview) -> bytes:
+    """Decode a blosc, lz4 or zstd stage whose declared size :func:`check_one` accepted."""
+    if name in ("blosc", "numcodecs.blosc", "hdf5-blosc"):
+        codec: Any = numcodecs.Blosc()
+    elif name in ("lz4", "numcodecs.lz4"):
+        codec = numcodecs.LZ4()
+    else:
+        codec = numcodecs.Zstd()
+    return bytes(codec.decode(bytes(data)))
+
+
+def check_vlen(data: bytes | memoryview, where: str) -> None:
+    """A variable-length chunk (numcodecs' vlen-utf8 / vlen-bytes: an item count, then a
+    4-byte length before each item) cannot hold more items than its bytes allow: its decoder
+    allocates the count first."""
+    items = int.from_bytes(data[:4], "little") if len(data) >= 4 else -1
+    if items < 0 or items > (len(data) - 4) // 4:
+        raise FormatError(
+            f"{where}: damaged chunk: it declares {items} variable-length items in "
+            f"{len(data)} bytes"
+        )
+
+
 def check(data: bytes | memoryview, chain: Sequence[str], limit: int, where: str) -> bytes | None:
     """Check the encoded ``data`` of a chunk whose codecs (byte stages, in encode order) are
     ``chain`` and whose decoded size is ``limit`` bytes; the decoded bytes of the outermost
@@ -142,4 +165,14 @@ def check(data: bytes | memoryview, chain: Sequence[str], limit: int, where: str
     return check_one(outer[-1], data, limit + SLACK * len(chain), where)
 
 
-__all__ = ["COMPRESSORS", "SLACK", "VARIABLE_CHUNK_BYTES", "check", "check_one", "declared_size", "inflate"]
+__all__ = [
+    "COMPRESSORS",
+    "SLACK",
+    "VARIABLE_CHUNK_BYTES",
+    "check",
+    "check_one",
+    "check_vlen",
+    "decode_declared",
+    "declared_size",
+    "inflate",
+]

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy as np
 
+from nwbzarr.backends.hdf5 import heaps
 from nwbzarr.backends.hdf5.attrs import H5Attributes, H5Node
 from nwbzarr.backends.hdf5.chunks import ChunkCheck
 from nwbzarr.backends.hdf5.guard import LIBHDF5_ERRORS, guarded
 from nwbzarr.backends.hdf5.types import decode, dtype_from_h5, dtype_to_h5, encode
 from nwbzarr.codecs import canonical, filters_from_hdf5
 from nwbzarr.codecs import hdf5_filter_kwargs as filter_kwargs
+from nwbzarr.dtypes import StringType
 from nwbzarr.errors import FormatError
 from nwbzarr.tree import Array, ArraySpec, Attributes, Filter, block_shape
 
@@ -71,6 +74,7 @@ class H5Array(Array, H5Node):
         self._attrs = H5Attributes(self)
         self._spec: ArraySpec | None = None
         self._checks: ChunkCheck | None = None
+        self._ids_checked = False
 
     @property
     def h5(self) -> h5py.Dataset:
@@ -133,6 +137,22 @@ class H5Array(Array, H5Node):
             check = self._checks = ChunkCheck(self.oid, names, spec.chunks or (), self.describe())
         return check
 
+    def _check_heap_ids(self, datatype: Any) -> None:
+        """The heap IDs of contiguous variable-length text, checked once before libhdf5 reads
+        them (:func:`.heaps.check_ids`)."""
+        h5file = self.h5file
+        self._ids_checked = True
+        if not (isinstance(datatype, StringType) and datatype.length is None and h5file.heaps):
+            return
+        with guarded(self.describe()):
+            offset = self.oid.get_offset()
+            nbytes = self.oid.get_storage_size()
+        if offset is None or not nbytes or offset + nbytes > h5file.size:
+            return
+        with open(h5file.location, "rb") as f:
+            raw = os.pread(f.fileno(), nbytes, offset)
+        heaps.check_ids(raw, h5file.heaps, h5file.size, self.describe())
+
     def _check_contiguous(self, shape: tuple[int, ...], did: Any, dcpl: Any) -> None:
         """Contiguous data must fit in the file (once written: unwritten data is fill)."""
         size = math.prod(shape) * did.get_type().get_size()
@@ -151,6 +171,8 @@ class H5Array(Array, H5Node):
         datatype = spec.datatype
         if not isinstance(datatype, np.dtype):
             self.h5file.check_heaps()  # text and compounds may hold variable-length values
+            if not self._ids_checked:
+                self._check_heap_ids(datatype)
         try:
             if spec.compression and spec.chunks and not self.h5file.writable:
                 self._chunk_check(spec).before_read(key, spec.shape)

@@ -93,6 +93,7 @@ class H5File(File):
         local = fileobj is None and driver is None and "driver" not in kwargs
         self.heaps_ok = not (read_only and local)
         self._heap_error: FormatError | None = None
+        self.heaps: dict[int, int] = {}  # global heap collections: address -> size
         if mode in ("w", "w-", "x"):
             self.h5.attrs[INCOMPLETE_ATTR] = "writing"
             self.h5.flush()
@@ -121,7 +122,7 @@ class H5File(File):
             return
         if self._heap_error is None:
             try:
-                heaps.check_file(self.location, self.location)
+                self.heaps = heaps.check_file(self.location, self.location)
             except FormatError as err:
                 self._heap_error = err
             except OSError:

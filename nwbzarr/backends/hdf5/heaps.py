@@ -20,6 +20,8 @@ import mmap
 import os
 import struct
 
+import numpy as np
+
 from nwbzarr.errors import FormatError
 
 SIGNATURE = b"GCOL"
@@ -59,13 +61,15 @@ def stalled_object(heap: bytes | mmap.mmap, at: int) -> int | None:
     return None
 
 
-def check_file(path: str, where: str) -> None:
+def check_file(path: str, where: str) -> dict[int, int]:
     """Walk every global heap collection of the local file at ``path`` as libhdf5 would;
-    :class:`FormatError` naming the first one whose walk would not end."""
+    :class:`FormatError` naming the first one whose walk would not end. The collections found:
+    ``{address: size}`` (empty for files that are not walked)."""
+    found: dict[int, int] = {}
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         if size < HEADER or size > SCAN_LIMIT:
-            return
+            return found
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
             at = data.find(SIGNATURE)
             while at >= 0:
@@ -76,7 +80,35 @@ def check_file(path: str, where: str) -> None:
                         f"{at} holds an object of size 0 at byte {stalled} (reading its "
                         "variable-length values would never end)"
                     )
+                found[at] = _U64.unpack_from(data, at + 8)[0] if at + HEADER <= size else 0
                 at = data.find(SIGNATURE, at + 4)
+    return found
 
 
-__all__ = ["SCAN_LIMIT", "check_file", "stalled_object"]
+_HEAP_ID = np.dtype([("length", "<u4"), ("address", "<u8"), ("index", "<u4")])
+
+
+def check_ids(raw: bytes, collections: dict[int, int], file_size: int, where: str) -> None:
+    """Heap IDs of variable-length values (length, collection address, index; as stored in a
+    dataset's raw data) checked before libhdf5 follows them: libhdf5 allocates ``length``
+    items before it looks at the address, so a damaged length of 2**31 costs gigabytes.
+    A length must fit in the collection it names (or in the file, for a collection not
+    found), and the collection must be one that exists."""
+    ids = np.frombuffer(raw, _HEAP_ID, count=len(raw) // _HEAP_ID.itemsize)
+    used = ids[ids["length"] > 0]
+    if not used.size:
+        return
+    bound = np.array([collections.get(int(a), -1) for a in used["address"]], dtype=np.int64)
+    if not collections:
+        bound[:] = file_size
+    bad = np.flatnonzero((bound < 0) | (used["length"].astype(np.int64) > bound))
+    if bad.size:
+        first = used[bad[0]]
+        raise FormatError(
+            f"{where}: damaged variable-length value: {int(first['length'])} items in the "
+            f"global heap collection at byte {int(first['address'])}, which "
+            + ("does not exist" if bound[bad[0]] < 0 else f"holds {int(bound[bad[0]])} bytes")
+        )
+
+
+__all__ = ["SCAN_LIMIT", "check_file", "check_ids", "stalled_object"]

@@ -8,6 +8,7 @@ back as written (ASCII text, int8, float32, compound, references...).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -84,13 +85,23 @@ def attr_to_json(value: Any, dtype: DType) -> Any:
     return _plain_json(value)
 
 
+# Zarr v3 JSON for the floats JSON has no literal for (zarr-python's fill value strings)
+FLOAT_TEXT = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
 def _plain_json(value: Any) -> Any:
-    """numpy values, bytes and nested sequences as JSON values (text keeps undecodable bytes)."""
+    """numpy values, bytes and nested sequences as JSON values: text keeps undecodable bytes as
+    surrogate escapes (what HDF5 reads back), non-finite floats are the strings of
+    :data:`FLOAT_TEXT`; bytes holding NUL are refused, as HDF5 refuses them."""
     if isinstance(value, np.ndarray):
         return _plain_json(value.tolist())
     if isinstance(value, np.generic):
-        return value.item()
+        return _plain_json(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return FLOAT_TEXT[repr(value)]
     if isinstance(value, bytes):
+        if b"\x00" in value:
+            raise ValueError("bytes holding NUL cannot be stored as text (HDF5 refuses them too)")
         return value.decode("utf-8", "surrogateescape")
     if isinstance(value, list | tuple):
         return [_plain_json(v) for v in value]
@@ -214,12 +225,16 @@ class ZarrAttributes(Attributes):
                 raise ValidationError(
                     f"{self.owner} attribute {name!r}: {value!r} does not fit {dtype}: {err}"
                 ) from err
-        if type(value) in _JSON_SCALARS and not isinstance(dtype, ReferenceType | CompoundType):
+        if (
+            type(value) in _JSON_SCALARS
+            and not isinstance(dtype, ReferenceType | CompoundType)
+            and (type(value) is not float or math.isfinite(value))
+        ):
             encoded = value  # str, int, float, bool: stored as they are, always valid JSON
         else:
-            encoded = attr_to_json(value, dtype)
             try:  # fail here, naming the attribute, rather than when the document is written
-                json.dumps(encoded, allow_nan=True)
+                encoded = attr_to_json(value, dtype)
+                json.dumps(encoded, allow_nan=False)
             except (TypeError, ValueError) as err:
                 raise ValueError(
                     f"{self.owner}: attribute {name!r} = {value!r} cannot be stored in Zarr: {err}"

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import zarr
-from nwbzarr.backends.zarr import legacy, zarrio
+from nwbzarr.backends.zarr import checks, legacy, zarrio
+from nwbzarr.backends.zarr.boundedstore import BoundedStore, limit_of
 from nwbzarr.backends.zarr.cache import NodeCaches
 from nwbzarr.backends.zarr.conventions import INCOMPLETE_KEY, RECORD, record_of
 from nwbzarr.backends.zarr.documents import strip_consolidated
@@ -111,6 +112,7 @@ class ZarrFile(File):
             else:
                 self.docs[""] = legacy.group_doc(self._get_json, "")
                 legacy.walk(self.store, self._get_json, self._add_loaded)
+            checks.check_node(self.docs[""], f"{self.location}:/")
             return
         if self._has_any_key():
             raise IncompleteFileError(
@@ -123,6 +125,7 @@ class ZarrFile(File):
         return zarrio.has_any_key(self.store)
 
     def _load_v3(self, root: dict[str, Any]) -> None:
+        checks.check_node(root, f"{self.location}:/")
         consolidated = root.get("consolidated_metadata")
         self.docs[""] = root
         if isinstance(consolidated, dict) and isinstance(consolidated.get("metadata"), dict):
@@ -156,6 +159,7 @@ class ZarrFile(File):
             raise FormatError(
                 f"{self.location}: node {key!r} has node_type {doc.get('node_type')!r}"
             )
+        checks.check_node(doc, f"{self.location}:/{key}")
         self.docs[key] = doc
         parent, _, name = key.rpartition("/")
         self.children.setdefault(parent, []).append(name)
@@ -294,7 +298,9 @@ class ZarrFile(File):
                 "read_missing_chunks": sparse or not self.strict_chunks,
             }
             try:
-                arr = zarrio.open_array(self.store, key, meta, config)
+                # chunks are checked against their declared size before zarr decodes them
+                store = BoundedStore(self.store, f"{self.location}:/{key}", limit_of(doc))
+                arr = zarrio.open_array(store, key, meta, config)
             except Exception as err:
                 raise FormatError(f"{self.location}:/{key}: invalid array metadata: {err}") from err
             self.caches.arrays.put(key, arr)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from nwbzarr import safe_pickle
+from nwbzarr.backends import bounded
 from nwbzarr.backends.zarr import zarrio
 from nwbzarr.backends.zarr.conventions import reference_from_json
 from nwbzarr.backends.zarr.datatypes import datatype_from_numpy, fill_from_json
@@ -48,6 +49,11 @@ def load_consolidated(location: str, zmeta: dict[str, Any], add: AddNode) -> dic
         raise FormatError(f"{location}: .zmetadata has no 'metadata' object")
     nodes: dict[str, dict[str, Any]] = {}
     for key, value in meta.items():
+        if not isinstance(value, dict):
+            raise FormatError(
+                f"{location}: malformed Zarr metadata: .zmetadata entry {key!r} must be an "
+                f"object (found {type(value).__name__})"
+            )
         path, _, leaf = key.rpartition("/")
         node = nodes.setdefault(path, {"zarr_format": 2, "attributes": {}})
         if leaf == ".zgroup":
@@ -173,18 +179,24 @@ def read_v2_object_array(
     compressor = doc.get("compressor")
     codec = numcodecs.get_codec(compressor) if isinstance(compressor, dict) else None
     filters = [f for f in (doc.get("filters") or []) if isinstance(f, dict)]
-    out = np.empty(shape, dtype=object)
     counts = [math.ceil(n / c) if c else 0 for n, c in zip(shape, chunks, strict=True)]
+    # every chunk is read before the output is allocated: a declared shape must be backed by
+    # chunks that exist and hold that many items (a garbled shape fails at its first gap)
+    blocks = []
     for index in np.ndindex(*counts):
         name = sep.join(map(str, index)) if index else "0"
         chunk_key = f"{key}/{name}" if key else name
-        values = _read_v2_chunk(store, chunk_key, codec, filters, where)
+        limit = bounded.VARIABLE_CHUNK_BYTES
+        values = _read_v2_chunk(store, chunk_key, codec, filters, where, limit)
         region = tuple(
             slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(index, chunks, shape, strict=True)
         )
         block_shape_ = tuple(c for c in chunks)
         values = values.reshape(block_shape_) if values.size == math.prod(block_shape_) else values
-        out[region] = values[tuple(slice(0, r.stop - r.start) for r in region)]
+        blocks.append((region, values[tuple(slice(0, r.stop - r.start) for r in region)]))
+    out = np.empty(shape, dtype=object)
+    for region, values in blocks:
+        out[region] = values
     attrs = doc.get("attributes", {})
     scalar = attrs.get("zarr_dtype") == "scalar"
     conv = np.empty(out.shape, dtype=object)
@@ -204,13 +216,19 @@ def read_v2_object_array(
 
 
 def _read_v2_chunk(
-    store: Store, key: str, codec: Any, filters: list[dict[str, Any]], where: str
+    store: Store,
+    key: str,
+    codec: Any,
+    filters: list[dict[str, Any]],
+    where: str,
+    limit: int = 64 << 20,
 ) -> np.ndarray[Any, Any]:
     data = zarrio.get_object(store, key)
     if data is None:
         raise FormatError(f"{where}: chunk {key.rpartition('/')[2]!r} is missing")
     try:
         if codec is not None:
+            bounded.check(data, [f"numcodecs.{codec.codec_id}"], limit, where)
             data = bytes(codec.decode(data))
         return _decode_object_chunk(data, filters, where)
     except NwbZarrError:
@@ -269,6 +287,11 @@ def _decode_object_chunk(
         if fid in ("vlen-utf8", "vlen-bytes"):
             import numcodecs
 
+            items = int.from_bytes(data[:4], "little")
+            if len(data) < 4 or items > (len(data) - 4) // 4:  # 4 bytes of length per item
+                raise FormatError(
+                    f"{where}: damaged chunk: it declares {items} items in {len(data)} bytes"
+                )
             decoded = numcodecs.get_codec(f).decode(data)
             return np.asarray(decoded, dtype=object)
     raise FormatError(f"{where}: object array without a known object codec ({filters!r})")

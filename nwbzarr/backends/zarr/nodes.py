@@ -9,12 +9,14 @@ file's caches. Small numeric single-chunk arrays are read and written by the sma
 from __future__ import annotations
 
 import json
+import math
 import posixpath
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nwbzarr.backends import bounded
 from nwbzarr.backends.zarr import smallchunk
 from nwbzarr.backends.zarr.attributes import ZarrAttributes
 from nwbzarr.backends.zarr.conventions import RECORD, node_key, reference_from_json
@@ -208,10 +210,15 @@ class ZarrArray(Array):
             if data is None:
                 whole = self._missing_small_chunk(small)
             else:
+                where = f"{self.describe()}: cannot decode chunk {small.chunk!r}"
+                nbytes = math.prod(small.shape) * small.stored.itemsize
                 try:
+                    bounded.check(data, smallchunk.codec_names(small.chain), nbytes, where)
                     whole = smallchunk.decode(
                         data, small.stored, small.chain, small.shape, small.dtype
                     )
+                except FormatError:
+                    raise
                 except Exception as err:  # numcodecs raises RuntimeError/ValueError on damage
                     raise FormatError(
                         f"{self.describe()}: cannot decode chunk {small.chunk!r}: {err}"

@@ -103,6 +103,11 @@ def chunk_key(doc: dict[str, Any], array_key: str, index: tuple[int, ...]) -> st
     return f"{array_key}/{name}" if array_key else name
 
 
+def codec_names(chain: list[Any]) -> tuple[str, ...]:
+    """Names of a chain's codecs (numcodecs ids; the blosc wrapper is ``blosc``)."""
+    return tuple(getattr(c, "codec_id", "blosc") for c in chain)
+
+
 def decode(
     data: bytes,
     stored: np.dtype[Any],
