@@ -115,8 +115,8 @@ def _codecs(codecs: Any, key: str, where: str, ndim: int | None) -> None:
     for i, codec in enumerate(codecs):
         here = f"{key}[{i}]"
         if isinstance(codec, str):  # the short form of a codec without configuration
-            codecs[i] = codec = {"name": codec}
-        entry = _object(codec, here, where)
+            codecs[i] = {"name": codec}
+        entry = _object(codecs[i], here, where)
         name = _string(entry.get("name"), f"{here}.name", where)
         conf = _object(entry.get("configuration", {}), f"{here}.configuration", where)
         if name == "sharding_indexed":
