@@ -15,6 +15,7 @@ from typing import Any
 from nwbzarr.errors import FormatError
 
 _ANY = object()
+_MAX_EXTENT = 2**63  # extents are 64-bit signed integers in numpy and zarr-python
 NoneType = type(None)
 
 # field -> allowed JSON types, per kind of document (fields nwbzarr reads; absent is allowed)
@@ -84,7 +85,9 @@ def _shape(value: Any, key: str, where: str, positive: bool, ndim: int | None = 
     if value is None:
         return
     least = 1 if positive else 0
-    if not isinstance(value, list) or not all(type(n) is int and n >= least for n in value):
+    if not isinstance(value, list) or not all(
+        type(n) is int and least <= n < _MAX_EXTENT for n in value
+    ):
         kind = "positive" if positive else "non-negative"
         raise _fail(where, key, f"must be a list of {kind} integers", value)
     if ndim is not None and len(value) != ndim:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -183,7 +183,7 @@ def read_v2_object_array(
     # every chunk is read before the output is allocated: a declared shape must be backed by
     # chunks that exist and hold that many items (a garbled shape fails at its first gap)
     blocks = []
-    for index in np.ndindex(*counts):
+    for index in _indices(counts):  # lazily: np.ndindex materializes each axis's range
         name = sep.join(map(str, index)) if index else "0"
         chunk_key = f"{key}/{name}" if key else name
         limit = bounded.VARIABLE_CHUNK_BYTES
@@ -212,7 +212,19 @@ def read_v2_object_array(
         return _v2_compound_rows(
             conv, read_spec_v2(doc, doc.get("attributes", {}), where).datatype, where
         )
-    return conv[0] if scalar else conv
+    if scalar and conv.size != 1:
+        raise FormatError(f"{where}: a scalar of shape {conv.shape}")
+    return conv.reshape(-1)[0] if scalar else conv
+
+
+def _indices(counts: list[int]) -> Iterator[tuple[int, ...]]:
+    """Chunk indices in C order, generated as they are used."""
+    if not counts:
+        yield ()
+        return
+    for i in range(counts[0]):
+        for rest in _indices(counts[1:]):
+            yield (i, *rest)
 
 
 def _read_v2_chunk(
