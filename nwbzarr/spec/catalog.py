@@ -274,11 +274,7 @@ def _types_of_document(doc: NamespaceDocument) -> dict[str, TypeSpec]:
     for source in ns.sources:
         document = _source_document(doc, source)
         where = f"{doc.origin}: namespace {ns.name!r} {ns.version}, source {source!r}"
-        try:
-            specs = source_specs(document, where)
-        except SchemaError:
-            raise
-        for top in specs:
+        for top in source_specs(document, where):
             for spec in type_definitions(top):
                 assert spec.data_type_def is not None
                 types[spec.data_type_def] = TypeSpec(
