@@ -268,3 +268,16 @@ def test_group_without_specloc_still_found(fmt: str, new_path: Callable[..., Pat
     with nwbzarr.open(path) as root:
         assert isinstance(root["specifications"], Group)
         assert catalog_from_file(root).namespaces["core"].version == "2.11.0"
+
+
+def test_cache_goes_where_specloc_points(fmt: str, new_path: Callable[..., Path]) -> None:
+    path = new_path(fmt)
+    with nwbzarr.open(path, "w") as root:
+        root.create_group("cached/schema")
+        root.attrs[".specloc"] = Reference("/cached/schema")
+        assert cache_schema(root, ["hdmf-common"]) == ["hdmf-common/1.10.0"]
+        assert "specifications" not in root
+    with nwbzarr.open(path) as root:
+        assert root.attrs[".specloc"] == Reference("/cached/schema")
+        assert sorted(root.group("cached/schema")) == ["hdmf-common"]
+        assert catalog_from_file(root).namespaces["hdmf-common"].version == "1.10.0"

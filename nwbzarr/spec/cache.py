@@ -273,7 +273,9 @@ def cache_schema(
             f"{', '.join(map(repr, unknown))}: not loaded (nwbzarr.load_namespaces)"
         )
     written = []
-    group = root.require_group(SPEC_GROUP)
+    group = spec_group(root)  # where .specloc points (an empty group is falsy: test None)
+    if group is None:
+        group = root.require_group(SPEC_GROUP)
     for name in catalog.closure(names):
         doc = catalog.documents[name]
         version = doc.namespace.version or "unversioned"
@@ -285,7 +287,7 @@ def cache_schema(
             target.create_array(source, _dumps(doc.sources[source]), dtype=UTF8)
         written.append(f"{name}/{version}")
     if SPECLOC not in root.attrs:
-        root.attrs[SPECLOC] = Reference("/" + SPEC_GROUP)
+        root.attrs[SPECLOC] = Reference(group.path)
     return written
 
 
