@@ -92,10 +92,6 @@ def test_abstract_feature_series_add_features() -> None:
     assert series.timestamps == [0.5, 1.5]
 
 
-PREDEFINED_COLUMNS = "tables' columns declared by the schema (model: FrequencyBandsTable.band_name)"
-
-
-@pytest.mark.xfail(reason=PREDEFINED_COLUMNS, strict=False)
 def test_decomposition_series_add_band() -> None:
     series = model_class("DecompositionSeries", "add_band")(
         name="spectrum", data=np.zeros((4, 1, 2)), metric="power", rate=10.0

@@ -14,8 +14,15 @@ from typing import Any
 
 from nwbzarr.errors import ValidationError
 from nwbzarr.model.extend import extends
+from nwbzarr.model.signatures import method_sig
 
-__all__ = ["TimeSeriesCollectionMethods", "add_children", "child_named", "model_class"]
+__all__ = [
+    "TimeSeriesCollectionMethods",
+    "add_children",
+    "child_named",
+    "model_class",
+    "with_pynwb_signature",
+]
 
 
 def model_class(name: str) -> Any:
@@ -64,6 +71,14 @@ def child_named(owner: Any, attribute: str, name: str | None, type_name: str) ->
     return store[name]
 
 
+def with_pynwb_signature(type_name: str, method: Any) -> None:
+    """Show pynwb's signature of ``type_name.<method>`` on a method taking ``*args, **kwargs``."""
+    sig = method_sig(type_name, method.__name__)
+    if sig is None:
+        raise ValueError(f"pynwb's {type_name} has no method {method.__name__!r}")
+    method.__signature__ = sig.signature()
+
+
 @extends("BehavioralEvents", "BehavioralTimeSeries", "PupilTracking")
 class TimeSeriesCollectionMethods:
     """``add_timeseries``, ``get_timeseries``, ``create_timeseries`` on ``time_series``."""
@@ -79,3 +94,6 @@ class TimeSeriesCollectionMethods:
     def create_timeseries(self, *args: Any, **kwargs: Any) -> Any:
         """Build a TimeSeries with these arguments (TimeSeries's) and add it."""
         return self.add_timeseries(model_class("TimeSeries")(*args, **kwargs))
+
+
+with_pynwb_signature("BehavioralEvents", TimeSeriesCollectionMethods.create_timeseries)

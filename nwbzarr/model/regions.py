@@ -1,6 +1,7 @@
-"""pynwb's ``DynamicTableRegion.to_dataframe``: the referenced rows of the target table.
+"""pynwb's ``DynamicTableRegion.to_dataframe`` (the referenced rows of the target table) and
+``VectorData.add_row``.
 
-A mixin (see :mod:`nwbzarr.model.extend`).
+Mixins (see :mod:`nwbzarr.model.extend`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,17 @@ from nwbzarr.errors import ValidationError
 from nwbzarr.model.base import as_values
 from nwbzarr.model.extend import extends
 
-__all__ = ["RegionMethods"]
+__all__ = ["RegionMethods", "VectorDataMethods"]
+
+
+@extends("VectorData")
+class VectorDataMethods:
+    """``VectorData.add_row``: append one value (pynwb's)."""
+
+    def add_row(self, val: Any) -> None:
+        """Append ``val`` to the column."""
+        column: Any = self
+        column.append(val)
 
 
 @extends("DynamicTableRegion")
