@@ -282,13 +282,28 @@ def cache_schema(
         if f"{name}/{version}" in group:
             continue
         target = group.create_group(f"{name}/{version}")
-        target.create_array("namespace", namespace_json(doc), dtype=UTF8)
-        for source in doc.namespace.sources:
-            target.create_array(source, _dumps(doc.sources[source]), dtype=UTF8)
+        for dataset, text in _texts_of(doc).items():
+            target.create_array(dataset, text, dtype=UTF8)
         written.append(f"{name}/{version}")
     if SPECLOC not in root.attrs:
         root.attrs[SPECLOC] = Reference(group.path)
     return written
+
+
+_texts_memo: dict[int, tuple[NamespaceDocument, dict[str, str]]] = {}
+
+
+def _texts_of(doc: NamespaceDocument) -> dict[str, str]:
+    """The JSON texts of a namespace's cache (``namespace`` first), made once per document."""
+    held = _texts_memo.get(id(doc))
+    if held is None or held[0] is not doc:
+        texts = {"namespace": namespace_json(doc)}
+        texts.update((s, _dumps(doc.sources[s])) for s in doc.namespace.sources)
+        held = (doc, texts)
+        if len(_texts_memo) >= _MEMO_SIZE * 4:  # documents of files read come and go
+            _texts_memo.clear()
+        _texts_memo[id(doc)] = held
+    return held[1]
 
 
 def namespace_json(doc: NamespaceDocument) -> str:
