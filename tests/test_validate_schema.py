@@ -218,3 +218,55 @@ def test_same_findings_as_pynwb_on_files_we_write(
     ours = [f for f in validate(path) if f.severity == "error"]
     assert ours == [], ours
     assert peer_validate(path) == []
+
+
+LINK_EXTENSION = """\
+groups:
+- neurodata_type_def: Holder
+  neurodata_type_inc: NWBDataInterface
+  doc: holds a fixed dataset and a link to a series
+  datasets:
+  - name: fixed
+    dtype: float64
+    shape: [null]
+    linkable: false
+    doc: must be stored here, not linked
+  links:
+  - name: series
+    target_type: TimeSeries
+    doc: the series this holder describes
+"""
+
+
+def test_illegal_links_and_link_targets(fmt: str, new_path: Callable[..., Path]) -> None:
+    """A link where the spec is not linkable, and a link to an object of the wrong type."""
+    from nwbzarr.spec import bundled_catalog, cache_schema, read_namespace_file
+    from nwbzarr.tree import SoftLink
+
+    folder = new_path(fmt, "ext").with_suffix("")
+    folder.mkdir()
+    (folder / "ndx-holder.extensions.yaml").write_text(LINK_EXTENSION)
+    ns = folder / "ndx-holder.namespace.yaml"
+    ns.write_text(
+        "namespaces:\n- name: ndx-holder\n  version: 0.1.0\n  doc: test\n  schema:\n"
+        "  - namespace: core\n  - source: ndx-holder.extensions.yaml\n"
+    )
+    catalog = bundled_catalog().with_documents(read_namespace_file(ns))
+    path = new_path(fmt, "holder")
+    nwbzarr.convert(CORPUS / "pynwb42" / "basic_ecephys.nwb", path)
+    attrs = {"neurodata_type": "Holder", "namespace": "ndx-holder", "object_id": "0" * 8}
+    with nwbzarr.open(path, "r+") as root:
+        cache_schema(root, ["ndx-holder"], catalog)
+        good = root.create_group("acquisition/good", attrs=attrs)
+        good.create_array("fixed", np.arange(3.0))
+        good.set_link("series", SoftLink("/acquisition/ts_rate"))
+        bad = root.create_group("acquisition/bad", attrs=attrs)
+        bad.set_link("fixed", SoftLink("/acquisition/ts_rate/data"))
+        bad.set_link("series", SoftLink("/general/devices/array"))
+    found = {(f.path, f.code, f.message) for f in validate(path) if f.severity == "error"}
+    assert found == {
+        ("/acquisition/bad/fixed", "link", "dataset 'fixed' must not be a link"),
+        ("/acquisition/bad/series", "missing", "required link 'series' is missing"),
+    }
+    peer = {(e.location, type(e).__name__) for e in peer_errors(path)}
+    assert peer == {("acquisition/bad", "IllegalLinkError"), ("acquisition/bad", "MissingDataType")}
