@@ -18,6 +18,7 @@ from nwbzarr.model.base import as_values
 from nwbzarr.model.extend import extends
 
 __all__ = [
+    "NONE_REFERENCE",
     "TimeSeriesReference",
     "TimeSeriesReferenceMethods",
     "idx_count",
@@ -72,6 +73,9 @@ class TimeSeriesReference(NamedTuple):
         if series.timestamps is not None:
             return series.timestamps[self.idx_start : self.idx_start + self.count]
         return (self.idx_start + np.arange(self.count)) / series.rate + series.starting_time
+
+
+NONE_REFERENCE = TimeSeriesReference(None, None, None)  # type: ignore[arg-type]
 
 
 def _num_samples(series: Any) -> int | None:
@@ -167,8 +171,14 @@ class TimeSeriesReferenceMethods:
 
     @staticmethod
     def as_reference(row: Any) -> TimeSeriesReference:
-        """A stored row (a tuple, a numpy record) as a :class:`TimeSeriesReference`."""
+        """A stored row (a tuple, a numpy record) as a :class:`TimeSeriesReference`.
+
+        A missing value (negative start or count) is ``TimeSeriesReference(None, None,
+        None)``, as pynwb returns it.
+        """
+        start, count, series = tuple(row)
+        if start < 0 or count < 0:  # a missing value reads as pynwb's (None, None, None)
+            return NONE_REFERENCE
         if isinstance(row, TimeSeriesReference):
             return row
-        start, count, series = tuple(row)
         return TimeSeriesReference(int(start), int(count), series)
