@@ -29,11 +29,16 @@ from types import TracebackType
 from typing import Any, ClassVar, Self
 
 from nwbzarr.api import open as open_tree
-from nwbzarr.errors import DestinationExistsError, NwbZarrError, UnsupportedFeatureError
+from nwbzarr.errors import (
+    DestinationExistsError,
+    FormatError,
+    NwbZarrError,
+    UnsupportedFeatureError,
+)
 from nwbzarr.merge import MergeGroup
 from nwbzarr.model.file import NWBFile
 from nwbzarr.model.io import read_tree, write_tree
-from nwbzarr.storage import Location, exists, resolve
+from nwbzarr.storage import Location, exists, guess_format, resolve
 from nwbzarr.tree import Group
 
 MODES = ("r", "r+", "a", "w", "w-", "x")
@@ -110,7 +115,20 @@ class NWBIO:
         if self.mode in ("r", "r+") and not present:
             raise FileNotFoundError(f"{self.source}: no such file or store (mode={self.mode!r})")
         if self.mode in ("r", "r+") or (self.mode == "a" and present):
+            self._check_format()
             self._root = self._open("r+" if self.mode in ("r+", "a") else "r")
+
+    def _check_format(self) -> None:
+        if not self.location.is_local:
+            return
+        found = guess_format(self.location)
+        if found != self.format:
+            other = {"hdf5": "NWBHDF5IO", "zarr": "NWBZarrIO"}[found]
+            raise FormatError(
+                f"{self.source}: {'a Zarr store' if found == 'zarr' else 'an HDF5 file'}, "
+                f"not {'an HDF5 file' if self.format == 'hdf5' else 'a Zarr store'}: "
+                f"open it with {other}"
+            )
 
     def _open(self, mode: str) -> Group:
         return open_tree(
@@ -272,8 +290,6 @@ class NWBIO:
     @classmethod
     def can_read(cls, path: str | os.PathLike[str]) -> bool:
         """True if ``path`` is an NWB file of this IO's format that nwbzarr can open."""
-        from nwbzarr.storage import guess_format
-
         try:
             if guess_format(resolve(path)) != cls.format:
                 return False

@@ -327,6 +327,16 @@ def test_unsupported_hdf5_arguments(tmp_path: Path) -> None:
         NWBHDF5IO(path, "w", driver="mpio")
 
 
+def test_wrong_format_names_the_other_io(new_path: Callable[..., Path]) -> None:
+    h5, zarr_path = new_path("hdf5"), new_path("zarr")
+    write_file("hdf5", h5, series("ts"))
+    write_file("zarr", zarr_path, series("ts"))
+    with pytest.raises(nwbzarr.FormatError, match=r"a Zarr store, not an HDF5 file: .*NWBZarrIO"):
+        NWBHDF5IO(zarr_path, "r")
+    with pytest.raises(nwbzarr.FormatError, match=r"an HDF5 file, not a Zarr store: .*NWBHDF5IO"):
+        NWBZarrIO(h5, "a")
+
+
 def test_can_read(new_path: Callable[..., Path]) -> None:
     h5, zarr_path = new_path("hdf5"), new_path("zarr")
     write_file("hdf5", h5, series("ts"))
