@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-__all__ = ["MIXIN_MODULES", "extends", "load_mixins", "mixins_for"]
+__all__ = ["MIXIN_MODULES", "complete_handwritten", "extends", "load_mixins", "mixins_for"]
 
 # the modules that hold mixins; imported once, before the classes are generated
 MIXIN_MODULES: tuple[str, ...] = (
@@ -57,10 +57,27 @@ def mixins_for(type_name: str) -> tuple[type, ...]:
 
 
 def load_mixins() -> None:
-    """Import every module of :data:`MIXIN_MODULES` that exists (they register on import)."""
+    """Import every module of :data:`MIXIN_MODULES` that exists (they register on import),
+    then complete the hand-written classes with their mixins' methods."""
     for module in MIXIN_MODULES:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as err:
             if err.name != module:  # a module that exists but fails to import is a bug
                 raise
+    complete_handwritten()
+
+
+def complete_handwritten() -> None:
+    """Give each hand-written class (``nwbzarr.model.base.REGISTRY``) the methods of its
+    mixins that it does not define itself (a generated class has its mixins as bases)."""
+    from nwbzarr.model.base import REGISTRY
+
+    for type_name, mixins in _MIXINS.items():
+        cls = REGISTRY.get(type_name)
+        if cls is None:
+            continue
+        for mixin in mixins:
+            for key, value in vars(mixin).items():
+                if not key.startswith("__") and key not in vars(cls):
+                    setattr(cls, key, value)
