@@ -6,8 +6,6 @@ import os
 from typing import Any
 
 from nwbzarr import locking
-from nwbzarr.backends.hdf5 import H5File
-from nwbzarr.backends.zarr import ZarrFile
 from nwbzarr.errors import DestinationExistsError, FormatError
 from nwbzarr.links import LinkPolicy, Resolver
 from nwbzarr.storage import (
@@ -18,7 +16,6 @@ from nwbzarr.storage import (
     open_binary,
     remove,
     resolve,
-    zarr_store,
 )
 from nwbzarr.tree import File, Group
 
@@ -115,17 +112,29 @@ def _open_link_target(loc: Location, resolver: Resolver) -> Group:
 def _open_file(
     loc: Location, mode: str, fmt: str, page_size: int | None, memb_size: int | None = None
 ) -> File:
+    # Each backend is imported when a file of its format is opened: an HDF5 read never
+    # imports zarr-python, and a Zarr read never imports h5py.
     if fmt == "zarr":
-        file = ZarrFile(str(loc), zarr_store(loc, mode), mode)
-        # --- hook (nwbzarr.virtual): a virtual index reads its arrays' chunks from the HDF5 file
-        if mode != "w":
-            from nwbzarr.virtual import attach
-
-            attach(file, loc)
-        # --- end hook
-        return file
+        return _open_zarr(loc, mode)
     if fmt != "hdf5":
         raise ValueError(f"format={fmt!r}: expected 'hdf5' or 'zarr'")
+    return _open_hdf5(loc, mode, page_size, memb_size)
+
+
+def _open_zarr(loc: Location, mode: str) -> File:
+    from nwbzarr.backends.virtual import attach
+    from nwbzarr.backends.zarr import ZarrFile
+    from nwbzarr.storage import zarr_store
+
+    file = ZarrFile(str(loc), zarr_store(loc, mode), mode)
+    if mode != "w":
+        attach(file, loc)  # a virtual index reads its arrays' chunks from the HDF5 file
+    return file
+
+
+def _open_hdf5(loc: Location, mode: str, page_size: int | None, memb_size: int | None) -> File:
+    from nwbzarr.backends.hdf5 import H5File
+
     if loc.is_local:
         if mode == "r" and not exists(loc):
             raise FileNotFoundError(f"{loc}: no such file")

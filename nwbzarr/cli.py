@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from nwbzarr import __version__
+from nwbzarr._version import __version__
 from nwbzarr.api import open as nwb_open
 from nwbzarr.convert import convert
 from nwbzarr.dtypes import dtype_str

@@ -218,18 +218,18 @@ class TreeCopier:
     ) -> None:
         first = self.seen.get(member.identity)
         if first is not None:  # an HDF5 hard link: the second name becomes a soft link
-            dst._set_link(name, SoftLink(first))
+            dst.set_link(name, SoftLink(first))
             return
         self.seen[member.identity] = _join(dst.path, name)
         now, later = self._split_attrs(member)
         if isinstance(member, Group):
-            child = dst._create_group(name, now)
+            child = dst.create_group(name, now)
             if later:
                 self.deferred.append((child, later))
             self.copy_members(member, child)
             return
         spec = self.dst_spec(member, dims)
-        array = dst._create_array(name, spec, now)
+        array = dst.create_array_from_spec(name, spec, now)
         if later:
             self.deferred.append((array, later))
         self.jobs.append(self._job(member, array))
@@ -253,7 +253,7 @@ class TreeCopier:
                 not self._outside(target) or self._same_node_in_source(link.path, target)
             ):
                 # soft links that cross soft links are stored to their end (Zarr needs it)
-                dst._set_link(name, direct_link(self.source, link, across_files=False))
+                dst.set_link(name, direct_link(self.source, link, across_files=False))
                 return
             assert isinstance(target, Group | Array)
             self.copy_node(dst, name, target, dims.get(name))
@@ -261,9 +261,9 @@ class TreeCopier:
         # a link through another link becomes a link to its final target (as pynwb writes)
         link = direct_link(src.root, link)
         if isinstance(link, SoftLink):
-            dst._set_link(name, link)
+            dst.set_link(name, link)
             return
-        dst._set_link(name, ExternalLink(self.repoint(link.source, src), link.path))
+        dst.set_link(name, ExternalLink(self.repoint(link.source, src), link.path))
 
     def _same_node_in_source(self, path: str, target: Node) -> bool:
         """A soft link inside a resolved external target whose path names the same object

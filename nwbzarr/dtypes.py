@@ -6,7 +6,7 @@ and compound types may hold strings and references. A :data:`DType` is one of
 
 * a numpy ``dtype`` for numbers and booleans (byte order kept),
 * :class:`StringType` (encoding, and ``length=None`` for variable length),
-* :data:`REFERENCE` (an object reference; values are :class:`nwbzarr.tree.Reference`),
+* :data:`REFERENCE` (an object reference; values are :class:`Reference`),
 * :class:`CompoundType` (named fields, each a :data:`DType`).
 
 In memory, strings and references are held in numpy ``object`` arrays (like h5py's vlen
@@ -45,6 +45,20 @@ class ReferenceType:
 
     def __str__(self) -> str:
         return "object_reference"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An object reference: the path of the referenced node (``source="."``: same file).
+
+    The value of the :data:`REFERENCE` type (also exported as :class:`nwbzarr.tree.Reference`).
+    """
+
+    path: str
+    source: str = "."
+
+    def __bool__(self) -> bool:
+        return bool(self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +135,6 @@ def as_dtype(value: Any) -> DType:
 
 def infer_dtype(data: Any) -> DType:
     """The DType to store ``data`` with (numpy arrays keep their dtype; text is UTF-8)."""
-    from nwbzarr.tree import Reference  # local: tree imports this module
-
     if isinstance(data, str):
         return UTF8
     if isinstance(data, bytes):
@@ -158,8 +170,6 @@ def _dtype_of_arraylike(data: Any) -> DType:
 
 
 def _object_dtype(arr: np.ndarray[Any, Any]) -> DType:
-    from nwbzarr.tree import Reference
-
     flat = arr.ravel()
     first = next((v for v in flat if v is not None), None)
     if isinstance(first, Reference):
@@ -222,6 +232,7 @@ __all__ = [
     "CompoundType",
     "DType",
     "REFERENCE",
+    "Reference",
     "ReferenceType",
     "StringType",
     "UTF8",

@@ -42,3 +42,50 @@ def test_runtime_never_imports_testing() -> None:
         "print(sorted(m for m in sys.modules if m.startswith('nwbzarr.testing')))\n"
     )
     assert run_python(code).strip() == "[]"
+
+
+HEAVY = ("zarr", "xarray", "dask", "fsspec")
+
+
+def test_import_nwbzarr_loads_no_heavy_dependency() -> None:
+    code = (
+        "import nwbzarr, sys\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    assert run_python(code).strip() == "[]"
+
+
+def test_every_export_resolves() -> None:
+    code = (
+        "import nwbzarr\n"
+        "missing = [n for n in nwbzarr.__all__ if getattr(nwbzarr, n, None) is None]\n"
+        "print(missing, set(nwbzarr.__all__) <= set(dir(nwbzarr)))\n"
+    )
+    assert run_python(code).strip() == "[] True"
+
+
+def test_hdf5_read_and_write_never_import_zarr(tmp_path: Path) -> None:
+    path = tmp_path / "x.nwb"
+    code = (
+        "import sys, numpy as np, nwbzarr\n"
+        f"with nwbzarr.open({str(path)!r}, 'w') as root:\n"
+        "    root.create_array('acquisition/data', np.arange(10), attrs={'unit': 'V'})\n"
+        f"with nwbzarr.open({str(path)!r}) as root:\n"
+        "    assert list(root.array('acquisition/data')[2:4]) == [2, 3]\n"
+        "nwbzarr.read  # the typed model loads without zarr too\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    assert run_python(code).strip() == "[]"
+
+
+def test_cli_help_imports_no_backend() -> None:
+    code = (
+        "import sys\n"
+        "from nwbzarr.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {HEAVY + ('h5py',)!r} if m in sys.modules))\n"
+    )
+    assert run_python(code).strip().splitlines()[-1] == "[]"

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 import nwbzarr
+from nwbzarr.backends.virtual import VirtualStore
 from nwbzarr.errors import DestinationExistsError, FormatError
 from nwbzarr.testing import tree_diff
-from nwbzarr.virtual import VirtualStore, build_index
+from nwbzarr.virtual import build_index
 
 ROWS, CHANNELS, CHUNK_ROWS = 120_000, 64, 30_000
 

@@ -1,113 +1,25 @@
-"""The backend-agnostic node tree: groups, arrays, attributes, links and references.
-
-A :class:`Group` is a mapping of names to nodes, an :class:`Array` is lazy and numpy-like,
-``attrs`` is a mapping, and links and references are small values::
-
-    root = nwbzarr.open("session.nwb")
-    data = root["acquisition/ElectricalSeries/data"]     # nothing read yet
-    window = data[30_000:60_000]                          # reads only those chunks
-    root.get_link("acquisition/ts2/timestamps")           # SoftLink('/acquisition/ts1/timestamps')
-
-Backends subclass :class:`File`, :class:`Group`, :class:`Array` and :class:`Attributes` and
-implement the underscored hooks; everything else (path walking, link following, cycle
-detection, array creation arguments) lives here, once.
-"""
+"""Files, groups and arrays: the interface every backend implements, and what it shares."""
 
 from __future__ import annotations
 
 import math
 import posixpath
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 import numpy as np
 
-from nwbzarr.dtypes import DType, as_dtype, default_fillvalue, dtype_str, infer_dtype, numpy_dtype
+from nwbzarr.dtypes import DType, dtype_str, numpy_dtype
 from nwbzarr.errors import LinkError, NodeNotFoundError, ReadOnlyError
+from nwbzarr.tree.attrs import Attributes, TypedAttr, typed_items
+from nwbzarr.tree.blocks import block_shape, iter_blocks, normalize_key
+from nwbzarr.tree.spec import ArraySpec, check_name, make_spec
+from nwbzarr.tree.values import ExternalLink, Filter, Link, SoftLink
 
 MAX_LINK_HOPS = 32
-
-
-# --------------------------------------------------------------------------------------------
-# Values
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class SoftLink:
-    """A link to another node of the same file, by absolute path."""
-
-    path: str
-
-
-@dataclass(frozen=True, slots=True)
-class ExternalLink:
-    """A link to a node of another file or store.
-
-    ``source`` is relative to the directory (or URL prefix) of the linking file, or absolute
-    (a path or a URL); it may name a file of the other format (a cross-format link).
-    """
-
-    source: str
-    path: str
-
-
-Link = SoftLink | ExternalLink
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """An object reference: the path of the referenced node (``source="."``: same file)."""
-
-    path: str
-    source: str = "."
-
-    def __bool__(self) -> bool:
-        return bool(self.path)
-
-
-@dataclass(frozen=True, slots=True)
-class Filter:
-    """One step of a storage pipeline, named portably (``deflate``, ``shuffle``, ``blosc``...).
-
-    ``options`` is a tuple of (key, value) pairs so that filters are hashable and comparable.
-    """
-
-    name: str
-    options: tuple[tuple[str, Any], ...] = ()
-
-    @classmethod
-    def of(cls, name: str, **options: Any) -> Filter:
-        return cls(name, tuple(sorted(options.items())))
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return dict(self.options).get(key, default)
-
-    def __str__(self) -> str:
-        if not self.options:
-            return self.name
-        args = ",".join(f"{k}={v}" for k, v in self.options)
-        return f"{self.name}({args})"
-
-
-@dataclass(frozen=True, slots=True)
-class ArraySpec:
-    """Everything needed to create an array, besides its values."""
-
-    shape: tuple[int, ...]
-    datatype: DType
-    chunks: tuple[int, ...] | None = None
-    maxshape: tuple[int | None, ...] | None = None
-    compression: tuple[Filter, ...] | None = None
-    fillvalue: Any = None
-    dims: tuple[str, ...] | None = None
-    shards: tuple[int, ...] | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def nbytes(self) -> int:
-        return math.prod(self.shape) * numpy_dtype(self.datatype).itemsize
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,73 +118,6 @@ class File(ABC):
                 f"{self.location}: broken external link in {origin.path!r} to "
                 f"{link.source}:{link.path}: {err}"
             ) from err
-
-
-class Attributes(MutableMapping[str, Any]):
-    """The attributes of a node: a mapping of names to values.
-
-    Values are ``str``, numpy scalars and arrays, :class:`Reference` or arrays of them.
-    :meth:`type_of` gives the stored :data:`DType` (for example ASCII vs UTF-8 text), and
-    :meth:`set` stores a value with a given type.
-    """
-
-    @abstractmethod
-    def _get(self, name: str) -> tuple[Any, DType]: ...
-
-    @abstractmethod
-    def _set(self, name: str, value: Any, dtype: DType) -> None: ...
-
-    @abstractmethod
-    def _delete(self, name: str) -> None: ...
-
-    @abstractmethod
-    def _names(self) -> list[str]: ...
-
-    @property
-    @abstractmethod
-    def owner(self) -> str: ...
-
-    def __getitem__(self, name: str) -> Any:
-        return self._get(name)[0]
-
-    def __setitem__(self, name: str, value: Any) -> None:
-        self.set(name, value)
-
-    def __delitem__(self, name: str) -> None:
-        if name not in self:
-            raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}")
-        self._delete(name)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names())
-
-    def __len__(self) -> int:
-        return len(self._names())
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names()
-
-    def type_of(self, name: str) -> DType:
-        """The stored type of attribute ``name``."""
-        return self._get(name)[1]
-
-    def items_typed(self) -> Iterator[tuple[str, Any, DType]]:
-        for name in self._names():
-            value, dtype = self._get(name)
-            yield name, value, dtype
-
-    def set(self, name: str, value: Any, dtype: DType | None = None) -> None:
-        """Store ``value``; ``dtype`` defaults to the type inferred from the value."""
-        if not isinstance(name, str) or not name or "\x00" in name:
-            raise ValueError(f"{self.owner}: invalid attribute name {name!r}")
-        self._set(name, value, infer_dtype(value) if dtype is None else dtype)
-
-    def update_typed(self, items: Iterable[tuple[str, Any, DType]]) -> None:
-        for name, value, dtype in items:
-            self._set(name, value, dtype)
-
-    def __repr__(self) -> str:
-        return f"<Attributes of {self.owner}: {sorted(self._names())}>"
 
 
 class Node(ABC):
@@ -425,15 +270,17 @@ class Group(Node, Mapping[str, "Node"]):
                 yield from member.walk()
 
     # ----- writing
-    def create_group(self, name: str, attrs: Mapping[str, Any] | None = None) -> Group:
-        """Create a group (intermediate groups in ``name`` are created as needed)."""
-        self.file.check_writable(f"create group {name!r} in {self.path!r}")
-        parent, leaf = self._parent_for_create(name)
-        if parent._member(leaf) is not None:
-            raise FileExistsError(
-                f"{self.file.location}: {posixpath.join(parent.path, leaf)!r} already exists"
-            )
-        return parent._create_group(leaf, _typed(attrs))
+    def create_group(
+        self, name: str, attrs: Mapping[str, Any] | Iterable[TypedAttr] | None = None
+    ) -> Group:
+        """Create a group (intermediate groups in ``name`` are created as needed).
+
+        ``attrs`` is a mapping (types inferred from the values) or ``(name, value, dtype)``
+        triples as :meth:`Attributes.items_typed` yields them (stored types kept); the group
+        and its attributes are written at once.
+        """
+        parent, leaf = self._new_member(name, "create group")
+        return parent._create_group(leaf, typed_items(attrs))
 
     def require_group(self, name: str) -> Group:
         existing = self.get(name)
@@ -454,7 +301,7 @@ class Group(Node, Mapping[str, "Node"]):
         fillvalue: Any = None,
         dims: Iterable[str] | None = None,
         shards: Iterable[int] | None = None,
-        attrs: Mapping[str, Any] | None = None,
+        attrs: Mapping[str, Any] | Iterable[TypedAttr] | None = None,
     ) -> Array:
         """Create an array from ``data`` or from ``shape`` and ``dtype``.
 
@@ -463,14 +310,13 @@ class Group(Node, Mapping[str, "Node"]):
         ``chunks=True`` or None picks a chunk shape; ``maxshape`` with ``None`` entries makes
         the array extendable (``append``).
         """
-        self.file.check_writable(f"create array {name!r} in {self.path!r}")
-        spec = make_spec(data, shape, dtype, chunks, maxshape, compression, fillvalue, dims, shards)
-        parent, leaf = self._parent_for_create(name)
-        if parent._member(leaf) is not None:
-            raise FileExistsError(
-                f"{self.file.location}: {posixpath.join(parent.path, leaf)!r} already exists"
+        if isinstance(data, Array):
+            spec = replace(data.spec, dims=data.spec.dims if dims is None else tuple(dims))
+        else:
+            spec = make_spec(
+                data, shape, dtype, chunks, maxshape, compression, fillvalue, dims, shards
             )
-        array = parent._create_array(leaf, spec, _typed(attrs))
+        array = self.create_array_from_spec(name, spec, attrs)
         if data is not None and not isinstance(data, Array):
             array.write(data)
         elif isinstance(data, Array):
@@ -478,14 +324,34 @@ class Group(Node, Mapping[str, "Node"]):
                 array[block] = data[block]
         return array
 
+    def create_array_from_spec(
+        self,
+        name: str,
+        spec: ArraySpec,
+        attrs: Mapping[str, Any] | Iterable[TypedAttr] | None = None,
+    ) -> Array:
+        """Create the array ``spec`` describes, with ``attrs`` (see :meth:`create_group`).
+
+        No value is written: copies use it with a source array's ``spec`` (adapted with
+        :func:`dataclasses.replace`), then write chunks or raw chunks.
+        """
+        parent, leaf = self._new_member(name, "create array")
+        return parent._create_array(leaf, spec, typed_items(attrs))
+
     def set_link(self, name: str, link: Link) -> None:
-        self.file.check_writable(f"create link {name!r} in {self.path!r}")
+        """Store ``link`` (a :class:`SoftLink` or :class:`ExternalLink`) under ``name``."""
+        parent, leaf = self._new_member(name, "create link")
+        parent._set_link(leaf, link)
+
+    def _new_member(self, name: str, what: str) -> tuple[Group, str]:
+        """The parent group and leaf name for a new member ``name`` (which must not exist)."""
+        self.file.check_writable(f"{what} {name!r} in {self.path!r}")
         parent, leaf = self._parent_for_create(name)
         if parent._member(leaf) is not None:
             raise FileExistsError(
                 f"{self.file.location}: {posixpath.join(parent.path, leaf)!r} already exists"
             )
-        parent._set_link(leaf, link)
+        return parent, leaf
 
     def __setitem__(self, name: str, value: Any) -> None:
         if isinstance(value, SoftLink | ExternalLink):
@@ -701,136 +567,4 @@ class Array(Node):
         )
 
 
-# --------------------------------------------------------------------------------------------
-# Helpers shared by backends
-# --------------------------------------------------------------------------------------------
-def check_name(name: str, where: str) -> None:
-    """Refuse node names that cannot be stored portably: '.' and '..' segments (a Zarr key
-    would leave the store), empty segments inside a path, NUL."""
-    parts = name.strip("/").split("/")
-    if any(p in ("", ".", "..") for p in parts) or "\x00" in name:
-        raise ValueError(
-            f"{where}: invalid name {name!r} ('.', '..', empty segments and NUL are not allowed)"
-        )
-
-
-def _typed(attrs: Mapping[str, Any] | None) -> list[tuple[str, Any, DType]]:
-    if not attrs:
-        return []
-    if isinstance(attrs, Attributes):
-        return list(attrs.items_typed())
-    return [(k, v, infer_dtype(v)) for k, v in attrs.items()]
-
-
-def make_spec(
-    data: Any,
-    shape: Iterable[int] | None,
-    dtype: Any,
-    chunks: Iterable[int] | bool | None,
-    maxshape: Iterable[int | None] | None,
-    compression: Iterable[Filter] | str | None,
-    fillvalue: Any,
-    dims: Iterable[str] | None,
-    shards: Iterable[int] | None,
-) -> ArraySpec:
-    """Build an :class:`ArraySpec` from ``create_array`` arguments (backends fill defaults)."""
-    if data is not None and isinstance(data, Array):
-        base = data.spec
-        spec = replace(base, dims=base.dims if dims is None else tuple(dims))
-        return spec
-    datatype = as_dtype(dtype) if dtype is not None else None
-    if shape is None:
-        if data is None:
-            raise TypeError("create_array needs data, or shape and dtype")
-        if isinstance(data, Iterator):
-            raise TypeError("create_array with an iterator needs shape= and dtype= (or maxshape)")
-        arr_shape = tuple(getattr(data, "shape", np.shape(data)))
-    else:
-        arr_shape = tuple(int(n) for n in shape)
-    if datatype is None:
-        if data is None:
-            raise TypeError("create_array needs data, or shape and dtype")
-        datatype = infer_dtype(data)
-    comp: tuple[Filter, ...] | None
-    if compression == "default":
-        comp = None
-    elif compression is None or isinstance(compression, str):
-        comp = () if compression is None else (Filter.of(compression),)
-    else:
-        comp = tuple(compression)
-    return ArraySpec(
-        shape=arr_shape,
-        datatype=datatype,
-        chunks=None if chunks is None or isinstance(chunks, bool) else tuple(chunks),
-        maxshape=None if maxshape is None else tuple(maxshape),
-        compression=comp,
-        fillvalue=default_fillvalue(datatype) if fillvalue is None else fillvalue,
-        dims=None if dims is None else tuple(dims),
-        shards=None if shards is None else tuple(shards),
-        # "filled": create_array writes every element (data given); otherwise the stored
-        # array may keep unwritten chunks, which read as the fill value
-        extra={"want_chunks": chunks is True, "filled": data is not None},
-    )
-
-
-def normalize_key(key: Any, shape: tuple[int, ...]) -> tuple[Any, ...]:
-    """Expand ``Ellipsis`` and pad ``key`` to one entry per dimension."""
-    if not isinstance(key, tuple):
-        key = (key,)
-    if any(k is Ellipsis for k in key):
-        i = next(i for i, k in enumerate(key) if k is Ellipsis)
-        fill = len(shape) - (len(key) - 1)
-        key = key[:i] + (slice(None),) * fill + key[i + 1 :]
-    if len(key) > len(shape):
-        raise IndexError(f"too many indices ({len(key)}) for an array of shape {shape}")
-    padded: tuple[Any, ...] = key + (slice(None),) * (len(shape) - len(key))
-    return padded
-
-
-def block_shape(shape: tuple[int, ...], itemsize: int, target: int = 4 << 20) -> tuple[int, ...]:
-    """A time-major block of about ``target`` bytes (whole trailing dims where they fit)."""
-    if not shape:
-        return ()
-    out = list(shape)
-    remaining = max(target // max(itemsize, 1), 1)
-    for axis in range(len(shape) - 1, 0, -1):
-        row = math.prod(out[axis:])
-        if row > remaining:
-            out[axis] = max(1, remaining // max(math.prod(out[axis + 1 :]), 1))
-    rows = max(1, remaining // max(math.prod(out[1:]), 1))
-    out[0] = max(1, min(shape[0], rows))
-    return tuple(max(1, n) for n in out)
-
-
-def iter_blocks(shape: tuple[int, ...], grid: tuple[int, ...]) -> Iterator[tuple[slice, ...]]:
-    if any(n == 0 for n in shape):
-        return
-    counts = [math.ceil(n / c) for n, c in zip(shape, grid, strict=True)]
-    for index in np.ndindex(*counts):
-        yield tuple(
-            slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(index, grid, shape, strict=True)
-        )
-
-
-def chunk_index(region: tuple[slice, ...], grid: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple((s.start or 0) // c for s, c in zip(region, grid, strict=True))
-
-
-__all__ = [
-    "Array",
-    "ArraySpec",
-    "Attributes",
-    "ExternalLink",
-    "File",
-    "Filter",
-    "Group",
-    "Link",
-    "LinkResolver",
-    "Node",
-    "Reference",
-    "SoftLink",
-    "block_shape",
-    "iter_blocks",
-    "make_spec",
-    "normalize_key",
-]
+__all__ = ["MAX_LINK_HOPS", "Array", "File", "Group", "LinkResolver", "Node"]
