@@ -86,6 +86,6 @@ def test_cli_help_imports_no_backend() -> None:
         "    main(['--help'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        f"print(sorted(m for m in {HEAVY + ('h5py',)!r} if m in sys.modules))\n"
+        f"print(sorted(m for m in {(*HEAVY, 'h5py')!r} if m in sys.modules))\n"
     )
     assert run_python(code).strip().splitlines()[-1] == "[]"
