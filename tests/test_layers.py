@@ -48,10 +48,7 @@ HEAVY = ("zarr", "xarray", "dask", "fsspec")
 
 
 def test_import_nwbzarr_loads_no_heavy_dependency() -> None:
-    code = (
-        "import nwbzarr, sys\n"
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
-    )
+    code = f"import nwbzarr, sys\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     assert run_python(code).strip() == "[]"
 
 
