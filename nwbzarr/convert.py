@@ -461,9 +461,6 @@ def _distributable(job: _Job) -> bool:
     )
 
 
-_WORKER_SOURCES: dict[str, Group] = {}
-
-
 def copy_regions(
     src_loc: Location,
     src_path: str,
@@ -474,15 +471,12 @@ def copy_regions(
     grid: tuple[int, ...],
     raw: bool,
 ) -> int:
-    """Copy ``regions`` of one array on a dask worker (opens the source once per process)."""
+    """Copy ``regions`` of one array on a dask worker (the source is opened once per process)."""
     from nwbzarr.backends.zarr import zarrio
+    from nwbzarr.reopen import reopen
     from nwbzarr.storage import zarr_store
 
-    source = _WORKER_SOURCES.get(src_loc.path)
-    if source is None or source.file.closed:
-        source = nwb_open(src_loc, "r")
-        _WORKER_SOURCES[src_loc.path] = source
-    src = source.array(src_path)
+    src = reopen(src_loc).array(src_path)
     store = zarr_store(dst_loc, "r+")
     key = dst_path.strip("/")
     meta = {k: v for k, v in dst_doc.items() if k != "consolidated_metadata"}

@@ -22,7 +22,7 @@ from conftest import CORPUS, ECEPHYS, ecephys_as
 import nwbzarr
 from nwbzarr import Array, Group
 from nwbzarr.backends.hdf5 import H5Array
-from nwbzarr.xarray_backend import NodeArray, NWBZarrBackendEntrypoint
+from nwbzarr.xarray_backend import NWBZarrBackendEntrypoint
 from nwbzarr.xr import (
     TimeRangeIndex,
     align,
@@ -32,6 +32,7 @@ from nwbzarr.xr import (
     timeseries_from_xarray,
     to_datatree,
 )
+from nwbzarr.xr.lazy import NodeArray
 
 N, C, CHUNK, RATE = 200_000, 4, 10_000, 1000.0
 

@@ -22,14 +22,12 @@ from xarray.backends.api import _maybe_create_default_indexes
 
 import nwbzarr
 import nwbzarr.xr as nx
+import nwbzarr.xr._private as P
 from nwbzarr import Group
 from nwbzarr.tree import SoftLink
-from nwbzarr.xarray_backend import (
-    NWBDataTree,
-    NWBZarrBackendEntrypoint,
-    _default_index_adder,
-    gc_paused,
-)
+from nwbzarr.xarray_backend import NWBZarrBackendEntrypoint
+from nwbzarr.xr._private import NWBDataTree, _default_index_adder
+from nwbzarr.xr.values import make_dataset
 
 TS = {"namespace": "core", "neurodata_type": "TimeSeries"}
 
@@ -124,7 +122,7 @@ def _public_groups(
     start: Group, monkeypatch: pytest.MonkeyPatch, scaled: bool = False
 ) -> dict[str, xr.Dataset]:
     with monkeypatch.context() as m:
-        m.setattr(nx, "_direct_dataset", lambda *args: None)
+        m.setattr(P, "ENABLED", False)
         return nx.groups_as_dict(start, scaled=scaled)
 
 
@@ -146,20 +144,20 @@ def test_direct_datasets_equal_public_constructor(
 def test_direct_dataset_falls_back_when_constructing_would_change_something() -> None:
     index = nx.time_index(0.0, 10.0, 4)
     data: dict[Hashable, xr.Variable] = {"data": xr.Variable("time", np.arange(4.0))}
-    assert nx._direct_dataset(data, {}, {"a": 1}, index) is not None  # the fast path
-    direct = nx._dataset(data, {}, {"a": 1}, index)
+    assert P.direct_dataset(data, {}, {"a": 1}, index) is not None  # the fast path
+    direct = make_dataset(data, {}, {"a": 1}, index)
     assert isinstance(direct.xindexes["time"], nx.TimeRangeIndex)
     assert direct.identical(
         xr.Dataset(data, attrs={"a": 1}).assign_coords(xr.Coordinates.from_xindex(index))
     )
     # a variable named after its dimension needs a default index: public constructor
-    labelled = nx._dataset({"x": xr.Variable("x", [3, 4])}, {}, {})
+    labelled = make_dataset({"x": xr.Variable("x", [3, 4])}, {}, {})
     assert "x" in labelled.xindexes
     # sizes that disagree: the public constructor raises
     with pytest.raises(ValueError, match="conflicting sizes"):
-        nx._dataset({"a": xr.Variable("x", [1]), "b": xr.Variable("x", [1, 2])}, {}, {})
+        make_dataset({"a": xr.Variable("x", [1]), "b": xr.Variable("x", [1, 2])}, {}, {})
     # no attributes: None, as the constructor stores them
-    assert nx._dataset({"a": xr.Variable("x", [1])}, {}, {})._attrs is None
+    assert make_dataset({"a": xr.Variable("x", [1])}, {}, {})._attrs is None
 
 
 @pytest.mark.parametrize(
@@ -192,7 +190,7 @@ def test_build_tree_equals_from_dict(path: Path) -> None:
     with nwbzarr.open(path) as r:
         groups = nx.groups_as_dict(r)
         expected = xr.DataTree.from_dict(groups)
-        assert nx._direct_tree(groups, None, xr.DataTree, True) is not None  # the fast path
+        assert P.direct_tree(groups, None, xr.DataTree, True) is not None  # the fast path
         _assert_same_tree(nx.build_tree(groups), expected)
         _assert_same_tree(nx.build_tree(nx.groups_as_dict(r), copy=False), expected)
         _assert_same_tree(nx.to_datatree(r), expected)
@@ -215,22 +213,22 @@ def test_build_tree_falls_back_to_from_dict(path: Path, monkeypatch: pytest.Monk
     with nwbzarr.open(path) as r:
         groups = nx.groups_as_dict(r)
     expected = xr.DataTree.from_dict(groups)
-    monkeypatch.setattr(nx, "_direct_tree", lambda *args: None)
+    monkeypatch.setattr(P, "ENABLED", False)
     _assert_same_tree(nx.build_tree(groups), expected)
 
 
 def test_build_tree_without_xarray_internals(monkeypatch: pytest.MonkeyPatch) -> None:
     """Another xarray whose nodes hold other slots: the public path, same tree."""
     groups = {"/": xr.Dataset(attrs={"a": 1}), "/b": xr.Dataset({"v": ("x", [1, 2])})}
-    nx._links_directly.cache_clear()
+    P._links_directly.cache_clear()
     try:
         with monkeypatch.context() as m:
-            m.setattr(nx, "_NODE_SLOTS", nx._NODE_SLOTS | {"_new_slot"})
-            assert not nx._links_directly(xr.DataTree)
+            m.setattr(P, "_NODE_SLOTS", P._NODE_SLOTS | {"_new_slot"})
+            assert not P._links_directly(xr.DataTree)
             _assert_same_tree(nx.build_tree(groups), xr.DataTree.from_dict(groups))
     finally:
-        nx._links_directly.cache_clear()
-    assert nx._links_directly(xr.DataTree)
+        P._links_directly.cache_clear()
+    assert P._links_directly(xr.DataTree)
 
 
 @pytest.mark.parametrize(
@@ -245,7 +243,7 @@ def test_build_tree_without_xarray_internals(monkeypatch: pytest.MonkeyPatch) ->
     ],
 )
 def test_build_tree_edge_cases(groups: dict[str, Any]) -> None:
-    assert nx._direct_tree(groups, None, xr.DataTree, True) is None
+    assert P.direct_tree(groups, None, xr.DataTree, True) is None
     _assert_same_tree(nx.build_tree(groups), xr.DataTree.from_dict(groups))
 
 
@@ -371,10 +369,28 @@ def test_open_datatree_public_path_when_internals_differ(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = xr.open_datatree(path, engine="nwbzarr").load()
-    monkeypatch.setattr(nx, "_direct_tree", lambda *args: None)
-    monkeypatch.setattr(nx, "_direct_dataset", lambda *args: None)
-    monkeypatch.setattr("nwbzarr.xarray_backend._default_index_adder", lambda: None)
+    monkeypatch.setattr(P, "ENABLED", False)  # another xarray: public constructors only
+    public = xr.open_datatree(path, engine="nwbzarr")
+    assert all(type(node) is xr.DataTree for node in public.subtree)
+    _assert_same_tree(public.load(), expected)
+    monkeypatch.setattr(P, "ENABLED", True)
+    monkeypatch.setattr(P, "_default_index_adder", lambda: None)  # xarray renamed it
     _assert_same_tree(xr.open_datatree(path, engine="nwbzarr").load(), expected)
+
+
+@pytest.mark.parametrize(
+    ("version", "tested"),
+    [
+        ("2026.9.0", True),
+        ("2025.7.1", True),
+        ("2025.6.0", False),
+        ("2027.1.0", False),
+        ("x", False),
+    ],
+)
+def test_private_names_only_with_tested_xarray(version: str, tested: bool) -> None:
+    assert P.tested_version(version) is tested
+    assert P.ENABLED is P.tested_version(xr.__version__)
 
 
 def test_groups_never_share_dimensions_with_ancestors(path: Path) -> None:
@@ -388,24 +404,10 @@ def test_groups_never_share_dimensions_with_ancestors(path: Path) -> None:
         assert not above & set(ds.dims), key
 
 
-def test_gc_paused_restores_the_collector(path: Path) -> None:
-    assert gc.isenabled()
-    with gc_paused():
-        assert not gc.isenabled()
-        with gc_paused():
-            pass
-        assert not gc.isenabled()  # the inner pause leaves it to the outer one
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), gc_paused():
-        raise RuntimeError
-    assert gc.isenabled()
-    xr.open_datatree(path, engine="nwbzarr")
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with gc_paused():
-            pass
-        xr.open_datatree(path, engine="nwbzarr")
-        assert not gc.isenabled()  # paused by the caller: left paused
-    finally:
-        gc.enable()
+def test_opening_never_pauses_the_collector(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "disable", lambda: calls.append("disable"))
+    xr.open_datatree(path, engine="nwbzarr").close()
+    with nwbzarr.open(path) as r:
+        nx.to_datatree(r)
+    assert calls == []
