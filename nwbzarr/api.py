@@ -124,7 +124,7 @@ def _open_file(
 def _open_zarr(loc: Location, mode: str) -> File:
     from nwbzarr.backends.virtual import attach
     from nwbzarr.backends.zarr import ZarrFile
-    from nwbzarr.storage import zarr_store
+    from nwbzarr.backends.zarr_stores import zarr_store
 
     file = ZarrFile(str(loc), zarr_store(loc, mode), mode)
     if mode != "w":

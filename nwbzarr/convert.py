@@ -473,8 +473,8 @@ def copy_regions(
 ) -> int:
     """Copy ``regions`` of one array on a dask worker (the source is opened once per process)."""
     from nwbzarr.backends.zarr import zarrio
+    from nwbzarr.backends.zarr_stores import zarr_store
     from nwbzarr.reopen import reopen
-    from nwbzarr.storage import zarr_store
 
     src = reopen(src_loc).array(src_path)
     store = zarr_store(dst_loc, "r+")

@@ -13,7 +13,6 @@ import posixpath
 import re
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -211,39 +210,9 @@ def guess_format_from_name(name: str) -> str | None:
     return None
 
 
-def zarr_store(loc: Location, mode: str) -> Any:
-    """A zarr-python store for ``loc``."""
-    import zarr
-
-    read_only = mode == "r"
-    if loc.is_local:
-        if not read_only:
-            Path(loc.path).mkdir(parents=True, exist_ok=True)
-        return zarr.storage.LocalStore(loc.path, read_only=read_only)
-    if loc.protocol == "memory":
-        return zarr.storage.FsspecStore.from_url(loc.path, read_only=read_only)
-    obstore_store = _obstore(loc, read_only)
-    if obstore_store is not None:
-        return obstore_store
-    opts = dict(loc.storage_options)
-    if loc.protocol in ("https", "http"):
-        opts.setdefault("asynchronous", True)
-    return zarr.storage.FsspecStore.from_url(
-        loc.path, storage_options=opts or None, read_only=read_only
-    )
-
-
-def _obstore(loc: Location, read_only: bool) -> Any:
-    """An obstore-backed Zarr store (one GET per chunk, no HEAD), where obstore serves ``loc``."""
-    raw = _obstore_raw(loc, prefix=urlsplit(loc.path).path.strip("/"))
-    if raw is None:
-        return None
-    from zarr.storage import ObjectStore
-
-    return ObjectStore(raw, read_only=read_only)
-
-
-def _obstore_raw(loc: Location, prefix: str) -> Any:
+def obstore_raw(loc: Location, prefix: str) -> Any:
+    """An obstore store for ``loc``'s host (S3 or HTTPS) under ``prefix``; None where obstore
+    does not serve it (not installed, other protocols, ``NWBZARR_NO_OBSTORE`` set)."""
     if os.environ.get("NWBZARR_NO_OBSTORE"):
         return None
     try:
@@ -310,20 +279,20 @@ def open_binary(loc: Location, *, block_size: int = 1 << 20) -> Any:
 
     parts = urlsplit(loc.path)
     directory, _, name = parts.path.rpartition("/")
-    raw = _obstore_raw(loc, prefix=directory.strip("/"))
+    raw = obstore_raw(loc, prefix=directory.strip("/"))
     if raw is not None:
         import obstore
 
         try:
             size = int(obstore.head(raw, name)["size"])
         except Exception as err:  # obstore raises its own error classes per status
-            raise _remote_error(loc, err) from err
+            raise remote_error(loc, err) from err
 
         def fetch(start: int, stop: int) -> bytes:
             try:
                 return bytes(obstore.get_range(raw, name, start=start, end=stop))
             except Exception as err:
-                raise _remote_error(loc, err) from err
+                raise remote_error(loc, err) from err
 
         return RangeFile(fetch, size, loc.path, block_size=block_size)
     fs, path = filesystem(loc)
@@ -333,7 +302,7 @@ def open_binary(loc: Location, *, block_size: int = 1 << 20) -> Any:
     )
 
 
-def _remote_error(loc: Location, err: Exception) -> OSError:
+def remote_error(loc: Location, err: Exception) -> OSError:
     text = str(err)
     if "404" in text or "NotFound" in type(err).__name__ or "not found" in text.lower():
         return FileNotFoundError(f"{loc.path}: no such object")
@@ -354,5 +323,6 @@ __all__ = [
     "open_binary",
     "remove",
     "resolve",
-    "zarr_store",
+    "obstore_raw",
+    "remote_error",
 ]

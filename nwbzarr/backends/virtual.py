@@ -78,11 +78,11 @@ class SourceReader:
         if self.loc.is_local:
             fd = self._local_fd()
             return await asyncio.to_thread(os.pread, fd, stop - start, start)
-        from nwbzarr.storage import _obstore_raw, _remote_error, filesystem
+        from nwbzarr.storage import filesystem, obstore_raw, remote_error
 
         if self._raw is None and self._fs is None:
             directory, _, self._name = urlsplit(self.loc.path).path.rpartition("/")
-            self._raw = _obstore_raw(self.loc, prefix=directory.strip("/"))
+            self._raw = obstore_raw(self.loc, prefix=directory.strip("/"))
             if self._raw is None:
                 self._fs, self._path = filesystem(self.loc)
         if self._raw is not None:
@@ -91,7 +91,7 @@ class SourceReader:
             try:
                 data = await obstore.get_range_async(self._raw, self._name, start=start, end=stop)
             except Exception as err:
-                raise _remote_error(self.loc, err) from err
+                raise remote_error(self.loc, err) from err
             return bytes(data)
         result = await asyncio.to_thread(self._fs.cat_file, self._path, start=start, end=stop)
         return bytes(result)
