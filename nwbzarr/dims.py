@@ -7,6 +7,7 @@ by an array-specific one (``<array>_dim<i>``) where they would disagree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 # Trailing dims of TimeSeries.data by neurodata type (the leading one is always "time").
@@ -112,4 +113,18 @@ def group_dims(
     return out
 
 
-__all__ = ["SERIES_DATA_DIMS", "group_dims", "is_series"]
+GENERIC_DIM = re.compile(r"^(.*_)?dim_?\d+$|^num_|^phony_dim")
+
+
+def merge_dims(
+    stored: tuple[str, ...] | None, schema: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """Dimension names for the destination: stored names win, except generic ones
+    (``data_dim0``, hdmf-zarr's ``num_times``, ``phony_dim_0``), which the schema's replace."""
+    if stored is None or schema is None or len(stored) != len(schema):
+        return stored or schema
+    merged = [s if not GENERIC_DIM.search(s) else n for s, n in zip(stored, schema, strict=True)]
+    return tuple(merged) if len(set(merged)) == len(merged) else stored
+
+
+__all__ = ["GENERIC_DIM", "SERIES_DATA_DIMS", "group_dims", "is_series", "merge_dims"]

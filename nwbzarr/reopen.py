@@ -1,7 +1,7 @@
 """Files reopened by location, once per process: the read-only roots that workers share.
 
 A lazy array sent to a dask worker (:class:`nwbzarr.xr.lazy.NodeArray`), or a chunk copy run
-on one (:func:`nwbzarr.convert.copy_regions`), carries a file's location, not the open file;
+on one (:func:`nwbzarr.copier.copy_regions`), carries a file's location, not the open file;
 the worker opens the file on first use and keeps it for the next tasks. The roots are kept in
 one bounded, least-recently-used registry (``MAX_OPEN`` files): the least recently used is
 closed when another one is opened, and anything still holding one of its arrays reopens it.

@@ -35,7 +35,7 @@ from nwbzarr.backends.hdf5_layout import stored_chunks
 from nwbzarr.backends.virtual import MANIFEST
 from nwbzarr.backends.zarr import ZarrArray, ZarrFile
 from nwbzarr.codecs import zarr_codecs_of_hdf5
-from nwbzarr.convert import TreeCopier
+from nwbzarr.copier import TreeCopier
 from nwbzarr.errors import DestinationExistsError, NwbZarrError
 from nwbzarr.storage import Location, exists, remove, resolve
 

@@ -97,7 +97,7 @@ def test_layer_contracts_hold() -> None:
     """The contracts in pyproject.toml: layers, and who may import h5py, zarr and xarray."""
     command = "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"
     done = subprocess.run(
-        [sys.executable, "-c", command, "--no-cache", "--config", "pyproject.toml"],
+        [sys.executable, "-c", command, "--no-cache", "pyproject.toml"],
         capture_output=True,
         text=True,
         cwd=ROOT,

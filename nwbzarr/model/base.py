@@ -20,13 +20,15 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from nwbzarr.dtypes import ASCII, UTF8, CompoundType, DType, ReferenceType
+from nwbzarr import copier
+from nwbzarr.copier import copy_array
+from nwbzarr.dtypes import ASCII, UTF8, DType
 from nwbzarr.errors import ValidationError
-from nwbzarr.links import direct_link, external_link_to, relink
+from nwbzarr.links import direct_link, external_link_to
 from nwbzarr.model.dataio import DataIO
 from nwbzarr.model.iterators import AbstractDataChunkIterator
 from nwbzarr.model.streaming import fit_dims, write_dataio
-from nwbzarr.tree import Array, ExternalLink, Group, Node, Reference, SoftLink
+from nwbzarr.tree import Array, Group, Node, Reference, SoftLink
 
 REGISTRY: dict[str, type[Container]] = {}
 
@@ -486,97 +488,23 @@ class GenericContainer(NWBDataInterface):
 
 
 def copy_node(src: Node, parent: Group, name: str, ctx: WriteContext | None = None) -> Node:
-    """Copy ``src`` (group or array, attributes, links as stored) to ``parent/name``.
-
-    With ``ctx``, arrays and attributes holding references wait until the end of the write,
-    when their targets exist.
-    """
-    if isinstance(src, Array):
-        if ctx is not None and _holds_reference(src.datatype):
-            ctx.deferred.append(partial(_copy_array, src, parent, name, ctx))
-            return src
-        return _copy_array(src, parent, name, ctx)
-    assert isinstance(src, Group)
-    dst = parent.create_group(name)
-    copy_missing(src, dst, ctx)
-    return dst
-
-
-def _copy_array(src: Array, parent: Group, name: str, ctx: WriteContext | None) -> Array:
-    dst = copy_array(src, parent, name, dims=src.dims, attrs=None)
-    copy_missing(src, dst, ctx)
-    return dst
-
-
-def copy_array(
-    src: Array,
-    parent: Group,
-    name: str,
-    *,
-    dims: tuple[str, ...] | None,
-    attrs: Mapping[str, Any] | None,
-) -> Array:
-    """Copy a lazy array block by block; storage filters are kept only within one format."""
-    if src.file.format == parent.file.format:
-        return parent.create_array(name, src, dims=dims, attrs=attrs)
-    extendable = src.maxshape != src.shape
-    dst = parent.create_array(
-        name,
-        shape=src.shape,
-        dtype=src.datatype,
-        chunks=src.chunks if src.chunks and src.ndim else None,
-        maxshape=src.maxshape if extendable else None,
-        dims=dims,
-        attrs=attrs,
-    )
-    for block in src.iter_chunks():
-        dst[block] = src[block]
-    return dst
-
-
-def _holds_reference(dtype: DType) -> bool:
-    if isinstance(dtype, ReferenceType):
-        return True
-    return isinstance(dtype, CompoundType) and any(_holds_reference(t) for _, t in dtype.fields)
-
-
-def _is_ref(dtype: DType, ctx: WriteContext | None) -> bool:
-    return ctx is not None and _holds_reference(dtype)
+    """Copy ``src`` to ``parent/name`` with the tree copier (:func:`nwbzarr.copier.copy_node`);
+    with ``ctx``, what holds references waits until the end of the write."""
+    return copier.copy_node(src, parent, name, defer=_defer(ctx), skip=_skip(ctx))
 
 
 def copy_missing(src: Node, dst: Node, ctx: WriteContext | None = None) -> None:
-    """Copy what ``dst`` lacks from ``src``: attributes, members (recursively in groups)."""
-    for key, value, dtype in src.attrs.items_typed():
-        if key in dst.attrs or key == ".specloc":
-            continue
-        if _is_ref(dtype, ctx):
-            assert ctx is not None
-            ctx.deferred.append(partial(dst.attrs.set, key, value, dtype))
-        else:
-            dst.attrs.set(key, value, dtype)
-    if not isinstance(src, Group) or not isinstance(dst, Group):
-        return
-    for key, member in src.members():
-        if ctx is not None and isinstance(member, Node) and ctx.was_removed(member):
-            continue
-        if key not in dst and dst.get_link(key) is None:
-            if isinstance(member, SoftLink | ExternalLink):
-                dst.set_link(key, _copied_link(member, src, dst))
-            else:
-                copy_node(member, dst, key, ctx)
-        elif isinstance(member, Group) and member.neurodata_type is None:
-            existing = dst.get(key)
-            if isinstance(existing, Group) and dst.get_link(key) is None:
-                copy_missing(member, existing, ctx)
+    """Copy what ``dst`` lacks from ``src`` (:func:`nwbzarr.copier.copy_missing`), leaving out
+    the containers this write removed."""
+    copier.copy_missing(src, dst, defer=_defer(ctx), skip=_skip(ctx))
 
 
-def _copied_link(link: SoftLink | ExternalLink, src: Group, dst: Group) -> SoftLink | ExternalLink:
-    """A link of ``src`` as ``dst`` stores it: to its final target (see ``direct_link``), an
-    external link's source relative to ``dst``'s file."""
-    final = direct_link(src.root, link)
-    if isinstance(final, SoftLink) or src.file is dst.file:
-        return final
-    return relink(final, src.file, dst.file)
+def _defer(ctx: WriteContext | None) -> Callable[[Callable[[], object]], object] | None:
+    return None if ctx is None else ctx.deferred.append
+
+
+def _skip(ctx: WriteContext | None) -> Callable[[Node], bool] | None:
+    return None if ctx is None else ctx.was_removed
 
 
 def attr_float(node: Node, name: str, default: float) -> float:

@@ -16,6 +16,7 @@ from xarray.backends import BackendArray
 from xarray.backends.locks import HDF5_LOCK
 from xarray.core import indexing
 
+from nwbzarr import links
 from nwbzarr.reopen import reopen
 from nwbzarr.storage import Location
 from nwbzarr.tree import Array, File, block_shape
@@ -25,9 +26,7 @@ Chunks = Literal["storage", "auto"] | Mapping[str, int] | None
 
 def file_location(file: File) -> str | Location:
     """What reopens ``file`` elsewhere: its Location (with storage options) when known."""
-    resolver = file.resolver
-    found = getattr(resolver, "locations", {}).get(id(file)) if resolver is not None else None
-    return found if isinstance(found, Location) else file.location
+    return links.file_location(file) or file.location
 
 
 class NodeArray(BackendArray):

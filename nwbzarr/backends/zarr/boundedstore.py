@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 import numpy as np
-
-from nwbzarr.backends import bounded
 from zarr.abc.buffer import Buffer, BufferPrototype
 from zarr.abc.store import ByteRequest, RangeByteRequest, Store
 from zarr.storage import WrapperStore
+
+from nwbzarr.backends import bounded
 
 """Bound for chunks of variable-size items (text, objects): their size is not declared."""
 _METADATA = ("zarr.json", ".zarray", ".zattrs", ".zgroup", ".zmetadata")

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 import numpy as np
+from zarr.dtype import parse_dtype
 
 from nwbzarr.backends.zarr.cache import TypeMemo
 from nwbzarr.dtypes import (
@@ -25,7 +26,6 @@ from nwbzarr.dtypes import (
     to_json,
 )
 from nwbzarr.errors import UnsupportedFeatureError
-from zarr.dtype import parse_dtype
 
 __all__ = [
     "compound_zarr_dtype",

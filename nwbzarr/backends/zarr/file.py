@@ -20,6 +20,8 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import zarr
+from zarr.abc.store import Store
+
 from nwbzarr.backends.zarr import checks, legacy, zarrio
 from nwbzarr.backends.zarr.boundedstore import BoundedStore, limit_of
 from nwbzarr.backends.zarr.cache import NodeCaches
@@ -29,7 +31,6 @@ from nwbzarr.backends.zarr.localfiles import LocalFiles, local_files_of
 from nwbzarr.backends.zarr.nodes import ZarrGroup
 from nwbzarr.errors import FormatError, IncompleteFileError
 from nwbzarr.tree import File, Group
-from zarr.abc.store import Store
 
 
 class ZarrFile(File):

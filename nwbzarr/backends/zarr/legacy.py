@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+from zarr.abc.store import Store
 
 from nwbzarr import safe_pickle
 from nwbzarr.backends import bounded
@@ -33,7 +34,6 @@ from nwbzarr.dtypes import (
 )
 from nwbzarr.errors import FormatError, NwbZarrError, UnsafeContentError
 from nwbzarr.tree import ArraySpec, Reference
-from zarr.abc.store import Store
 
 GetJson = Callable[[str], dict[str, Any] | None]
 AddNode = Callable[[str, dict[str, Any]], None]
