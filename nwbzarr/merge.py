@@ -23,6 +23,7 @@ from nwbzarr.tree import (
     Link,
     Node,
     SoftLink,
+    TypedAttr,
 )
 
 
@@ -67,7 +68,9 @@ class MergeGroup(Group):
             parent = parent.require_group(part)
         return parent, leaf, parent._member(leaf)
 
-    def create_group(self, name: str, attrs: Mapping[str, Any] | None = None) -> Group:
+    def create_group(
+        self, name: str, attrs: Mapping[str, Any] | Iterable[TypedAttr] | None = None
+    ) -> Group:
         parent, leaf, member = self._existing(name)
         if isinstance(member, Group):
             return member
@@ -93,7 +96,7 @@ class MergeGroup(Group):
         fillvalue: Any = None,
         dims: Iterable[str] | None = None,
         shards: Iterable[int] | None = None,
-        attrs: Mapping[str, Any] | None = None,
+        attrs: Mapping[str, Any] | Iterable[TypedAttr] | None = None,
     ) -> Array:
         parent, leaf, member = self._existing(name)
         if member is not None:
