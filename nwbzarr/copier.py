@@ -1,19 +1,13 @@
 """The tree copier: one engine that copies nodes between files, chunk by chunk.
 
-Conversion and export (:mod:`nwbzarr.convert`, :mod:`nwbzarr.export`) copy a whole tree with
-:class:`TreeCopier`; the virtual index (:mod:`nwbzarr.virtual`) is a copier whose numeric arrays
-become references to the HDF5 file's chunks; the typed model writes containers read from
-another file with :func:`copy_node`, :func:`copy_array` and :func:`copy_missing`, which run
-the same copier on one subtree.
-
-The tree is copied node by node: each group and array is created once with all its attributes,
-links are re-pointed so they still resolve from the destination, and array data moves chunk
-by chunk on a small thread pool with a bounded number of chunks in flight, so memory stays at
-a few chunks whatever the size of the data. Where source and destination store a chunk the
-same way (same chunk shape, same filters: HDF5 ``shuffle + deflate`` and Zarr
-``numcodecs.shuffle + numcodecs.zlib`` are byte-identical), the stored bytes are copied without
-decoding. Where the destination is HDF5 with deflate, chunks are compressed on all cores and
-written with ``write_direct_chunk`` (libhdf5 would compress on one thread).
+:class:`TreeCopier` copies a whole tree (conversion, export; the virtual index is a copier
+whose numeric arrays become references to the HDF5 file's chunks); :class:`NodeCopier` runs
+it on single subtrees for the typed model's write (:func:`copy_node`, :func:`copy_array`,
+:func:`copy_missing`). Each group and array is created once with all its attributes, links are
+re-pointed so they still resolve from the destination, and array data moves chunk by chunk on
+a small thread pool with a bounded number of chunks in flight. Where source and destination
+store a chunk the same way, the stored bytes are copied without decoding; where the
+destination is HDF5 with deflate, chunks are compressed on all cores and written directly.
 """
 
 from __future__ import annotations
@@ -409,9 +403,21 @@ class NodeCopier(TreeCopier):
         spec = self.dst_spec(src, None)
         if dims is not None:
             spec = replace(spec, dims=dims)
+        fresh = _absent(parent, name)
         array = parent.create_array_from_spec(name, spec, attrs)
-        self.jobs.append(self._job(src, array))
+        if fresh:  # a merge view (appending) returns the stored array: kept as it is
+            self.jobs.append(self._job(src, array))
         return array
+
+    def copy_node(
+        self, dst: Group, name: str, member: Group | Array, dims: tuple[str, ...] | None
+    ) -> None:
+        if isinstance(member, Array) and not _absent(dst, name):
+            # only a merge view (appending) lets a stored array be created again: it is kept,
+            # with what it lacks of the source's attributes
+            self.missing(member, dst[name])
+            return
+        super().copy_node(dst, name, member, dims)
 
     def missing(self, src: Node, dst: Node) -> None:
         """Copy what ``dst`` lacks from ``src``: attributes, members (recursively in groups)."""
@@ -504,6 +510,10 @@ def copied_link(link: Link, src: Group, dst: Group) -> Link:
     if isinstance(final, SoftLink) or src.file is dst.file:
         return final
     return relink(final, src.file, dst.file)
+
+
+def _absent(group: Group, name: str) -> bool:
+    return name not in group and group.get_link(name) is None
 
 
 def _location(node: Node) -> Location:

@@ -118,6 +118,19 @@ class MergeGroup(Group):
             attrs=attrs,
         )
 
+    def create_array_from_spec(
+        self,
+        name: str,
+        spec: ArraySpec,
+        attrs: Mapping[str, Any] | Iterable[TypedAttr] | None = None,
+    ) -> Array:
+        parent, leaf, member = self._existing(name)
+        if member is not None:
+            node = parent[leaf]
+            if isinstance(node, Array):
+                return node
+        return Group.create_array_from_spec(parent, leaf, spec, attrs)
+
     def set_link(self, name: str, link: Link) -> None:
         parent, leaf, member = self._existing(name)
         if member is None:
