@@ -55,16 +55,17 @@ def generated_seeds(
 ) -> dict[str, list[Path]]:
     """Stores written as the tests write them: the smallest ``limit`` HDF5 sources converted
     by nwbzarr to Zarr format 3, and those stores converted back to HDF5 (nwbzarr's writer)."""
-    import nwbzarr
+    from nwbzarr.convert import convert
+    from nwbzarr.errors import NwbZarrError
 
     out: dict[str, list[Path]] = {fmt: [] for fmt in FORMATS}
     for i, src in enumerate(sorted(sources, key=_size)[:limit]):
         store = workdir / f"gen{i}_{src.stem}.nwb.zarr"
         back = workdir / f"gen{i}_{src.stem}.nwb"
         try:
-            nwbzarr.convert(src, store)
-            nwbzarr.convert(store, back)
-        except (nwbzarr.NwbZarrError, OSError, ValueError, KeyError, TypeError):
+            convert(src, store)
+            convert(store, back)
+        except (NwbZarrError, OSError, ValueError, KeyError, TypeError):
             continue  # a source nwbzarr does not convert: its damage is not the point here
         out["zarr"].append(store)
         out["hdf5"].append(back)
