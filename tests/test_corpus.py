@@ -1,8 +1,10 @@
-"""Files written by other tools: pynwb 1.0 to 4.2, MatNWB, hdmf-zarr 0.13 and DANDI sessions.
+"""Files written by other tools: pynwb 1.0 to 4.2, hdmf-zarr 0.13 and 0.14, MatNWB, DANDI.
 
 Every entry is opened and read in full, then converted to the other format and back; both
-outputs must equal the source node for node. The corpus is copied once per session (links
-between its files keep working) and never written to.
+outputs must equal the source node for node. The files pynwb 4.2, hdmf-zarr 0.14 and h5py
+write are generated (``support.generate``); the third-party ones run as one test per check
+when ``../shared/corpus`` is there. The corpus is copied once per session (links between its
+files keep working) and never written to.
 """
 
 from __future__ import annotations
@@ -14,6 +16,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.corpus import (
+    GENERATED,
+    MISSING,
+    check_each,
+    group_param,
+    is_third_party,
+    third_party_present,
+    third_party_sources,
+)
 
 import nwbzarr
 from nwbzarr import (
@@ -30,6 +41,7 @@ from nwbzarr.tree import Node
 # Corpus facts: region references that nwbzarr refuses, and external links whose target files
 # were never part of the corpus (MatNWB's stimulus library).
 REGION_REFERENCES = {
+    "h5py/region_references.nwb": {"/acquisition/ECoG/electrodes"},
     "hdf5/matnwb_0bab88c__tutorials_ecephys_tutorial.nwb": {
         "/acquisition/ECoG/electrodes",
         "/acquisition/ECoG2/electrodes",
@@ -74,13 +86,24 @@ def read_everything(root: Group) -> tuple[int, dict[str, Exception]]:
     return count, failures
 
 
-def test_corpus_inventory(corpus: Path) -> None:
-    """The corpus holds what the tests below are parametrised over."""
-    assert (corpus / "pynwb42" / "basic_ecephys.nwb").is_file()
-    assert (corpus / "hdmfzarr013" / "basic_ecephys.nwb.zarr" / ".zgroup").is_file()
+def test_generated_inventory(corpus: Path) -> None:
+    """The generated files are what the tests below are parametrised over."""
+    for rel in GENERATED["hdf5"]:
+        assert (corpus / rel.replace("%d", "0")).is_file(), rel
+    for rel in GENERATED["zarr"]:
+        assert (corpus / rel / "zarr.json").is_file(), rel  # hdmf-zarr 0.14: Zarr format 3
     assert sorted(p.name for p in (corpus / "pynwb42").glob("family_*.nwb")) == [
         f"family_{i}.nwb" for i in range(4)
     ]
+
+
+def test_third_party_inventory(corpus: Path) -> None:
+    if not third_party_present():
+        pytest.skip(MISSING)
+    assert (corpus / "hdmfzarr013" / "basic_ecephys.nwb.zarr" / ".zgroup").is_file()
+    entries = third_party_sources("hdf5") + third_party_sources("zarr")
+    assert set(REGION_REFERENCES) - set(GENERATED["hdf5"]) <= set(entries)
+    assert all((corpus / rel).exists() for rel in entries)
 
 
 def _check_read(rel: str, corpus_copy: Path) -> None:
@@ -100,11 +123,11 @@ def _check_read(rel: str, corpus_copy: Path) -> None:
 
 
 def test_read_every_hdf5_file(hdf5_source: str, corpus_copy: Path) -> None:
-    _check_read(hdf5_source, corpus_copy)
+    check_each(hdf5_source, lambda rel: _check_read(rel, corpus_copy))
 
 
 def test_read_every_zarr_store(zarr_source: str, corpus_copy: Path) -> None:
-    _check_read(zarr_source, corpus_copy)
+    check_each(zarr_source, lambda rel: _check_read(rel, corpus_copy))
 
 
 def _check_round_trip(
@@ -125,22 +148,33 @@ def _check_round_trip(
 def test_hdf5_to_zarr_to_hdf5(
     hdf5_source: str, corpus_copy: Path, round_trip: Callable[[str], tuple[Path, Path]]
 ) -> None:
-    if hdf5_source in REGION_REFERENCES:
-        pytest.skip("region references: see test_region_references_are_refused")
-    _check_round_trip(hdf5_source, corpus_copy, round_trip)
+    def check(rel: str) -> None:
+        if rel in REGION_REFERENCES:
+            pytest.skip("region references: see test_region_references_are_refused")
+        _check_round_trip(rel, corpus_copy, round_trip)
+
+    check_each(hdf5_source, check)
 
 
 def test_zarr_to_hdf5_to_zarr(
     zarr_source: str, corpus_copy: Path, round_trip: Callable[[str], tuple[Path, Path]]
 ) -> None:
-    _check_round_trip(zarr_source, corpus_copy, round_trip)
+    check_each(zarr_source, lambda rel: _check_round_trip(rel, corpus_copy, round_trip))
 
 
-@pytest.mark.parametrize("rel", sorted(REGION_REFERENCES))
+@pytest.mark.parametrize(
+    "rel", [*(r for r in sorted(REGION_REFERENCES) if not is_third_party(r)), group_param("hdf5")]
+)
 @pytest.mark.parametrize("dst_suffix", [".nwb.zarr", ".nwb"])
 def test_region_references_are_refused(
     rel: str, dst_suffix: str, corpus_copy: Path, tmp_path: Path
 ) -> None:
+    check_each(
+        rel, lambda one: _check_refused(one, dst_suffix, corpus_copy, tmp_path), REGION_REFERENCES
+    )
+
+
+def _check_refused(rel: str, dst_suffix: str, corpus_copy: Path, tmp_path: Path) -> None:
     src = corpus_copy / rel
     dst = tmp_path / f"out{dst_suffix}"
     with pytest.raises(UnsupportedFeatureError) as info:

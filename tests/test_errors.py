@@ -22,6 +22,7 @@ import numcodecs
 import numpy as np
 import pytest
 import zarr
+from support.corpus import third_party_param
 
 import nwbzarr
 from nwbzarr import (
@@ -185,16 +186,20 @@ def test_pickled_reference_array_that_runs_code(
     assert not marker.exists(), "the pickled payload ran"
 
 
-def test_genuine_pickled_references_still_decode(corpus_copy: Path) -> None:
-    """The same column as written with the JSON codec, and by pynwb to HDF5."""
-    expected = [Reference("/general/extracellular_ephys/shank0")] * 4
-    for rel in (
-        "hdmfzarr013/basic_ecephys.nwb.zarr",
-        "hdmfzarr013/basic_ecephys_jsoncodec.nwb.zarr",
+@pytest.mark.parametrize(
+    "rel",
+    [
+        third_party_param("hdmfzarr013/basic_ecephys.nwb.zarr"),
+        third_party_param("hdmfzarr013/basic_ecephys_jsoncodec.nwb.zarr"),
         "pynwb42/basic_ecephys.nwb",
-    ):
-        with nwbzarr.open(corpus_copy / rel) as root:
-            assert list(as_array(root[ELECTRODE_GROUP])[...]) == expected, rel
+        "hdmfzarr014/basic_ecephys.nwb.zarr",
+    ],
+)
+def test_genuine_pickled_references_still_decode(rel: str, corpus_copy: Path) -> None:
+    """The same column as written with the JSON codec, by pynwb to HDF5, by hdmf-zarr 0.14."""
+    expected = [Reference("/general/extracellular_ephys/shank0")] * 4
+    with nwbzarr.open(corpus_copy / rel) as root:
+        assert list(as_array(root[ELECTRODE_GROUP])[...]) == expected
 
 
 def _reduce_payload(func: Any, *args: Any) -> bytes:
@@ -370,8 +375,10 @@ def digest(path: Path) -> dict[str, str]:
     [
         "pynwb42/basic_ecephys.nwb",
         "pynwb42/external_linkdataset.nwb",
-        "hdmfzarr013/basic_ecephys.nwb.zarr",
-        "hdmfzarr013/ext_b.nwb.zarr",
+        "hdmfzarr014/basic_ecephys.nwb.zarr",
+        "hdmfzarr014/ext_b.nwb.zarr",
+        third_party_param("hdmfzarr013/basic_ecephys.nwb.zarr"),
+        third_party_param("hdmfzarr013/ext_b.nwb.zarr"),
     ],
 )
 def test_convert_never_modifies_the_source(

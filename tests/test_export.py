@@ -21,13 +21,9 @@ CHAINS = ("external_linkcontainer", "external_linkdataset", "scratch_analysis")
 
 
 @pytest.fixture(scope="module")
-def pynwb42(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A writable copy of the pynwb 4.2 corpus folder (its files link to each other)."""
-    from conftest import CORPUS
-
-    if not (CORPUS / "pynwb42").is_dir():
-        pytest.skip("corpus not found")
-    return copy_writable(CORPUS / "pynwb42", tmp_path_factory.mktemp("export") / "pynwb42")
+def pynwb42(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A writable copy of the files pynwb 4.2 wrote (generated; they link to each other)."""
+    return copy_writable(corpus / "pynwb42", tmp_path_factory.mktemp("export") / "pynwb42")
 
 
 def external_links(path: Path) -> list[tuple[str, ExternalLink]]:

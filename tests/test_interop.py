@@ -2,7 +2,7 @@
 
 For every corpus entry that the peer can read in its original form, the peer must read our
 converted output with the same content, and validation must find no error that the original did
-not already have.
+not already have (the generated entries one test each, the third-party entries in one test).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import h5py
 import numpy as np
 import pytest
+from support.corpus import check_each
 
 import nwbzarr
 from nwbzarr import ExternalLink
@@ -160,14 +161,32 @@ def output_view(peer: Callable[[Path], PeerView | str], output: Path) -> PeerVie
     return view
 
 
-def assert_same(expected: PeerView, actual: PeerView) -> None:
+def assert_same(
+    expected: PeerView, actual: PeerView, peer_limits: frozenset[str] = frozenset()
+) -> None:
+    """Same summary; no validation error that the source, or the peer's own writing of the
+    source (``peer_limits``), did not already have."""
     assert sorted(expected.summary) == sorted(actual.summary)
     for key, value in expected.summary.items():
         if isinstance(value, np.ndarray):
             np.testing.assert_array_equal(actual.summary[key], value, err_msg=key)
         else:
             assert actual.summary[key] == value, key
-    assert actual.errors <= expected.errors, "validation errors the source did not have"
+    new = actual.errors - peer_limits
+    assert new <= expected.errors, "validation errors the source did not have"
+
+
+def hdmf_zarr_limits(
+    peer: Callable[[Path], PeerView | str], corpus_copy: Path, rel: str
+) -> frozenset[str]:
+    """Validation errors hdmf-zarr finds in its own export of the HDF5 file ``rel`` (generated
+    beside it): limits of its reader that no Zarr writer avoids (it reads a uint32 attribute
+    back as a JSON integer, int64)."""
+    own = corpus_copy / "hdmfzarr014" / f"{Path(rel).name}.zarr"
+    if not rel.startswith("pynwb42/") or not own.is_dir():
+        return frozenset()
+    view = peer(own)
+    return view.errors if isinstance(view, PeerView) else frozenset()
 
 
 def unfollowable_links(path: Path) -> list[str]:
@@ -202,9 +221,12 @@ def test_pynwb_reads_round_tripped_hdf5(
     round_trip: Callable[[str], tuple[Path, Path]],
     peer: Callable[[Path], PeerView | str],
 ) -> None:
-    expected = source_view(peer, corpus_copy / hdf5_source)
-    _mid, back = round_trip(hdf5_source)
-    assert_same(expected, output_view(peer, back))
+    def check(rel: str) -> None:
+        expected = source_view(peer, corpus_copy / rel)
+        _mid, back = round_trip(rel)
+        assert_same(expected, output_view(peer, back))
+
+    check_each(hdf5_source, check)
 
 
 def test_pynwb_reads_hdf5_converted_from_zarr(
@@ -213,10 +235,13 @@ def test_pynwb_reads_hdf5_converted_from_zarr(
     round_trip: Callable[[str], tuple[Path, Path]],
     peer: Callable[[Path], PeerView | str],
 ) -> None:
-    expected = source_view(peer, corpus_copy / zarr_source)
-    mid, _back = round_trip(zarr_source)
-    skip_if_unfollowable_links(mid)
-    assert_same(expected, output_view(peer, mid))
+    def check(rel: str) -> None:
+        expected = source_view(peer, corpus_copy / rel)
+        mid, _back = round_trip(rel)
+        skip_if_unfollowable_links(mid)
+        assert_same(expected, output_view(peer, mid))
+
+    check_each(zarr_source, check)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -228,10 +253,13 @@ def test_hdmf_zarr_reads_zarr_converted_from_hdf5(
     round_trip: Callable[[str], tuple[Path, Path]],
     peer: Callable[[Path], PeerView | str],
 ) -> None:
-    expected = source_view(peer, corpus_copy / hdf5_source)
-    mid, _back = round_trip(hdf5_source)
-    skip_if_unfollowable_links(mid)
-    assert_same(expected, output_view(peer, mid))
+    def check(rel: str) -> None:
+        expected = source_view(peer, corpus_copy / rel)
+        mid, _back = round_trip(rel)
+        skip_if_unfollowable_links(mid)
+        assert_same(expected, output_view(peer, mid), hdmf_zarr_limits(peer, corpus_copy, rel))
+
+    check_each(hdf5_source, check)
 
 
 def test_hdmf_zarr_reads_round_tripped_zarr(
@@ -240,8 +268,11 @@ def test_hdmf_zarr_reads_round_tripped_zarr(
     round_trip: Callable[[str], tuple[Path, Path]],
     peer: Callable[[Path], PeerView | str],
 ) -> None:
-    expected = source_view(peer, corpus_copy / zarr_source)
-    _mid, back = round_trip(zarr_source)
-    assert (back / "zarr.json").is_file() and not (back / ".zgroup").exists()  # format 3
-    skip_if_unfollowable_links(back)
-    assert_same(expected, output_view(peer, back))
+    def check(rel: str) -> None:
+        expected = source_view(peer, corpus_copy / rel)
+        _mid, back = round_trip(rel)
+        assert (back / "zarr.json").is_file() and not (back / ".zgroup").exists()  # format 3
+        skip_if_unfollowable_links(back)
+        assert_same(expected, output_view(peer, back))
+
+    check_each(zarr_source, check)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 from model_peers import peer_read, peer_validate
+from support.corpus import third_party_param
 
 import nwbzarr
 from nwbzarr.errors import ValidationError
@@ -218,12 +219,14 @@ def test_rewrite_validates(written: Path, dst_fmt: str, new_path: Callable[..., 
 
 
 # --------------------------------------------------------------------------------------------
-# the corpus: files from pynwb 4.2 and hdmf-zarr 0.13
+# the corpus: files from pynwb 4.2 and hdmf-zarr 0.14 (generated) and hdmf-zarr 0.13
 # --------------------------------------------------------------------------------------------
 CORPUS_FILES = [
     "pynwb42/basic_ecephys.nwb",
     "pynwb42/ophys.nwb",
-    "hdmfzarr013/basic_ecephys.nwb.zarr",
+    "hdmfzarr014/basic_ecephys.nwb.zarr",
+    "hdmfzarr014/ophys.nwb.zarr",
+    third_party_param("hdmfzarr013/basic_ecephys.nwb.zarr"),
 ]
 
 

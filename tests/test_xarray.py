@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import CORPUS, ECEPHYS, ecephys_as
+from conftest import ecephys_as
+from support.corpus import GENERATED, check_each, group_param
 
 import nwbzarr
 from nwbzarr import Array, Group
@@ -194,9 +195,11 @@ def test_open_dataset_engine(ecephys: Path) -> None:
     assert not NWBZarrBackendEntrypoint().guess_can_open("x.nc")
 
 
-def test_guess_can_open(tmp_path: Path) -> None:
+def test_guess_can_open(tmp_path: Path, corpus: Path) -> None:
     entry = NWBZarrBackendEntrypoint()
-    for path in sorted(CORPUS.glob("hdmfzarr013/*.nwb.zarr"))[:2]:
+    stores = sorted(corpus.glob("hdmfzarr01*/*.nwb.zarr"))  # Zarr 3, and 2 when present
+    assert stores
+    for path in stores:
         assert entry.guess_can_open(path)
     plain = tmp_path / "plain.zarr"
     plain.mkdir()
@@ -207,12 +210,10 @@ def test_guess_can_open(tmp_path: Path) -> None:
     assert entry.guess_can_open("s3://bucket/session.nwb.zarr")
 
 
-def test_url_store_and_pickled_reader() -> None:
+def test_url_store_and_pickled_reader(tmp_path_factory: pytest.TempPathFactory) -> None:
     """A store given by URL opens through nwbzarr.open; readers pickle with their Location."""
-    if not ECEPHYS.is_file():
-        pytest.skip("no corpus")
     url = "memory://xr-test/basic_ecephys.nwb.zarr"
-    nwbzarr.convert(ECEPHYS, url)
+    nwbzarr.convert(ecephys_as("hdf5", tmp_path_factory), url)
     with xr.open_dataset(url, engine="nwbzarr", group="/acquisition/ElectricalSeries") as ds:
         expected = ds["data"].values
     tree = xr.open_datatree(url, engine="nwbzarr")
@@ -232,19 +233,16 @@ def test_datatree_alignment_rules(root: Group) -> None:
     assert "links" in tree["general/extracellular_ephys/shank0"].ds.attrs
 
 
-def _corpus_entries() -> list[Path]:
-    entries = sorted(CORPUS.glob("pynwb42/*.nwb"))
-    entries = [p for p in entries if not p.name.startswith("family_")]
-    entries.append(CORPUS / "pynwb42" / "family_%d.nwb")
-    entries += sorted(CORPUS.glob("hdmfzarr013/*.nwb.zarr"))
-    entries += sorted(CORPUS.glob("hdf5/*")) + sorted(CORPUS.glob("zarr/*.zarr"))
-    return entries
+# each generated entry, and the third-party ones in one test (they skip when absent)
+CORPUS_ENTRIES = [*GENERATED["hdf5"], *GENERATED["zarr"], group_param("hdf5", "zarr")]
 
 
-@pytest.mark.parametrize("path", _corpus_entries(), ids=lambda p: p.name)
-def test_open_datatree_corpus(path: Path) -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("no corpus")
+@pytest.mark.parametrize("rel", CORPUS_ENTRIES)
+def test_open_datatree_corpus(rel: str, corpus: Path) -> None:
+    check_each(rel, lambda one: _check_open_datatree(corpus / one))
+
+
+def _check_open_datatree(path: Path) -> None:
     tree = xr.open_datatree(path, engine="nwbzarr")
     assert tree.attrs["path"] == "/"
     for node in tree.subtree:
@@ -254,12 +252,14 @@ def test_open_datatree_corpus(path: Path) -> None:
         assert isinstance(kind, str)
 
 
-@pytest.mark.parametrize("path", _corpus_entries(), ids=lambda p: p.name)
-def test_open_datatree_corpus_with_auto_chunks(path: Path) -> None:
+@pytest.mark.parametrize("rel", CORPUS_ENTRIES)
+def test_open_datatree_corpus_with_auto_chunks(rel: str, corpus: Path) -> None:
     """``chunks="auto"``: dask sizes every variable (text is numpy unicode, not objects, which
     dask refuses to size) and numeric data becomes dask arrays."""
-    if not CORPUS.is_dir():
-        pytest.skip("no corpus")
+    check_each(rel, lambda one: _check_auto_chunks(corpus / one))
+
+
+def _check_auto_chunks(path: Path) -> None:
     with xr.open_datatree(path, engine="nwbzarr", chunks="auto") as tree:
         chunked = [
             var
