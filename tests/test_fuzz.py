@@ -493,28 +493,30 @@ def test_dot_segments_in_names(
 # ------------------------------------------------------------------------------------------------
 # campaigns at scale: the whole corpus and generated stores, structure-aware mutations
 # ------------------------------------------------------------------------------------------------
-def test_structures_found_in_a_seed() -> None:
+def test_structures_found_in_a_seed(corpus: Path) -> None:
     """The HDF5 structures mutations aim at: superblock, object headers, B-trees, heaps."""
     from nwbzarr.testing.fuzz.structure import hdf5_structures
 
-    kinds = {kind for kind, _ in hdf5_structures(CORPUS / HDF5_SEEDS[0])}
+    kinds = {kind for kind, _ in hdf5_structures(corpus / HDF5_SEEDS[0])}
     assert {"HDF", "object", "TREE", "HEAP", "SNOD", "GCOL"} <= kinds
 
 
-def test_structure_mutations_reproduce(tmp_path: Path) -> None:
+def test_structure_mutations_reproduce(tmp_path: Path, corpus: Path) -> None:
     """Same seed, same recipe and bytes: a failing input can be rebuilt from its report."""
     import random
+
+    require(ZARR2_SEEDS[0])
 
     from nwbzarr.testing.fuzz import mutate
 
     outs = []
     for i in range(2):
         (tmp_path / str(i)).mkdir()
-        dst = copy_seed(CORPUS / HDF5_SEEDS[0], tmp_path / str(i) / "f.nwb")
-        store = copy_seed(CORPUS / ZARR2_SEEDS[0], tmp_path / str(i) / "f.nwb.zarr")
+        dst = copy_seed(corpus / HDF5_SEEDS[0], tmp_path / str(i) / "f.nwb")
+        store = copy_seed(corpus / ZARR2_SEEDS[0], tmp_path / str(i) / "f.nwb.zarr")
         rng = random.Random(5)
         steps = [
-            str(mutate(CORPUS / HDF5_SEEDS[0], dst, rng, 3)),
+            str(mutate(corpus / HDF5_SEEDS[0], dst, rng, 3)),
             str(mutate(store, store, rng, 3)),
         ]
         outs.append((steps, dst.read_bytes()))
@@ -530,14 +532,14 @@ def _campaign_figures(output: str) -> dict[str, tuple[int, int]]:
     return {fmt: (int(n), int(bad)) for fmt, n, bad in found}
 
 
-def test_campaign_over_the_corpus(tmp_path: Path) -> None:
+def test_campaign_over_the_corpus(tmp_path: Path, corpus: Path) -> None:
     """The one command: every corpus file and store plus generated stores, both formats, a
     fixed seed and a small budget (the CI run); no input fails."""
     import subprocess
     import sys
 
     budget = int(os.environ.get("NWBZARR_CAMPAIGN_EXAMPLES", "20"))
-    cmd = [sys.executable, "-m", "nwbzarr.testing.fuzz", "--corpus", str(CORPUS), "--generated"]
+    cmd = [sys.executable, "-m", "nwbzarr.testing.fuzz", "--corpus", str(corpus), "--generated"]
     cmd += ["--examples", str(budget), "--seed", "3"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
     print(done.stdout[-3000:])
@@ -549,13 +551,15 @@ def test_campaign_over_the_corpus(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_campaign_10000_per_format(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_campaign_10000_per_format(
+    request: pytest.FixtureRequest, tmp_path: Path, corpus: Path
+) -> None:
     """``NWBZARR_CAMPAIGN_EXAMPLES`` (default 10,000) inputs per format over the corpus."""
     require_slow(request)
     from nwbzarr.testing.fuzz.campaign import run
 
     budget = int(os.environ.get("NWBZARR_CAMPAIGN_EXAMPLES", "10000"))
     seed = int(os.environ.get("NWBZARR_FUZZ_SEED", "1"))
-    reports = run([CORPUS], budget, seed=seed, generated=True)
+    reports = run([corpus], budget, seed=seed, generated=True)
     assert {fmt: r.tried for fmt, r in reports.items()} == {"hdf5": budget, "zarr": budget}
     assert [f for r in reports.values() for f in r.failures] == []

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS
 from model_peers import peer_read, peer_validate
+from support.corpus import require, third_party_param
 
 import nwbzarr
 from nwbzarr.dtypes import UTF8, StringType
@@ -123,9 +123,10 @@ def test_conversion_keeps_the_cache_and_specloc(
 
 
 def test_rewrite_keeps_a_cached_older_schema_and_adds_ours(
-    fmt: str, new_path: Callable[..., Path]
+    fmt: str, new_path: Callable[..., Path], corpus: Path
 ) -> None:
-    src = CORPUS / "hdf5" / "pynwb_back_compat__3.0.0_fiber_photometry_extension.nwb"
+    require("hdf5/pynwb_back_compat__3.0.0_fiber_photometry_extension.nwb")
+    src = corpus / "hdf5" / "pynwb_back_compat__3.0.0_fiber_photometry_extension.nwb"
     dst = new_path(fmt, "copy")
     nwbzarr.convert(src, dst)
     with nwbzarr.open(dst, "r+") as root:
@@ -204,24 +205,28 @@ def test_cached_namespace_missing_a_source_falls_back_with_a_warning(
 @pytest.mark.parametrize(
     "name,versions",
     [
-        ("hdf5/pynwb_back_compat__1.0.3_nwbfile.nwb", {"core": "2.0.2"}),
-        (
+        third_party_param("hdf5/pynwb_back_compat__1.0.3_nwbfile.nwb", {"core": "2.0.2"}),
+        third_party_param(
             "hdf5/pynwb_back_compat__2.1.0_nwbfile_with_extension.nwb",
             {"core": "2.5.0", "hdmf-common": "1.5.1", "ndx-testextension": "0.1.0"},
         ),
-        (
+        third_party_param(
             "hdf5/pynwb_back_compat__3.0.0_device_model_str_special_chars.nwb",
             {"core": "2.10.0-alpha"},
         ),
-        ("hdf5/pynwb_back_compat__1.0.2_nwbfile.nwb", BUNDLED),  # no cache: the bundled one
-        ("zarr/pynwb_b3fcbf8__zarr_tutorial.nwb.zarr", {"core": "2.6.0-alpha"}),
-        ("hdmfzarr013/ophys.nwb.zarr", BUNDLED),
+        # no cache: the bundled one
+        third_party_param("hdf5/pynwb_back_compat__1.0.2_nwbfile.nwb", BUNDLED),
+        third_party_param("zarr/pynwb_b3fcbf8__zarr_tutorial.nwb.zarr", {"core": "2.6.0-alpha"}),
+        third_party_param("hdmfzarr013/ophys.nwb.zarr", BUNDLED),
+        ("pynwb42/no_cache.nwb", BUNDLED),
+        ("pynwb42/extension.nwb", {**BUNDLED, "ndx-nwbzarr-tests": "0.1.0"}),
+        ("hdmfzarr014/extension.nwb.zarr", {**BUNDLED, "ndx-nwbzarr-tests": "0.1.0"}),
     ],
 )
 def test_corpus_files_are_read_with_their_cached_schema(
-    name: str, versions: dict[str, str]
+    name: str, versions: dict[str, str], corpus: Path
 ) -> None:
-    with nwbzarr.open(CORPUS / name) as root:
+    with nwbzarr.open(corpus / name) as root:
         catalog = catalog_from_file(root)
     for ns, version in versions.items():
         assert catalog.namespaces[ns].version == version
@@ -232,7 +237,7 @@ def test_corpus_files_are_read_with_their_cached_schema(
 
 @pytest.mark.parametrize("source", ["pynwb42/basic_ecephys.nwb", "ours"])
 def test_a_cache_of_the_loaded_schema_is_not_read_again(
-    source: str, fmt: str, new_path: Callable[..., Path]
+    source: str, fmt: str, new_path: Callable[..., Path], corpus: Path
 ) -> None:
     """pynwb 4.2's cache and ours are the bundled schema: three reads, the bundled catalog."""
     if source == "ours":
@@ -240,7 +245,7 @@ def test_a_cache_of_the_loaded_schema_is_not_read_again(
         write(_nwbfile(), path)
     else:
         path = new_path(fmt, "theirs")
-        nwbzarr.convert(CORPUS / source, path)
+        nwbzarr.convert(corpus / source, path)
     with nwbzarr.open(path) as root:
         texts = cached_texts(root, bundled_catalog())
         assert {ns: (v, s) for ns, (v, _, s) in texts.items()} == {
@@ -251,8 +256,8 @@ def test_a_cache_of_the_loaded_schema_is_not_read_again(
         assert sorted(full["core"][2] or ()) == sorted(bundled_catalog().namespaces["core"].sources)
 
 
-def test_catalog_from_file_is_memoized_by_content() -> None:
-    paths = [CORPUS / "pynwb42" / "basic_ecephys.nwb", CORPUS / "pynwb42" / "ophys.nwb"]
+def test_catalog_from_file_is_memoized_by_content(corpus: Path) -> None:
+    paths = [corpus / "pynwb42" / "basic_ecephys.nwb", corpus / "pynwb42" / "ophys.nwb"]
     catalogs = []
     for path in paths:
         with nwbzarr.open(path) as root:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS
 from model_peers import peer_read, peer_validate
+from support.corpus import third_party_param
 
 import nwbzarr
 from nwbzarr.errors import SchemaError
@@ -174,20 +174,28 @@ def test_validator_finds_extension_problems(pose_file: Path, new_path: Callable[
 @pytest.mark.parametrize(
     "name,extension,type_name",
     [
-        ("pynwb_back_compat__2.1.0_nwbfile_with_extension.nwb", "ndx-testextension", None),
-        (
-            "pynwb_back_compat__3.0.0_fiber_photometry_extension.nwb",
+        third_party_param(
+            "hdf5/pynwb_back_compat__2.1.0_nwbfile_with_extension.nwb", "ndx-testextension", None
+        ),
+        third_party_param(
+            "hdf5/pynwb_back_compat__3.0.0_fiber_photometry_extension.nwb",
             "ndx-fiber-photometry",
             "FiberPhotometryResponseSeries",
         ),
-        ("pynwb_back_compat__3.0.0_ophys_devices_extension.nwb", "ndx-ophys-devices", None),
-        ("pynwb_back_compat__3.0.0_optogenetics_extension.nwb", "ndx-optogenetics", None),
+        third_party_param(
+            "hdf5/pynwb_back_compat__3.0.0_ophys_devices_extension.nwb", "ndx-ophys-devices", None
+        ),
+        third_party_param(
+            "hdf5/pynwb_back_compat__3.0.0_optogenetics_extension.nwb", "ndx-optogenetics", None
+        ),
+        ("pynwb42/extension.nwb", "ndx-nwbzarr-tests", "TetrodeSeries"),
+        ("hdmfzarr014/extension.nwb.zarr", "ndx-nwbzarr-tests", "SessionNotes"),
     ],
 )
 def test_corpus_files_with_cached_extensions(
-    name: str, extension: str, type_name: str | None
+    name: str, extension: str, type_name: str | None, corpus: Path
 ) -> None:
-    with nwbzarr.open(CORPUS / "hdf5" / name) as root:
+    with nwbzarr.open(corpus / name) as root:
         catalog = catalog_from_file(root)
         types = catalog.types_of(extension)
         assert types, extension
@@ -202,7 +210,7 @@ def test_corpus_files_with_cached_extensions(
     for kind, ns in used:
         assert catalog.find(kind, ns) is not None, (kind, ns)
     assert any(ns == extension for _, ns in used)
-    assert [f for f in validate(CORPUS / "hdf5" / name) if f.severity == "error"] == []
+    assert [f for f in validate(corpus / name) if f.severity == "error"] == []
 
 
 def _text(value: object) -> str:

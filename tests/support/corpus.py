@@ -92,9 +92,12 @@ def is_third_party(rel: str) -> bool:
 
 
 def third_party_sources(fmt: str) -> list[str]:
-    """Third-party entries of one format (relative paths); empty when absent."""
+    """Third-party entries of one format (relative paths; ``"lindi"``: the HDF5 files of the
+    LINDI folder); empty when absent."""
     if not third_party_present():
         return []
+    if fmt == "lindi":  # the HDF5 files beside LINDI's indexes (pynwb 4.2 and lindi's own)
+        return sorted(f"lindi/{p.name}" for p in SHARED_CORPUS.glob("lindi/*.nwb"))
     if fmt == "zarr":
         stores = [*SHARED_CORPUS.glob("hdmfzarr013/*.zarr"), *SHARED_CORPUS.glob("zarr/*.zarr")]
         return sorted(str(p.relative_to(SHARED_CORPUS)) for p in stores)
