@@ -167,6 +167,7 @@ class ZarrFile(File):
 
     # ----- writing
     def add_doc(self, key: str, doc: dict[str, Any]) -> None:
+        """A new node ``key`` with its document (written at the next flush)."""
         self.docs[key] = doc
         parent, _, name = key.rpartition("/")
         self.children.setdefault(parent, []).append(name)
@@ -192,6 +193,7 @@ class ZarrFile(File):
         return found
 
     def remove_subtree(self, key: str) -> None:
+        """Remove the node ``key`` and everything below it, from the store too."""
         prefix = key + "/"
 
         def below(k: str) -> bool:
@@ -287,6 +289,7 @@ class ZarrFile(File):
         self.put_objects({key: data})
 
     def zarr_array(self, key: str) -> Any:
+        """zarr-python's array for ``key``, built from its document without a read."""
         if self.pending:  # zarr-python reads the store: give it the chunks encoded so far
             self.write_pending()
         arr = self.caches.arrays.get(key)
@@ -308,6 +311,7 @@ class ZarrFile(File):
         return arr
 
     def flush(self) -> None:
+        """Write pending chunks, changed documents, then the root document (last)."""
         if not self.writable or self.closed or not self.dirty:
             return
         self.docs[""].setdefault("attributes", {}).setdefault(RECORD, {})["writer"] = "nwbzarr"
