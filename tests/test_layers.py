@@ -223,3 +223,16 @@ def test_the_garbage_collector_is_never_paused() -> None:
             ):
                 pausing.add(path.relative_to(ROOT).as_posix())
     assert pausing == set()
+
+
+MAX_MODULE_LINES = 650  # "about 600": one responsibility per module
+DATA_MODULES = {"nwbzarr/model/signatures.py"}  # pynwb's signatures as data, not code
+
+
+def test_modules_stay_small() -> None:
+    big = {
+        path.relative_to(ROOT).as_posix(): n
+        for path in _python_files()
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert {k: v for k, v in big.items() if k not in DATA_MODULES} == {}
