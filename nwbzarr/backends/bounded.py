@@ -18,13 +18,9 @@ the decoded bytes when it had to decode them (so that a caller may use them), el
 
 from __future__ import annotations
 
-import bz2
-import lzma
 import zlib
 from collections.abc import Sequence
 from typing import Any
-
-import numcodecs
 
 from nwbzarr.errors import FormatError
 
@@ -84,6 +80,9 @@ def _zstd_content_size(data: bytes | memoryview) -> int | None:
 
 
 def _stream_decoder(name: str) -> Any:
+    import bz2  # imported when used: an open costs no import
+    import lzma
+
     if name in ("gzip", "numcodecs.gzip"):
         return zlib.decompressobj(16 + zlib.MAX_WBITS)
     if name in ("zlib", "numcodecs.zlib", "deflate"):
@@ -119,6 +118,8 @@ def check_one(name: str, data: bytes | memoryview, limit: int, where: str) -> by
             raise _refuse(where, name, size, limit)
         return None
     # a zstd frame that does not declare its size: decoded into a buffer of the limit
+    import numcodecs
+
     out = bytearray(limit)
     try:
         numcodecs.Zstd().decode(bytes(data), out=out)
@@ -129,6 +130,8 @@ def check_one(name: str, data: bytes | memoryview, limit: int, where: str) -> by
 
 def decode_declared(name: str, data: bytes | memoryview) -> bytes:
     """Decode a blosc, lz4 or zstd stage whose declared size :func:`check_one` accepted."""
+    import numcodecs
+
     if name in ("blosc", "numcodecs.blosc", "hdf5-blosc"):
         codec: Any = numcodecs.Blosc()
     elif name in ("lz4", "numcodecs.lz4"):
