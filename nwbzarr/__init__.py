@@ -1,3 +1,4 @@
+# ruff: noqa: F405  (the classes of the neurodata types: made on first use; stub for type checkers)
 """nwbzarr: NWB on HDF5 and Zarr behind one IO interface.
 
 >>> import nwbzarr
@@ -69,6 +70,8 @@ if TYPE_CHECKING:
         read,
         write,
     )
+    from nwbzarr.model import get_class
+    from nwbzarr.model._generated import *  # noqa: F403  (every neurodata type's class)
     from nwbzarr.model.dataio import H5DataIO, ZarrDataIO
     from nwbzarr.model.iterators import (
         AbstractDataChunkIterator,
@@ -139,6 +142,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Units": ("nwbzarr.model", "Units"),
     "VectorData": ("nwbzarr.model", "VectorData"),
     "VectorIndex": ("nwbzarr.model", "VectorIndex"),
+    "get_class": ("nwbzarr.model", "get_class"),
     "read": ("nwbzarr.model", "read"),
     "write": ("nwbzarr.model", "write"),
     "align": ("nwbzarr.xr", "align"),
@@ -162,6 +166,11 @@ def __getattr__(name: str) -> object:
     try:
         module, attribute = _LAZY[name]
     except KeyError:
+        if name[:1].isupper():  # any neurodata type: its class, made from the schema
+            value = getattr(import_module("nwbzarr.model"), name, None)
+            if value is not None:
+                globals()[name] = value
+                return value
         raise AttributeError(f"module 'nwbzarr' has no attribute {name!r}") from None
     value = getattr(import_module(module), attribute)
     globals()[name] = value  # later lookups skip __getattr__
@@ -169,7 +178,9 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    from nwbzarr.model import bundled_type_names
+
+    return sorted(set(globals()) | set(_LAZY) | set(bundled_type_names()))
 
 
 __all__ = [
@@ -193,6 +204,7 @@ __all__ = [
     "FormatError",
     "GenericContainer",
     "GenericDataChunkIterator",
+    "get_class",
     "Group",
     "H5DataIO",
     "ImageSegmentation",

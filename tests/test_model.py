@@ -181,7 +181,10 @@ def test_read_back(written: Path, example: ModuleType) -> None:
     assert list(es.electrodes[:].index) == [0, 2]  # the referenced rows, as pynwb
     linked = nwb.acquisition["ts_linked_timestamps"]
     assert isinstance(linked, TimeSeries)
-    assert linked.timestamps is nwb.acquisition["ts_timestamps"]
+    source = nwb.acquisition["ts_timestamps"]
+    assert isinstance(source, TimeSeries)
+    assert linked.timestamps is source.timestamps  # pynwb: the timestamps, not the series
+    assert linked.timestamps_from is source  # still written as a link to them
     assert nwb.electrodes is not None
     row = nwb.electrodes[1]
     assert row["label"] == "ch1" and row["group"] is nwb.electrode_groups["shank0"]

@@ -1,71 +1,99 @@
-"""The typed NWB data model: pynwb's classes and method names on nwbzarr's node tree."""
+"""The typed NWB data model: one class per neurodata type, generated from the schema.
 
-from nwbzarr.model.base import (
-    Container,
-    DataIO,
-    GenericContainer,
-    NWBContainer,
-    NWBDataInterface,
-)
-from nwbzarr.model.core import (
-    Device,
-    ProcessingModule,
-    ScratchData,
-    Subject,
-    TimeIntervals,
-    TimeSeries,
-)
-from nwbzarr.model.ecephys import ElectricalSeries, ElectrodeGroup, ElectrodesTable, Units
-from nwbzarr.model.file import NWBFile
+Every type of core, hdmf-common and hdmf-experimental (and of any extension loaded with
+:func:`nwbzarr.load_namespaces` or cached in a file that was read) is a class with pynwb's
+name, constructor and the schema's fields; the hand-written modules hold only what the schema
+cannot say (convenience methods, NWBFile's layout, tables). Classes are made on first use:
+``nwbzarr.model.SpatialSeries`` (or :func:`get_class`) builds it, so importing is cheap.
+"""
+
+from typing import TYPE_CHECKING
+
+from nwbzarr.model import core, ecephys, file, imageseries, ophys, table  # noqa: F401  (registers)
+from nwbzarr.model.base import REGISTRY, DataIO, GenericContainer
+from nwbzarr.model.classes import bundled_class, bundled_type_names, get_class
 from nwbzarr.model.io import read, write
-from nwbzarr.model.ophys import (
-    DfOverF,
-    Fluorescence,
-    ImageSegmentation,
-    ImagingPlane,
-    OpticalChannel,
-    PlaneSegmentation,
-    RoiResponseSeries,
-    TwoPhotonSeries,
-)
-from nwbzarr.model.table import (
-    DynamicTable,
-    DynamicTableRegion,
-    ElementIdentifiers,
-    VectorData,
-    VectorIndex,
-)
+
+if TYPE_CHECKING:
+    from nwbzarr.model.base import (
+        Container,
+        Data,
+        NWBContainer,
+        NWBData,
+        NWBDataInterface,
+    )
+    from nwbzarr.model.core import (
+        Device,
+        ProcessingModule,
+        ScratchData,
+        Subject,
+        TimeIntervals,
+        TimeSeries,
+    )
+    from nwbzarr.model.ecephys import ElectricalSeries, ElectrodeGroup, ElectrodesTable, Units
+    from nwbzarr.model.file import NWBFile
+    from nwbzarr.model.imageseries import ImageSeries
+    from nwbzarr.model.ophys import (
+        ImagingPlane,
+        OpticalChannel,
+        PlaneSegmentation,
+        RoiResponseSeries,
+    )
+    from nwbzarr.model.table import (
+        DynamicTable,
+        DynamicTableRegion,
+        ElementIdentifiers,
+        VectorData,
+        VectorIndex,
+    )
+
+
+def __getattr__(name: str) -> object:
+    """A neurodata type's class, completed (or generated) from the schema on first use."""
+    if name[:1].isupper():
+        cls = bundled_class(name)
+        if cls is not None:
+            globals()[name] = cls
+            return cls
+    raise AttributeError(f"module 'nwbzarr.model' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *bundled_type_names()})
+
 
 __all__ = [
-    "TwoPhotonSeries",
-    "RoiResponseSeries",
-    "PlaneSegmentation",
-    "OpticalChannel",
-    "ImagingPlane",
-    "ImageSegmentation",
-    "Fluorescence",
-    "DfOverF",
     "Container",
-    "DataIO",
-    "Device",
-    "DynamicTable",
-    "DynamicTableRegion",
-    "ElectricalSeries",
-    "ElectrodeGroup",
-    "ElectrodesTable",
-    "ElementIdentifiers",
-    "GenericContainer",
+    "Data",
     "NWBContainer",
+    "NWBData",
     "NWBDataInterface",
-    "NWBFile",
+    "Device",
     "ProcessingModule",
     "ScratchData",
     "Subject",
     "TimeIntervals",
     "TimeSeries",
+    "ElectricalSeries",
+    "ElectrodeGroup",
+    "ElectrodesTable",
     "Units",
+    "NWBFile",
+    "ImageSeries",
+    "ImagingPlane",
+    "OpticalChannel",
+    "PlaneSegmentation",
+    "RoiResponseSeries",
+    "DynamicTable",
+    "DynamicTableRegion",
+    "ElementIdentifiers",
     "VectorData",
     "VectorIndex",
+    "REGISTRY",
+    "DataIO",
+    "GenericContainer",
+    "bundled_type_names",
+    "get_class",
     "read",
     "write",
 ]

@@ -25,6 +25,7 @@ from nwbzarr.copier import copy_array
 from nwbzarr.dtypes import ASCII, UTF8, DType
 from nwbzarr.errors import ValidationError
 from nwbzarr.links import direct_link, external_link_to
+from nwbzarr.model.classinfo import ClassInfo, reading
 from nwbzarr.model.dataio import DataIO
 from nwbzarr.model.iterators import AbstractDataChunkIterator
 from nwbzarr.model.streaming import fit_dims, write_dataio
@@ -34,9 +35,36 @@ REGISTRY: dict[str, type[Container]] = {}
 
 
 def register[C: type[Container]](cls: C) -> C:
-    """Map ``cls.neurodata_type`` to ``cls`` for reading."""
+    """Hand-written code for ``cls.neurodata_type``: the class the mechanism completes.
+
+    The schema's fields that the class does not map itself are read and written by the
+    generic mapping; its constructor takes pynwb's arguments (positional order included).
+    """
     REGISTRY[cls.neurodata_type] = cls
+    cls._handwritten = True  # type: ignore[attr-defined]
+    cls._dc_init = cls.__dict__["__init__"]  # type: ignore[attr-defined]
+    install_init(cls)
     return cls
+
+
+def install_init(cls: type[Container]) -> None:
+    """Give ``cls`` the model's constructor (pynwb's arguments, the schema's checks)."""
+    from nwbzarr.model.classinfo import make_init
+
+    cls.__init__ = make_init(cls, _prepare)  # type: ignore[method-assign]
+
+
+def _prepare(cls: type) -> ClassInfo:
+    from nwbzarr.model.classes import prepare
+
+    return prepare(cls)
+
+
+def class_info(obj: Container | type[Container]) -> ClassInfo:
+    """The schema facts of a container's class (computed on first use)."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    info = cls.__dict__.get("_info")
+    return info if info is not None else _prepare(cls)
 
 
 def new_object_id() -> str:
@@ -145,8 +173,17 @@ def iso(value: datetime, field_name: str) -> str:
 
 
 def parse_date(text: Any) -> datetime:
+    """A stored ISO date; one without a timezone gets the local one, as pynwb reads it."""
     value = text.decode() if isinstance(text, bytes) else str(text)
-    return datetime.fromisoformat(value)
+    date = datetime.fromisoformat(value)
+    if date.tzinfo is None:
+        warnings.warn(
+            f"date {value!r} has no timezone: read in the local timezone (as pynwb does)",
+            UserWarning,
+            stacklevel=2,
+        )
+        date = date.astimezone()
+    return date
 
 
 def text(value: Any) -> str:
@@ -240,10 +277,41 @@ class WriteContext:
 
 @dataclass
 class ReadContext:
-    """State of one read: containers by path, read on demand."""
+    """State of one read: containers by path, read on demand, and the file's schema.
+
+    ``catalog`` is the schema the file caches (with the bundled namespaces behind it), or
+    the bundled one; a type that it lacks reads as a :class:`GenericContainer`, with one
+    warning per type.
+    """
 
     root: Group
     objects: dict[str, Container] = field(default_factory=dict)
+    catalog: Any = None
+    missing: set[str] = field(default_factory=set)
+
+    def class_for(self, node: Node) -> type[Container]:
+        """The class of a typed node (:class:`GenericContainer` if its schema is missing)."""
+        kind = node.neurodata_type or ""
+        namespace = node.attrs.get("namespace")
+        return self.class_for_type(kind, text(namespace) if namespace is not None else None)
+
+    def class_for_type(self, kind: str, namespace: str | None) -> type[Container]:
+        from nwbzarr.model.classes import find_class
+
+        if self.catalog is None:
+            self.catalog = catalog_of(self.root)
+        cls = find_class(kind, namespace, self.catalog)
+        if cls is not None:
+            return cls
+        if kind not in self.missing:
+            self.missing.add(kind)
+            warnings.warn(
+                f"{self.root.file.location}: no schema for neurodata type {kind!r} "
+                f"(namespace {namespace!r}): read as a GenericContainer",
+                UserWarning,
+                stacklevel=2,
+            )
+        return GenericContainer
 
     def get(self, path: str) -> Container:
         """The container stored at ``path`` (read now if not read yet)."""
@@ -372,11 +440,24 @@ def _read_link(group: Group, name: str, ctx: ReadContext) -> Container:
     return ctx.read_child(group[name])
 
 
+def catalog_of(root: Group) -> Any:
+    """The schema a file caches (its extensions included), else the bundled one."""
+    from nwbzarr.spec import catalog_from_file
+
+    return catalog_from_file(root)
+
+
 def read_node(node: Node, ctx: ReadContext) -> Container:
-    """The container for a typed node: its registered class, or a generic one."""
-    kind = node.neurodata_type
-    cls = REGISTRY.get(kind or "", GenericContainer)
-    obj = cls.from_tree(node, ctx)
+    """The container for a typed node: the class of its type, or a generic one."""
+    cls = ctx.class_for(node)
+    with reading():
+        obj = cls.from_tree(node, ctx)
+        if cls is not GenericContainer:
+            info = class_info(cls)
+            if info.extras:
+                from nwbzarr.model.mapping import read_members as read_fields
+
+                read_fields(obj, node, ctx, info)
     obj.object_id = text(node.attrs.get("object_id", obj.object_id))
     obj.source_node = node
     return obj
@@ -392,6 +473,7 @@ def typed_members(group: Group) -> Iterator[tuple[str, Node]]:
 # --------------------------------------------------------------------------------------------
 # Containers
 # --------------------------------------------------------------------------------------------
+@register
 @dataclass(kw_only=True, eq=False)
 class Container:
     """Base of every typed NWB object: a name, an object id and a place in the tree."""
@@ -404,11 +486,18 @@ class Container:
     source_node: Node | None = field(default=None, repr=False)
 
     def typed_attrs(self) -> dict[str, Any]:
-        return {
+        """The node's attributes: the type's, then the schema fields mapped generically."""
+        out = {
             "namespace": self.namespace,
             "neurodata_type": self.neurodata_type,
             "object_id": self.object_id,
         }
+        info = class_info(self)
+        if info.node_attrs:
+            from nwbzarr.model.mapping import node_attrs
+
+            out.update(node_attrs(self, info))
+        return out
 
     def write(self, parent: Group, ctx: WriteContext) -> Node:
         """Write this container into ``parent`` and remember where.
@@ -423,25 +512,78 @@ class Container:
         node = self.to_tree(parent, ctx)
         local = node.file is parent.file
         ctx.paths[id(self)] = node.path if local else posixpath.join(parent.path, self.name)
+        info = class_info(self)
+        if local and (info.members or info.ref_attrs):
+            from nwbzarr.model.mapping import write_members
+
+            write_members(self, node, ctx, info)
         if source is not None and local:
             # after this write's links are set, so that they win over the stored ones
             ctx.deferred.append(lambda: copy_missing(source, node, ctx))
         return node
 
     def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
-        raise NotImplementedError
+        """The container's own node; :meth:`write` adds the fields mapped generically."""
+        if class_info(self).is_dataset:
+            data = getattr(self, "data", None)
+            return write_data(
+                parent, self.name, [] if data is None else data, attrs=self.typed_attrs(), ctx=ctx
+            )
+        return parent.create_group(self.name, attrs=self.typed_attrs())
 
     @classmethod
     def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
-        raise NotImplementedError
+        """A container of ``cls`` named as ``node``: its fields are read by the mapping."""
+        obj = cls.__new__(cls)
+        cls._dc_init(obj, name=node.name)  # type: ignore[attr-defined]
+        info = class_info(cls)
+        for f in info.args:
+            setattr(obj, f.name, {} if f.kind == "children" else None)
+        return obj
 
 
+@register
+@dataclass(kw_only=True, eq=False)
+class Data(Container):
+    """A typed dataset: the container is one array (``data``) with attributes."""
+
+    neurodata_type: ClassVar[str] = "Data"
+
+    data: Any = None
+
+    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
+        data = [] if self.data is None else self.data
+        return write_data(parent, self.name, data, attrs=self.typed_attrs(), ctx=ctx)
+
+    @classmethod
+    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
+        obj = super().from_tree(node, ctx)
+        obj.data = node
+        return obj
+
+    def __len__(self) -> int:
+        return data_len(self.data)
+
+    def __getitem__(self, key: Any) -> Any:
+        data = self.data
+        return np.asarray(data)[key] if isinstance(data, list | tuple) else data[key]
+
+
+@register
 @dataclass(kw_only=True, eq=False)
 class NWBContainer(Container):
     neurodata_type: ClassVar[str] = "NWBContainer"
     namespace: ClassVar[str] = "core"
 
 
+@register
+@dataclass(kw_only=True, eq=False)
+class NWBData(Data):
+    neurodata_type: ClassVar[str] = "NWBData"
+    namespace: ClassVar[str] = "core"
+
+
+@register
 @dataclass(kw_only=True, eq=False)
 class NWBDataInterface(NWBContainer):
     neurodata_type: ClassVar[str] = "NWBDataInterface"
@@ -551,10 +693,12 @@ def check_increasing(values: Any, where: str) -> None:
 __all__ = [
     "REGISTRY",
     "Container",
+    "Data",
     "DataIO",
     "GenericContainer",
     "LazyContainers",
     "NWBContainer",
+    "NWBData",
     "NWBDataInterface",
     "ReadContext",
     "WriteContext",

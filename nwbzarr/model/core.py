@@ -17,6 +17,7 @@ from nwbzarr.model.base import (
     Container,
     DataIO,
     NWBContainer,
+    NWBData,
     NWBDataInterface,
     ReadContext,
     WriteContext,
@@ -59,11 +60,28 @@ class TimeSeries(NWBDataInterface):
     comments: str = "no comments"
     description: str = "no description"
     continuity: str | None = None
+    # the series whose data / timestamps these are (stored as links to them, as pynwb does)
+    data_from: TimeSeries | None = field(default=None, init=False, repr=False)
+    timestamps_from: TimeSeries | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.validate()
 
+    def _take_linked(self) -> None:
+        """``data=`` / ``timestamps=`` another series: its values, linked when written."""
+        if isinstance(self.timestamps, TimeSeries):
+            source = self.timestamps
+            if source.timestamps is None:
+                raise ValidationError(
+                    f"{type(self).__name__} {self.name!r}: timestamps={source.name!r} "
+                    "has no stored timestamps"
+                )
+            self.timestamps_from, self.timestamps = source, source.timestamps
+        if isinstance(self.data, TimeSeries):
+            self.data_from, self.data = self.data, self.data.data
+
     def validate(self) -> None:
+        self._take_linked()
         kind, name = type(self).__name__, self.name
         if self.timestamps is not None and (
             self.rate is not None or self.starting_time is not None
@@ -89,7 +107,7 @@ class TimeSeries(NWBDataInterface):
                     f"{kind} {name!r}: timestamps are not ascending", UserWarning, stacklevel=4
                 )
         n_ts = self.num_timestamps()
-        if n_ts is not None and not isinstance(self.data, TimeSeries):
+        if n_ts is not None:
             n_data = (
                 data_len(self.data)
                 if np.ndim(self.data) or isinstance(self.data, DataIO | Array)
@@ -102,15 +120,11 @@ class TimeSeries(NWBDataInterface):
 
     def num_timestamps(self) -> int | None:
         ts = self.timestamps
-        if isinstance(ts, TimeSeries):
-            return ts.num_timestamps()
         return None if ts is None else data_len(ts)
 
     def get_timestamps(self) -> np.ndarray[Any, Any]:
         """Timestamps in seconds (computed from starting_time and rate if not stored)."""
         ts = self.timestamps
-        if isinstance(ts, TimeSeries):
-            return ts.get_timestamps()
         if ts is not None:
             return np.asarray(as_values(ts), dtype="float64")
         n = data_len(self.data)
@@ -147,9 +161,10 @@ class TimeSeries(NWBDataInterface):
         self, n: int, timestamps: Any, where: str
     ) -> np.ndarray[Any, np.dtype[np.float64]] | None:
         ts = self.timestamps
-        if isinstance(ts, TimeSeries):
+        if self.timestamps_from is not None:
             raise ValidationError(
-                f"{where}: timestamps are linked to {ts.name!r}: append them there"
+                f"{where}: timestamps are linked to {self.timestamps_from.name!r}: "
+                "append them there"
             )
         if ts is None:
             if timestamps is not None:
@@ -192,18 +207,14 @@ class TimeSeries(NWBDataInterface):
 
     def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
         group = parent.create_group(self.name, attrs=self.group_attrs())
-        if isinstance(self.data, TimeSeries):
-            ctx.link(group, "data", self.data, "data")
+        if self.data_from is not None:
+            ctx.link(group, "data", self.data_from, "data")
         else:
             dims = SERIES_DATA_DIMS.get(self.neurodata_type, ("time",))
             write_data(group, "data", self.data, dims=dims, attrs=self.data_attrs(), ctx=ctx)
         ts_attrs = {"interval": 1, "unit": "seconds"}
-        if isinstance(self.timestamps, TimeSeries):
-            if self.timestamps.timestamps is None:
-                raise ValidationError(
-                    f"{self.name!r}: timestamps={self.timestamps.name!r} has no stored timestamps"
-                )
-            ctx.link(group, "timestamps", self.timestamps, "timestamps")
+        if self.timestamps_from is not None:
+            ctx.link(group, "timestamps", self.timestamps_from, "timestamps")
         elif self.timestamps is not None:
             ts = self.timestamps
             if not isinstance(ts, Array | DataIO):
@@ -267,6 +278,7 @@ class ProcessingModule(NWBContainer):
     """A named group of processed data interfaces (``/processing/<name>``)."""
 
     neurodata_type: ClassVar[str] = "ProcessingModule"
+    handles: ClassVar[frozenset[str]] = frozenset({"nwb_data_interfaces", "dynamic_tables"})
 
     description: str
     data_interfaces: dict[str, Container] = field(default_factory=dict)
@@ -313,11 +325,12 @@ class ProcessingModule(NWBContainer):
 
 @register
 @dataclass(kw_only=True, eq=False)
-class ScratchData(NWBContainer):
+class ScratchData(NWBData):
     """Data in ``/scratch``; ``description`` says what it is (stored as the ``notes``
     attribute, as pynwb stores it)."""
 
     neurodata_type: ClassVar[str] = "ScratchData"
+    handles: ClassVar[frozenset[str]] = frozenset({"notes"})
 
     data: Any
     description: str = ""
@@ -331,13 +344,14 @@ class ScratchData(NWBContainer):
     def notes(self, value: str) -> None:
         self.description = value
 
-    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
-        attrs = {**self.typed_attrs(), "notes": self.description}
-        return write_data(parent, self.name, self.data, attrs=attrs, ctx=ctx)
+    def typed_attrs(self) -> dict[str, Any]:
+        return {**super().typed_attrs(), "notes": self.description}
 
     @classmethod
     def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
-        return cls(name=node.name, data=node, description=attr_text(node, "notes", "") or "")
+        obj = super().from_tree(node, ctx)
+        obj.description = attr_text(node, "notes", "") or ""
+        return obj
 
 
 @register

@@ -38,6 +38,12 @@ from nwbzarr.model.core import (
     TimeSeries,
 )
 from nwbzarr.model.ecephys import ElectrodeGroup, ElectrodesTable, Units
+from nwbzarr.model.general import (
+    GeneralMethods,
+    as_dict,
+    read_general_extras,
+    write_general_extras,
+)
 from nwbzarr.model.ophys import ImagingPlane, OpticalChannel
 from nwbzarr.model.table import DynamicTable, DynamicTableRegion, region_data
 from nwbzarr.tree import Array, Group, Node, Reference
@@ -59,6 +65,21 @@ GENERAL_TEXT = (
     "virus",
 )
 GENERAL_LISTS = ("experimenter", "keywords", "related_publications")
+CONTAINER_DICTS = (
+    "devices",
+    "acquisition",
+    "analysis",
+    "stimulus",
+    "stimulus_template",
+    "processing",
+    "scratch",
+    "intervals",
+    "electrode_groups",
+    "imaging_planes",
+    "icephys_electrodes",
+    "ogen_sites",
+    "lab_meta_data",
+)
 ECEPHYS = "general/extracellular_ephys"
 
 
@@ -70,13 +91,14 @@ def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
 
 @register
 @dataclass(kw_only=True, eq=False)
-class NWBFile(NWBContainer):
+class NWBFile(GeneralMethods, NWBContainer):
     """The root of an NWB file (pynwb's ``NWBFile``, same arguments).
 
     ``session_start_time`` (and every other date) must be timezone-aware.
     """
 
     neurodata_type: ClassVar[str] = "NWBFile"
+    maps_all_fields: ClassVar[bool] = True
 
     session_description: str
     identifier: str
@@ -114,12 +136,18 @@ class NWBFile(NWBContainer):
     electrodes: ElectrodesTable | None = None
     units: Units | None = None
     imaging_planes: dict[str, ImagingPlane] = field(default_factory=dict)
+    icephys_electrodes: dict[str, Container] = field(default_factory=dict)
+    ogen_sites: dict[str, Container] = field(default_factory=dict)
+    lab_meta_data: dict[str, Container] = field(default_factory=dict)
+    icephys_tables: dict[str, Container] = field(default_factory=dict)
     # True for the result of copy(): containers of the source file are linked, not copied
     linked_copy: bool = field(default=False, repr=False)
     # containers read from the source file, by path (set by read_tree)
     read_objects: dict[str, Container] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        for key in CONTAINER_DICTS:  # pynwb takes lists (devices=[...], acquisition=[...])
+            setattr(self, key, as_dict(getattr(self, key)))
         iso(self.session_start_time, "session_start_time")
         if self.file_create_date is None:
             self.file_create_date = [datetime.now().astimezone()]
@@ -338,6 +366,10 @@ class NWBFile(NWBContainer):
             "intervals",
             "electrode_groups",
             "imaging_planes",
+            "icephys_electrodes",
+            "ogen_sites",
+            "lab_meta_data",
+            "icephys_tables",
         ):
             setattr(clone, key, dict(getattr(self, key)))
         clone.electrodes = _local_table(self.electrodes)
@@ -424,6 +456,7 @@ class NWBFile(NWBContainer):
             ophys = general.create_group("optophysiology")
             for plane in self.imaging_planes.values():
                 plane.write(ophys, ctx)
+        write_general_extras(self, general, ctx)
 
     def write_children(self, root: Group, ctx: WriteContext) -> None:
         places: list[tuple[str, dict[str, Any]]] = [
@@ -516,6 +549,7 @@ def read_general(general: Group, ctx: ReadContext) -> dict[str, Any]:
     if isinstance(ophys, Group):
         planes = {n: ctx.read_child(m) for n, m in typed_members(ophys)}
         kwargs["imaging_planes"] = {n: p for n, p in planes.items() if isinstance(p, ImagingPlane)}
+    kwargs.update(read_general_extras(general, ctx))
     return kwargs
 
 

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import numpy as np
 
 from nwbzarr.errors import ValidationError
 from nwbzarr.model.base import (
-    Container,
     NWBContainer,
-    NWBDataInterface,
     ReadContext,
     WriteContext,
-    as_values,
     attr_text,
     dataset_text,
     register,
     typed_members,
-    write_data,
     write_text,
 )
 from nwbzarr.model.core import Device, TimeSeries
@@ -130,71 +126,6 @@ class ImagingPlane(NWBContainer):
 
 @register
 @dataclass(kw_only=True, eq=False)
-class TwoPhotonSeries(TimeSeries):
-    """Two-photon frames, stored (``data``) or in external files (``external_file``)."""
-
-    neurodata_type: ClassVar[str] = "TwoPhotonSeries"
-
-    imaging_plane: ImagingPlane
-    data: Any = None
-    field_of_view: Sequence[float] | None = None
-    dimension: Sequence[int] | None = None
-    external_file: Sequence[str] | None = None
-    starting_frame: Sequence[int] | None = None
-    format: str | None = None
-    pmt_gain: float | None = None
-    scan_line_rate: float | None = None
-
-    def validate(self) -> None:
-        if self.data is None and self.external_file is None:
-            raise ValidationError(
-                f"TwoPhotonSeries {self.name!r}: give data or external_file, not neither"
-            )
-        if self.external_file is not None:
-            if self.data is None:
-                self.data = np.zeros((0, 0, 0), dtype="uint8")
-            if self.starting_frame is None:
-                self.starting_frame = [0] * len(self.external_file)
-            self.format = self.format or "external"
-        super().validate()
-
-    def write_fields(self, group: Group, ctx: WriteContext) -> None:
-        if self.field_of_view is not None:
-            group.create_array("field_of_view", np.asarray(self.field_of_view, "float64"))
-        if self.dimension is not None:
-            group.create_array("dimension", np.asarray(self.dimension, "int64"))
-        if self.external_file is not None:
-            write_data(
-                group,
-                "external_file",
-                np.array(list(self.external_file), dtype=object),
-                attrs={"starting_frame": np.asarray(self.starting_frame, "int64")},
-            )
-            if self.rate is not None and "num_samples" not in group:
-                group.create_array("num_samples", np.uint32(len(as_values(self.external_file))))
-        write_text(group, "format", self.format)
-        for key in ("pmt_gain", "scan_line_rate"):
-            if getattr(self, key) is not None:
-                group.create_array(key, np.float64(getattr(self, key)))
-        ctx.link(group, "imaging_plane", self.imaging_plane)
-
-    @classmethod
-    def read_fields(cls, group: Group, ctx: ReadContext) -> dict[str, Any]:
-        plane = ctx.target(group, "imaging_plane")
-        out: dict[str, Any] = {"imaging_plane": plane, "format": dataset_text(group, "format")}
-        for key in ("field_of_view", "dimension", "pmt_gain", "scan_line_rate"):
-            value = _scalar(group, key)
-            if value is not None:
-                out[key] = value
-        if "external_file" in group:
-            files = group["external_file"]
-            out["external_file"] = [str(f) for f in files[()]]  # type: ignore[index]
-            out["starting_frame"] = list(np.atleast_1d(files.attrs.get("starting_frame", [0])))
-        return out
-
-
-@register
-@dataclass(kw_only=True, eq=False)
 class PlaneSegmentation(DynamicTable):
     """ROIs of one imaging plane: ``image_mask``, ragged ``pixel_mask`` or ``voxel_mask``."""
 
@@ -250,57 +181,6 @@ class PlaneSegmentation(DynamicTable):
         return obj
 
 
-@dataclass(kw_only=True, eq=False)
-class _Holder(NWBDataInterface):
-    """A data interface that holds named children of one kind."""
-
-    children: dict[str, Container] = field(default_factory=dict)
-
-    def add(self, child: Container) -> Container:
-        if child.name in self.children:
-            raise ValidationError(f"{self.name}: {child.name!r} already exists")
-        self.children[child.name] = child
-        return child
-
-    def __getitem__(self, name: str) -> Container:
-        return self.children[name]
-
-    def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
-        group = parent.create_group(self.name, attrs=self.typed_attrs())
-        for child in self.children.values():
-            child.write(group, ctx)
-        return group
-
-    @classmethod
-    def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
-        assert isinstance(node, Group)
-        obj = cls(name=node.name)
-        for name, member in typed_members(node):
-            obj.children[name] = ctx.read_child(member)
-        return obj
-
-
-@register
-@dataclass(kw_only=True, eq=False)
-class ImageSegmentation(_Holder):
-    neurodata_type: ClassVar[str] = "ImageSegmentation"
-
-    name: str = "ImageSegmentation"
-
-    @property
-    def plane_segmentations(self) -> dict[str, Container]:
-        return self.children
-
-    def create_plane_segmentation(
-        self, description: str, imaging_plane: ImagingPlane, name: str = "PlaneSegmentation"
-    ) -> PlaneSegmentation:
-        table = PlaneSegmentation(name=name, description=description, imaging_plane=imaging_plane)
-        self.add(table)
-        return table
-
-    add_plane_segmentation = _Holder.add
-
-
 @register
 @dataclass(kw_only=True, eq=False)
 class RoiResponseSeries(TimeSeries):
@@ -317,43 +197,9 @@ class RoiResponseSeries(TimeSeries):
         return {"rois": ctx.read_child(group["rois"])}
 
 
-@dataclass(kw_only=True, eq=False)
-class _RoiResponses(_Holder):
-    @property
-    def roi_response_series(self) -> dict[str, Container]:
-        return self.children
-
-    def create_roi_response_series(self, **kwargs: Any) -> RoiResponseSeries:
-        series = RoiResponseSeries(**kwargs)
-        self.add(series)
-        return series
-
-    add_roi_response_series = _Holder.add
-
-
-@register
-@dataclass(kw_only=True, eq=False)
-class Fluorescence(_RoiResponses):
-    neurodata_type: ClassVar[str] = "Fluorescence"
-
-    name: str = "Fluorescence"
-
-
-@register
-@dataclass(kw_only=True, eq=False)
-class DfOverF(_RoiResponses):
-    neurodata_type: ClassVar[str] = "DfOverF"
-
-    name: str = "DfOverF"
-
-
 __all__ = [
-    "DfOverF",
-    "Fluorescence",
-    "ImageSegmentation",
     "ImagingPlane",
     "OpticalChannel",
     "PlaneSegmentation",
     "RoiResponseSeries",
-    "TwoPhotonSeries",
 ]

@@ -12,10 +12,12 @@ from nwbzarr.dtypes import REFERENCE, smallest_unsigned
 from nwbzarr.errors import ValidationError
 from nwbzarr.model.base import (
     Container,
+    Data,
     ReadContext,
     WriteContext,
     as_values,
     attr_text,
+    class_info,
     data_len,
     register,
     text,
@@ -43,7 +45,7 @@ def referenced[T](node: Node, ctx: ReadContext, attr: str, kind: type[T]) -> T |
 
 @register
 @dataclass(kw_only=True, eq=False)
-class VectorData(Container):
+class VectorData(Data):
     """One table column (flat values of a ragged column when an index points at it)."""
 
     neurodata_type: ClassVar[str] = "VectorData"
@@ -102,7 +104,7 @@ class VectorData(Container):
 
 @register
 @dataclass(kw_only=True, eq=False)
-class ElementIdentifiers(Container):
+class ElementIdentifiers(Data):
     neurodata_type: ClassVar[str] = "ElementIdentifiers"
 
     data: Any = field(default_factory=list)
@@ -218,12 +220,29 @@ class DynamicTable(Container):
     """A table of columns; ragged columns have a ``<name>_index`` VectorIndex."""
 
     neurodata_type: ClassVar[str] = "DynamicTable"
+    # columns (VectorData and its kinds, named or not) are mapped by the table code
+    table_columns: ClassVar[bool] = True
+    handles: ClassVar[frozenset[str]] = frozenset({"vector_datas"})
 
     description: str = ""
     id: ElementIdentifiers = field(default_factory=lambda: ElementIdentifiers(name="id"))
     columns: dict[str, VectorData] = field(default_factory=dict)
     indexes: dict[str, VectorIndex] = field(default_factory=dict)
     colnames: list[str] = field(default_factory=list)
+
+    def post_fields(self) -> None:
+        """The schema's required columns, empty, as pynwb adds them to a new table."""
+        if len(self):
+            return
+        columns = class_info(self).columns
+        names = {f.path for f in columns if f.required}
+        for f in columns:
+            name = f.path
+            if not f.required or name is None or name in ("id", *self.columns, *self.indexes):
+                continue
+            if name.endswith("_index") and name[: -len("_index")] in names:
+                continue
+            self.add_column(name, f.doc, index=f"{name}_index" in names)
 
     # ----- building
     def add_column(
