@@ -295,3 +295,17 @@ def test_extension_types_are_classes_that_write_and_read(
     series = back.acquisition["gs"]
     assert isinstance(series, series_cls) and series.gain == 2.5
     assert series.camera is back.devices["camera"]
+
+
+def test_dynamic_table_takes_pynwb_s_arguments() -> None:
+    a = M.VectorData(name="a", description="A", data=[1, 2])
+    b = M.VectorData(name="b", description="B", data=[1, 2, 3])
+    b_index = M.VectorIndex(name="b_index", description="index", data=[1, 3], target=b)
+    table = M.DynamicTable("t", "a table", [5, 6], [a, b, b_index])
+    assert table.colnames == ["a", "b"] and len(table) == 2
+    row = table[1]
+    assert row["id"] == 6 and row["a"] == 2 and list(row["b"]) == [2, 3]
+    empty = M.DynamicTable("e", "empty", None, None, None)
+    empty.add_column("x", "X")
+    empty.add_row(x=1)
+    assert empty.colnames == ["x"] and len(empty) == 1

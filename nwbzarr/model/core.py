@@ -436,6 +436,7 @@ class TimeIntervals(DynamicTable):
     namespace: ClassVar[str] = "core"
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.columns:
             self.add_column("start_time", "Start time of epoch, in seconds")
             self.add_column("stop_time", "Stop time of epoch, in seconds")

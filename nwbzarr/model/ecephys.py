@@ -119,6 +119,7 @@ class ElectrodesTable(DynamicTable):
     description: str = "metadata about extracellular electrodes"
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.columns:
             self.add_column("location", ELECTRODE_DESCRIPTIONS["location"])
             self.add_column("group", ELECTRODE_DESCRIPTIONS["group"], col_cls=ElectrodeGroupColumn)

@@ -229,6 +229,42 @@ class DynamicTable(Container):
     columns: dict[str, VectorData] = field(default_factory=dict)
     indexes: dict[str, VectorIndex] = field(default_factory=dict)
     colnames: list[str] = field(default_factory=list)
+    target_tables: dict[str, DynamicTable] | None = field(default=None, repr=False)
+    meanings_tables: list[Any] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        """pynwb's arguments: ``id`` as values, ``columns`` as a list, ``target_tables``."""
+        if not isinstance(self.id, ElementIdentifiers):
+            ids = [] if self.id is None else self.id
+            self.id = ElementIdentifiers(name="id", data=ids)
+        given: Any = self.columns
+        if given is None:
+            self.columns = {}
+        if self.colnames is None:
+            self.colnames = []
+        if isinstance(given, list | tuple):
+            self.columns, order = {}, [str(n) for n in (self.colnames or [])]
+            self._take_columns(list(given), order)
+        for name, table in (self.target_tables or {}).items():
+            column = self.columns.get(name)
+            if isinstance(column, DynamicTableRegion):
+                column.table = table
+
+    def _take_columns(self, given: list[VectorData], order: list[str]) -> None:
+        targets = {id(c.target): c for c in given if isinstance(c, VectorIndex)}
+        plain = [c for c in given if not isinstance(c, VectorIndex)]
+        names = order or [c.name for c in plain]
+        by_name = {c.name: c for c in plain}
+        self.colnames = []
+        for name in names:
+            column = by_name[name]
+            self.columns[name] = column
+            self.colnames.append(name)
+            index = targets.get(id(column))
+            key = name
+            while index is not None:
+                self.indexes[key] = index
+                key, index = index.name, targets.get(id(index))
 
     def post_fields(self) -> None:
         """The schema's required columns, empty, as pynwb adds them to a new table."""
