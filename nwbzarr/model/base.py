@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 
@@ -296,8 +296,11 @@ class ReadContext:
         return self.class_for_type(kind, text(namespace) if namespace is not None else None)
 
     def class_for_type(self, kind: str, namespace: str | None) -> type[Container]:
-        from nwbzarr.model.classes import find_class
+        from nwbzarr.model.classes import find_class, registered_class
 
+        hand = registered_class(kind, namespace)
+        if hand is not None:
+            return hand  # hand-written for a bundled type: no schema needed to read it
         if self.catalog is None:
             self.catalog = catalog_of(self.root)
         cls = find_class(kind, namespace, self.catalog)
@@ -452,15 +455,29 @@ def read_node(node: Node, ctx: ReadContext) -> Container:
     cls = ctx.class_for(node)
     with reading():
         obj = cls.from_tree(node, ctx)
-        if cls is not GenericContainer:
-            info = class_info(cls)
-            if info.extras:
-                from nwbzarr.model.mapping import read_members as read_fields
-
-                read_fields(obj, node, ctx, info)
     obj.object_id = text(node.attrs.get("object_id", obj.object_id))
     obj.source_node = node
+    if cls is not GenericContainer:
+        obj.__dict__[_PENDING] = ctx  # the schema's other fields: read on first use
     return obj
+
+
+_PENDING = "_fields_from"
+
+
+def load_fields(obj: Container) -> None:
+    """Read the generic fields of a container read from a file (once; a no-op otherwise)."""
+    ctx = obj.__dict__.pop(_PENDING, None)
+    if ctx is None:
+        return
+    info = class_info(obj)
+    for f in info.args:
+        obj.__dict__.setdefault(f.name, {} if f.kind == "children" else None)
+    if info.extras and obj.source_node is not None:
+        from nwbzarr.model.mapping import read_members as read_fields
+
+        with reading():
+            read_fields(obj, obj.source_node, ctx, info)
 
 
 def typed_members(group: Group) -> Iterator[tuple[str, Node]]:
@@ -536,10 +553,22 @@ class Container:
         """A container of ``cls`` named as ``node``: its fields are read by the mapping."""
         obj = cls.__new__(cls)
         cls._dc_init(obj, name=node.name)  # type: ignore[attr-defined]
-        info = class_info(cls)
-        for f in info.args:
-            setattr(obj, f.name, {} if f.kind == "children" else None)
         return obj
+
+    if not TYPE_CHECKING:  # for type checkers, a missing attribute stays an error
+
+        def __getattr__(self, name: str) -> Any:
+            """A schema field of a container read from a file: read on first use."""
+            state = self.__dict__
+            if name.startswith("__") or _PENDING not in state:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            load_fields(self)
+            try:
+                return state[name]
+            except KeyError:
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}"
+                ) from None
 
 
 @register

@@ -135,8 +135,22 @@ def _mixins(type_name: str) -> tuple[type, ...]:
     return mixins_for(type_name)
 
 
+def registered_class(neurodata_type: str, namespace: str | None) -> type[Container] | None:
+    """The hand-written class of a bundled type (with its mixins), without reading a schema."""
+    if namespace not in BUNDLED_NAMESPACES:
+        return None
+    cls = REGISTRY.get(neurodata_type)
+    if cls is not None and "_mixed" not in cls.__dict__:
+        with _LOCK:
+            _add_mixins(cls)
+    return cls
+
+
 def _add_mixins(cls: type[Container]) -> None:
     """Methods of mixins registered for a hand-written class that it does not define."""
+    if "_mixed" in cls.__dict__:
+        return
+    cls._mixed = True  # type: ignore[attr-defined]
     for mixin in _mixins(cls.neurodata_type):
         for key, value in vars(mixin).items():
             if not key.startswith("__") and key not in cls.__dict__:

@@ -286,8 +286,8 @@ def construct(
     if args:
         _bind(cls.__name__, info.positional, args, kwargs)
     for name, default in info.fill:
-        if name not in kwargs:
-            kwargs[name] = default
+        if name not in kwargs:  # a fresh copy of a mutable default (pynwb's data=[])
+            kwargs[name] = default.copy() if isinstance(default, list | dict) else default
     extras = {f.name: kwargs.pop(f.name) for f in info.args if f.name in kwargs}
     if "name" not in kwargs and info.default_name is not None:
         kwargs["name"] = info.default_name
@@ -355,6 +355,9 @@ def make_init(cls: type[Container], prepare: Callable[[type], ClassInfo]) -> Cal
 
     def __init__(self: Container, *args: Any, **kwargs: Any) -> None:
         klass = type(self)
+        if _READING.get() and not args:  # built from a file: its fields are read on use
+            klass._dc_init(self, **kwargs)  # type: ignore[attr-defined]
+            return
         info = klass.__dict__.get("_info")
         if info is None:
             info = prepare(klass)

@@ -13,7 +13,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from nwbzarr.errors import ValidationError
-from nwbzarr.model.base import Container, ReadContext, WriteContext, class_info, typed_members
+from nwbzarr.model.base import (
+    Container,
+    ReadContext,
+    WriteContext,
+    class_info,
+    load_fields,
+    typed_members,
+)
 from nwbzarr.tree import Group
 
 ICEPHYS = "intracellular_ephys"
@@ -141,6 +148,7 @@ def walk(root: Any) -> Iterator[Container]:
 
 
 def _contained(obj: Any) -> Iterator[Container]:
+    load_fields(obj)
     for key, value in vars(obj).items():
         if key == "source_node" or value is None:
             continue
@@ -183,10 +191,12 @@ def read_general_extras(general: Group, ctx: ReadContext) -> dict[str, Any]:
     ogen = general.get(OGEN)
     if isinstance(ogen, Group):
         out["ogen_sites"] = {n: ctx.read_child(m) for n, m in typed_members(ogen)}
-    meta = _get_class("LabMetaData")
-    for name, member in typed_members(general):
-        if issubclass(ctx.class_for(member), meta):
-            out["lab_meta_data"][name] = ctx.read_child(member)
+    others = [(n, m) for n, m in typed_members(general) if n != "subject"]
+    if others:
+        meta = _get_class("LabMetaData")
+        for name, member in others:
+            if issubclass(ctx.class_for(member), meta):
+                out["lab_meta_data"][name] = ctx.read_child(member)
     return out
 
 

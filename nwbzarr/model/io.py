@@ -8,6 +8,7 @@ from typing import Any
 from nwbzarr.api import open as open_tree
 from nwbzarr.errors import FormatError
 from nwbzarr.model.base import ReadContext, WriteContext
+from nwbzarr.model.classinfo import reading
 from nwbzarr.model.file import NWBFile
 from nwbzarr.tree import Group
 
@@ -71,7 +72,8 @@ def read_tree(root: Group) -> NWBFile:
     if kind != "NWBFile":
         raise FormatError(f"{root.file.location}: not an NWB file: root neurodata_type is {kind!r}")
     ctx = ReadContext(root)
-    nwbfile = NWBFile.from_tree(root, ctx)
+    with reading():  # a file is read as it is: no construction checks
+        nwbfile = NWBFile.from_tree(root, ctx)
     nwbfile.source_node = root
     nwbfile.read_objects = ctx.objects  # what a rewrite may find removed
     return nwbfile
