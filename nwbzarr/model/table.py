@@ -280,6 +280,14 @@ class DynamicTable(Container):
                 continue
             self.add_column(name, f.doc, index=f"{name}_index" in names)
 
+    def _declared_columns(self, names: list[str]) -> None:
+        """Columns the schema declares (optional ones too), added when a first row uses them."""
+        declared = {f.path: f for f in class_info(self).columns if f.path}
+        for name in names:
+            f = declared.get(name)
+            if f is not None:
+                self.add_column(name, f.doc, index=f"{name}_index" in declared)
+
     # ----- building
     def add_column(
         self,
@@ -328,8 +336,11 @@ class DynamicTable(Container):
     ) -> None:
         """Add one row; every column needs a value."""
         values = {**(data or {}), **kwargs}
-        missing = [c for c in self.colnames if c not in values]
         extra = [k for k in values if k not in self.columns]
+        if extra and not len(self):
+            self._declared_columns(extra)
+            extra = [k for k in values if k not in self.columns]
+        missing = [c for c in self.colnames if c not in values]
         if missing or extra:
             raise ValidationError(
                 f"{self.name}: add_row: missing columns {missing}, unknown columns {extra}"
