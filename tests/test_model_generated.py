@@ -309,3 +309,23 @@ def test_dynamic_table_takes_pynwb_s_arguments() -> None:
     empty.add_column("x", "X")
     empty.add_row(x=1)
     assert empty.colnames == ["x"] and len(empty) == 1
+
+
+def test_units_waveform_attributes(fmt: str, new_path: Callable[..., Path]) -> None:
+    nwbfile = M.NWBFile("units", "units-1", START)
+    nwbfile.units = M.Units("units", resolution=1e-4, waveform_rate=30000.0, waveform_unit="uV")
+    nwbfile.add_unit(spike_times=[0.5, 1.5], waveform_mean=np.ones((3, 2)))
+    nwbfile.add_unit(spike_times=[2.5], waveform_mean=np.zeros((3, 2)))
+    path = new_path(fmt, "units")
+    nwbzarr.write(nwbfile, path)
+    back: Any = nwbzarr.read(path)
+    assert back.units.resolution == 1e-4 and back.units.waveform_rate == 30000.0
+    assert back.units.waveform_unit == "uV"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        io: Any = peer_read(path)
+        with io:
+            units = io.read().units
+            assert units.resolution == 1e-4 and units.waveform_rate == 30000.0
+            assert units.waveform_unit == "uV"
+            np.testing.assert_array_equal(units["waveform_mean"][0], np.ones((3, 2)))
