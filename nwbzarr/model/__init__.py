@@ -1,3 +1,4 @@
+# ruff: noqa: F405  (the type names come from the generated stub when type checking)
 """The typed NWB data model: one class per neurodata type, generated from the schema.
 
 Every type of core, hdmf-common and hdmf-experimental (and of any extension loaded with
@@ -14,38 +15,8 @@ from nwbzarr.model.base import REGISTRY, DataIO, GenericContainer
 from nwbzarr.model.classes import bundled_class, bundled_type_names, get_class
 from nwbzarr.model.io import read, write
 
-if TYPE_CHECKING:
-    from nwbzarr.model.base import (
-        Container,
-        Data,
-        NWBContainer,
-        NWBData,
-        NWBDataInterface,
-    )
-    from nwbzarr.model.core import (
-        Device,
-        ProcessingModule,
-        ScratchData,
-        Subject,
-        TimeIntervals,
-        TimeSeries,
-    )
-    from nwbzarr.model.ecephys import ElectricalSeries, ElectrodeGroup, ElectrodesTable, Units
-    from nwbzarr.model.file import NWBFile
-    from nwbzarr.model.imageseries import ImageSeries
-    from nwbzarr.model.ophys import (
-        ImagingPlane,
-        OpticalChannel,
-        PlaneSegmentation,
-        RoiResponseSeries,
-    )
-    from nwbzarr.model.table import (
-        DynamicTable,
-        DynamicTableRegion,
-        ElementIdentifiers,
-        VectorData,
-        VectorIndex,
-    )
+if TYPE_CHECKING:  # the classes with pynwb's constructors, for type checkers (stubgen.py)
+    from nwbzarr.model._generated import *  # noqa: F403
 
 
 def __getattr__(name: str) -> object:
