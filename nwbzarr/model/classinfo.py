@@ -75,6 +75,7 @@ class ClassInfo:
     unnamed: tuple[Field, ...]
     collections: tuple[Field, ...]
     columns: tuple[Field, ...] = ()
+    dtype: Any = None  # a dataset type's own dtype (a compound's fields, for its values)
 
 
 def handled_names(cls: type) -> frozenset[str]:
@@ -161,6 +162,7 @@ def build_info(cls: type[Container], catalog: Catalog, pynwb: Mapping[str, Any])
         ),
         collections=tuple(f for f in fields if f.kind == "children"),
         columns=columns,
+        dtype=resolved.dtype if resolved.kind == "dataset" else None,
     )
 
 
@@ -313,6 +315,8 @@ def _set_fields(obj: Container, info: ClassInfo, given: dict[str, Any], checking
             value = default.copy() if isinstance(default, list | dict) else default
         if f.kind == "children":
             value = as_collection(value, type(obj).__name__, f)
+            if f.within is not None:  # pynwb keeps these as given: a tuple
+                value = tuple(value.values())
         elif checking and value is None and required:
             raise ValidationError(f"{type(obj).__name__} {obj.name!r}: {f.name} is required")
         setattr(obj, f.name, value)

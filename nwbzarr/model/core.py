@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Self
@@ -441,11 +441,25 @@ class TimeIntervals(DynamicTable):
             self.add_column("start_time", "Start time of epoch, in seconds")
             self.add_column("stop_time", "Stop time of epoch, in seconds")
 
-    def add_interval(self, start_time: float, stop_time: float, **kwargs: Any) -> None:
+    def add_interval(
+        self,
+        start_time: float,
+        stop_time: float,
+        tags: str | Sequence[str] | None = None,
+        timeseries: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Add an interval; ``tags`` (text, ragged) and ``timeseries`` (the series it covers)."""
         if stop_time < start_time:
             raise ValidationError(
                 f"{self.name}: stop_time={stop_time!r} is before start_time={start_time!r}"
             )
+        if tags is not None:
+            kwargs["tags"] = [tags] if isinstance(tags, str) else list(tags)
+        if timeseries is not None:
+            from nwbzarr.model.tsref import references_for
+
+            kwargs["timeseries"] = references_for(start_time, stop_time, timeseries)
         self.add_row(start_time=float(start_time), stop_time=float(stop_time), **kwargs)
 
     @classmethod

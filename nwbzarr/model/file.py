@@ -167,16 +167,29 @@ class NWBFile(GeneralMethods, NWBContainer):
             raise ValidationError(f"NWBFile: {what} already has an object named {obj.name!r}")
         where[obj.name] = obj
 
-    def add_acquisition(self, nwbdata: Container) -> None:
+    def add_acquisition(self, nwbdata: Container, use_sweep_table: bool = False) -> None:
         self._add(self.acquisition, nwbdata, "acquisition")
 
-    def add_analysis(self, analysis_data: Container) -> None:
-        self._add(self.analysis, analysis_data, "analysis")
+    def add_analysis(self, analysis: Container | Sequence[Container]) -> None:
+        items: list[Container] = (
+            list(analysis) if isinstance(analysis, list | tuple) else [analysis]  # type: ignore[list-item]
+        )
+        for item in items:
+            self._add(self.analysis, item, "analysis")
 
-    def add_stimulus(self, timeseries: Container) -> None:
-        self._add(self.stimulus, timeseries, "stimulus")
+    def add_stimulus(
+        self,
+        stimulus: Container | None = None,
+        use_sweep_table: bool = False,
+        timeseries: Container | None = None,
+    ) -> None:
+        """Add a stimulus (``timeseries=``: pynwb's older name of the argument)."""
+        item = stimulus if stimulus is not None else timeseries
+        if item is None:
+            raise ValidationError("NWBFile.add_stimulus: give the stimulus")
+        self._add(self.stimulus, item, "stimulus")
 
-    def add_stimulus_template(self, timeseries: Container) -> None:
+    def add_stimulus_template(self, timeseries: Container, use_sweep_table: bool = False) -> None:
         self._add(self.stimulus_template, timeseries, "stimulus_template")
 
     def get_acquisition(self, name: str) -> Container:
@@ -289,9 +302,16 @@ class NWBFile(GeneralMethods, NWBContainer):
             name, description, **kwargs
         )
 
-    def add_trial(self, start_time: float, stop_time: float, **kwargs: Any) -> None:
+    def add_trial(
+        self,
+        start_time: float,
+        stop_time: float,
+        tags: str | Sequence[str] | None = None,
+        timeseries: Any = None,
+        **kwargs: Any,
+    ) -> None:
         self._time_intervals("trials", "experimental trials").add_interval(
-            start_time, stop_time, **kwargs
+            start_time, stop_time, tags, timeseries, **kwargs
         )
 
     def add_epoch_column(self, name: str, description: str, **kwargs: Any) -> None:
@@ -299,10 +319,49 @@ class NWBFile(GeneralMethods, NWBContainer):
             name, description, **kwargs
         )
 
-    def add_epoch(self, start_time: float, stop_time: float, **kwargs: Any) -> None:
+    def add_epoch(
+        self,
+        start_time: float,
+        stop_time: float,
+        tags: str | Sequence[str] | None = None,
+        timeseries: Any = None,
+        **kwargs: Any,
+    ) -> None:
         self._time_intervals("epochs", "experimental epochs").add_interval(
-            start_time, stop_time, **kwargs
+            start_time, stop_time, tags, timeseries, **kwargs
         )
+
+    @property
+    def invalid_times(self) -> TimeIntervals | None:
+        return self.intervals.get("invalid_times")
+
+    def add_invalid_times_column(self, name: str, description: str, **kwargs: Any) -> None:
+        self._time_intervals("invalid_times", "time intervals to be removed from analysis")
+        self.intervals["invalid_times"].add_column(name, description, **kwargs)
+
+    def add_invalid_time_interval(
+        self,
+        start_time: float,
+        stop_time: float,
+        tags: str | Sequence[str] | None = None,
+        timeseries: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        self._time_intervals("invalid_times", "time intervals to be removed from analysis")
+        self.intervals["invalid_times"].add_interval(
+            start_time, stop_time, tags, timeseries, **kwargs
+        )
+
+    def create_time_intervals(
+        self, name: str, description: str = "experimental intervals", **kwargs: Any
+    ) -> TimeIntervals:
+        """A new TimeIntervals table in ``/intervals`` (pynwb's create_time_intervals)."""
+        table = TimeIntervals(name=name, description=description, **kwargs)
+        self.add_time_intervals(table)
+        return table
+
+    def get_time_intervals(self, name: str) -> TimeIntervals:
+        return self.intervals[name]
 
     def add_time_intervals(self, time_intervals: TimeIntervals) -> None:
         self._add(self.intervals, time_intervals, "intervals")

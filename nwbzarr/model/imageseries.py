@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nwbzarr.errors import ValidationError
-from nwbzarr.model.base import register
+from nwbzarr.model.base import ReadContext, WriteContext, register
 from nwbzarr.model.core import TimeSeries
+from nwbzarr.tree import Array, Group
 
 
 @register
@@ -26,6 +27,17 @@ class ImageSeries(TimeSeries):
     neurodata_type: ClassVar[str] = "ImageSeries"
 
     data: Any = None
+    # pynwb's argument for external files: the number of frames (a property on TimeSeries)
+    num_samples: Any = None
+
+    def write_fields(self, group: Group, ctx: WriteContext) -> None:
+        if self.num_samples is not None:
+            group.create_array("num_samples", np.int32(self.num_samples))
+
+    @classmethod
+    def read_fields(cls, group: Group, ctx: ReadContext) -> dict[str, Any]:
+        node = group.get("num_samples")
+        return {"num_samples": int(node[()])} if isinstance(node, Array) else {}
 
     def post_fields(self) -> None:
         """pynwb's rules once every field is set (called by the constructor)."""

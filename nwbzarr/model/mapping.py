@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nwbzarr.dtypes import ASCII, REFERENCE, UTF8, DType
+from nwbzarr.dtypes import ASCII, REFERENCE, UTF8, CompoundType, DType
 from nwbzarr.model.fields import Field
 from nwbzarr.tree import Array, Group, Node, Reference, SoftLink
 
@@ -117,6 +117,53 @@ def from_stored(f: Field, value: Any) -> Any:
     return value
 
 
+def compound_with_references(spec_dtype: Any) -> CompoundType | None:
+    """The stored type of a compound schema dtype that holds references (else None)."""
+    if not isinstance(spec_dtype, tuple) or not any(
+        getattr(c.dtype, "target_type", None) is not None for c in spec_dtype
+    ):
+        return None
+    fields: list[tuple[str, DType]] = []
+    for c in spec_dtype:
+        if getattr(c.dtype, "target_type", None) is not None:
+            fields.append((c.name, REFERENCE))
+        elif isinstance(c.dtype, str) and c.dtype in _TEXT:
+            fields.append((c.name, _TEXT[c.dtype]))
+        else:
+            fields.append((c.name, np.dtype(_NUMPY.get(str(c.dtype), "float64"))))
+    return CompoundType(tuple(fields))
+
+
+def write_compound_rows(
+    group: Group,
+    name: str,
+    rows: list[Any],
+    ctype: CompoundType,
+    attrs: dict[str, Any],
+    ctx: WriteContext,
+) -> Array:
+    """An extendable compound array whose references are filled once every path is known."""
+    from nwbzarr.model.base import Container
+
+    array = group.create_array(
+        name, shape=(len(rows),), dtype=ctype, maxshape=(None,), chunks=True, attrs=attrs
+    )
+
+    def fill() -> None:
+        if not rows:
+            return
+        layout = [(n, object if not isinstance(t, np.dtype) else t) for n, t in ctype.fields]
+        values = np.empty(len(rows), dtype=layout)
+        for i, row in enumerate(rows):
+            values[i] = tuple(
+                Reference(ctx.path_of(v)) if isinstance(v, Container) else v for v in row
+            )
+        array[0 : len(rows)] = values
+
+    ctx.deferred.append(fill)
+    return array
+
+
 # --------------------------------------------------------------------------------------------
 # writing
 # --------------------------------------------------------------------------------------------
@@ -152,7 +199,7 @@ def write_members(obj: Container, node: Node, ctx: WriteContext, info: ClassInfo
             _write_child(_within(node, f), f, value, ctx)
         elif value:
             where = _within(node, f)
-            for child in value.values():
+            for child in value.values() if isinstance(value, dict) else value:
                 _write_child(where, f, child, ctx)
 
 
@@ -260,8 +307,6 @@ def _read_group_members(obj: Container, node: Group, ctx: ReadContext, info: Cla
 
 
 def _read_within(obj: Container, group: Group, f: Field, ctx: ReadContext) -> None:
-    from nwbzarr.model.base import LazyContainers
-
     sub = group.get(f.within or "")
     if not isinstance(sub, Group):
         return
@@ -271,10 +316,7 @@ def _read_within(obj: Container, group: Group, f: Field, ctx: ReadContext) -> No
             target = next((ctx.read_child(m) for _, m in _typed(sub)), None)
         setattr(obj, f.name, target)
         return
-    out: LazyContainers[Any] = LazyContainers()
-    for name, _member in _typed(sub):
-        out.add_pending(name, partial(_read_at, sub, name, ctx))
-    setattr(obj, f.name, out)
+    setattr(obj, f.name, tuple(ctx.read_child(member) for _, member in _typed(sub)))
 
 
 def _typed(group: Group) -> list[tuple[str, Node]]:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from nwbzarr.dtypes import REFERENCE, smallest_unsigned
+from nwbzarr.dtypes import REFERENCE, CompoundType, ReferenceType, smallest_unsigned
 from nwbzarr.errors import ValidationError
 from nwbzarr.model.base import (
     Container,
@@ -31,6 +31,14 @@ def _to_list(data: Any) -> list[Any]:
     if isinstance(values, np.ndarray):
         return list(values) if values.dtype.kind == "O" else values.tolist()
     return list(values)
+
+
+def _resolved_rows(node: Array, ctx: ReadContext) -> list[Any]:
+    """The rows of a compound array, with each reference read as its container."""
+    rows = []
+    for row in np.atleast_1d(node[()]):
+        rows.append(tuple(ctx.get(v.path) if isinstance(v, Reference) else v for v in row))
+    return rows
 
 
 def referenced[T](node: Node, ctx: ReadContext, attr: str, kind: type[T]) -> T | None:
@@ -78,6 +86,12 @@ class VectorData(Data):
     def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
         dtype = self.write_dtype()
         data = self.data
+        if isinstance(data, list) and self.dtype is None:
+            from nwbzarr.model.mapping import compound_with_references, write_compound_rows
+
+            ctype = compound_with_references(class_info(self).dtype)
+            if ctype is not None:  # rows that reference objects (TimeSeriesReference)
+                return write_compound_rows(parent, self.name, data, ctype, self.column_attrs(), ctx)
         if isinstance(dtype, np.dtype) and dtype.names and isinstance(data, list):
             data = np.array(data, dtype=dtype)
         return write_data(
@@ -99,7 +113,14 @@ class VectorData(Data):
 
     @classmethod
     def from_tree(cls, node: Node, ctx: ReadContext) -> Self:
-        return cls(name=node.name, description=attr_text(node, "description", "") or "", data=node)
+        description = attr_text(node, "description", "") or ""
+        data: Any = node
+        kind = node.datatype if isinstance(node, Array) else None
+        if isinstance(kind, CompoundType) and any(
+            isinstance(t, ReferenceType) for _, t in kind.fields
+        ):
+            data = _resolved_rows(data, ctx)  # rows that reference objects: small
+        return cls(name=node.name, description=description, data=data)
 
 
 @register
@@ -193,6 +214,13 @@ class DynamicTableRegion(VectorData):
             return rows if not np.isscalar(key) or rows.size != 1 else int(rows[0])
         return self.table.rows(rows, df=df)
 
+    def to_dataframe(self, **kwargs: Any) -> Any:
+        """The referenced rows of the table, as a pandas DataFrame (pynwb's)."""
+        if self.table is None:
+            raise ValidationError(f"{self.name}: the region has no table")
+        rows = [int(i) for i in np.atleast_1d(as_values(self.data))]
+        return self.table.to_dataframe(**kwargs).iloc[rows]
+
     def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
         data = self.data if isinstance(self.data, Array) else np.asarray(self.data, dtype="int64")
         node = write_data(
@@ -282,11 +310,22 @@ class DynamicTable(Container):
 
     def _declared_columns(self, names: list[str]) -> None:
         """Columns the schema declares (optional ones too), added when a first row uses them."""
-        declared = {f.path: f for f in class_info(self).columns if f.path}
+        from nwbzarr.model.classes import find_class
+
+        info = class_info(self)
+        declared = {f.path: f for f in info.columns if f.path}
         for name in names:
             f = declared.get(name)
-            if f is not None:
-                self.add_column(name, f.doc, index=f"{name}_index" in declared)
+            if f is None:
+                continue
+            kind = type(self).__dict__.get("_catalog")
+            col: Any = None
+            if f.type_name is not None:
+                from nwbzarr.model.classes import bundled_catalog
+
+                col = find_class(f.type_name, info.namespace, kind or bundled_catalog())
+            col_cls = col if isinstance(col, type) and issubclass(col, VectorData) else VectorData
+            self.add_column(name, f.doc, index=f"{name}_index" in declared, col_cls=col_cls)
 
     # ----- building
     def add_column(
