@@ -13,6 +13,7 @@ from nwbzarr.model.base import (
     NWBContainer,
     ReadContext,
     WriteContext,
+    as_values,
     attr_text,
     register,
     write_data,
@@ -151,8 +152,8 @@ class ElectrodesTable(DynamicTable):
         obj.read_columns(node, ctx)
         group = obj.columns.get("group")
         if group is not None:
-            refs = group.data[()]
-            groups = [ctx.get(ref.path) for ref in refs]
+            refs = as_values(group.data)
+            groups = [ctx.get(r.path) if isinstance(r, Reference) else r for r in refs]
             obj.columns["group"] = ElectrodeGroupColumn(
                 name="group", description=group.description, data=groups
             )

@@ -9,6 +9,7 @@ values, arrays stay lazy, typed children become containers (collections read on 
 
 from __future__ import annotations
 
+import posixpath
 from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -164,6 +165,25 @@ def write_compound_rows(
     return array
 
 
+def write_reference_rows(
+    group: Group, name: str, targets: list[Any], attrs: dict[str, Any], ctx: WriteContext
+) -> Array:
+    """An extendable array of references to containers, filled once every path is known."""
+    array = group.create_array(
+        name, shape=(len(targets),), dtype=REFERENCE, maxshape=(None,), chunks=True, attrs=attrs
+    )
+
+    def fill() -> None:
+        values = np.empty(len(targets), dtype=object)
+        for i, target in enumerate(targets):
+            values[i] = target if isinstance(target, Reference) else Reference(ctx.path_of(target))
+        if len(values):
+            array[0 : len(values)] = values
+
+    ctx.deferred.append(fill)
+    return array
+
+
 # --------------------------------------------------------------------------------------------
 # writing
 # --------------------------------------------------------------------------------------------
@@ -264,7 +284,10 @@ def _write_references(
 def _write_child(group: Group, f: Field, child: Container, ctx: WriteContext) -> None:
     if f.path is not None and child.name != f.path:
         child.name = f.path
-    if id(child) in ctx.paths:  # already written elsewhere in this file: linked
+    written = ctx.paths.get(id(child))
+    if written == posixpath.join(group.path, child.name):
+        return  # here already (a named field that is also in a collection)
+    if written is not None:  # already written elsewhere in this file: linked
         ctx.link(group, child.name, child)
     else:
         child.write(group, ctx)
@@ -367,14 +390,16 @@ def _read_unnamed(obj: Container, group: Group, ctx: ReadContext, info: ClassInf
     named = {f.path for f in info.fields if f.path is not None}
     named.update(f.within for f in info.fields if f.within is not None)
     for name, item in group.members():
-        if name in named:
-            continue
+        if name in named and not bins:
+            continue  # a named field (a collection also takes it: AlignedDynamicTable)
         # a link to a typed object: its target's type decides
         member = item if isinstance(item, Node) else group[name]
         if member.neurodata_type is None:
             continue
         cls = ctx.class_for(member)
         for f in fields:
+            if name in named and f.kind != "children":
+                continue
             if issubclass(cls, ctx.class_for_type(f.type_name or "", info.namespace)):
                 if f.kind == "children":
                     bins[f.name].add_pending(name, partial(_read_at, group, name, ctx))

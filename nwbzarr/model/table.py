@@ -33,6 +33,11 @@ def _to_list(data: Any) -> list[Any]:
     return list(values)
 
 
+def _resolved_refs(node: Array, ctx: ReadContext) -> list[Any]:
+    """A column of references, each read as its container."""
+    return [ctx.get(v.path) if isinstance(v, Reference) else v for v in np.atleast_1d(node[()])]
+
+
 def _resolved_rows(node: Array, ctx: ReadContext) -> list[Any]:
     """The rows of a compound array, with each reference read as its container."""
     rows = []
@@ -87,11 +92,17 @@ class VectorData(Data):
         dtype = self.write_dtype()
         data = self.data
         if isinstance(data, list) and self.dtype is None:
-            from nwbzarr.model.mapping import compound_with_references, write_compound_rows
+            from nwbzarr.model.mapping import (
+                compound_with_references,
+                write_compound_rows,
+                write_reference_rows,
+            )
 
             ctype = compound_with_references(class_info(self).dtype)
             if ctype is not None:  # rows that reference objects (TimeSeriesReference)
                 return write_compound_rows(parent, self.name, data, ctype, self.column_attrs(), ctx)
+            if data and isinstance(data[0], Container):  # a column of objects
+                return write_reference_rows(parent, self.name, data, self.column_attrs(), ctx)
         if isinstance(dtype, np.dtype) and dtype.names and isinstance(data, list):
             data = np.array(data, dtype=dtype)
         return write_data(
@@ -116,7 +127,9 @@ class VectorData(Data):
         description = attr_text(node, "description", "") or ""
         data: Any = node
         kind = node.datatype if isinstance(node, Array) else None
-        if isinstance(kind, CompoundType) and any(
+        if isinstance(kind, ReferenceType):
+            data = _resolved_refs(data, ctx)  # a column of objects (icephys electrodes...)
+        elif isinstance(kind, CompoundType) and any(
             isinstance(t, ReferenceType) for _, t in kind.fields
         ):
             data = _resolved_rows(data, ctx)  # rows that reference objects: small
@@ -273,6 +286,9 @@ class DynamicTable(Container):
         if isinstance(given, list | tuple):
             self.columns, order = {}, [str(n) for n in (self.colnames or [])]
             self._take_columns(list(given), order)
+            if not data_len(self.id.data) and self.colnames:  # pynwb: ids 0..n-1
+                first = self[self.colnames[0]]
+                self.id.data = list(range(len(first)))
         for name, table in (self.target_tables or {}).items():
             column = self.columns.get(name)
             if isinstance(column, DynamicTableRegion):
