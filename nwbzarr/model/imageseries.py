@@ -32,7 +32,7 @@ class ImageSeries(TimeSeries):
 
     def write_fields(self, group: Group, ctx: WriteContext) -> None:
         if self.num_samples is not None:
-            group.create_array("num_samples", np.int32(self.num_samples))
+            group.create_array("num_samples", np.uint32(self.num_samples))  # the schema: uint32
 
     @classmethod
     def read_fields(cls, group: Group, ctx: ReadContext) -> dict[str, Any]:
