@@ -45,6 +45,7 @@ from nwbzarr.model.ophys import ImagingPlane as _ImagingPlane
 from nwbzarr.model.ophys import OpticalChannel as _OpticalChannel
 from nwbzarr.model.ophys import PlaneSegmentation as _PlaneSegmentation
 from nwbzarr.model.ophys import RoiResponseSeries as _RoiResponseSeries
+from nwbzarr.model.regions import RegionMethods as _RegionMethods
 from nwbzarr.model.table import DynamicTable as _DynamicTable
 from nwbzarr.model.table import DynamicTableRegion as _DynamicTableRegion
 from nwbzarr.model.table import ElementIdentifiers as _ElementIdentifiers
@@ -172,7 +173,7 @@ class VectorIndex(_VectorIndex, VectorData):
 class ElementIdentifiers(_ElementIdentifiers, Data):
     def __init__(self, name: str, data: ArrayLike = ...) -> None: ...
 
-class DynamicTableRegion(_DynamicTableRegion, VectorData):
+class DynamicTableRegion(_DynamicTableRegion, _RegionMethods, VectorData):
     def __init__(self, name: str, data: ArrayLike, description: str, table: DynamicTable | None = ..., validate_data: bool = ...) -> None: ...
 
 class DynamicTable(_DynamicTable, Container):
