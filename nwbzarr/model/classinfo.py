@@ -76,6 +76,7 @@ class ClassInfo:
     collections: tuple[Field, ...]
     columns: tuple[Field, ...] = ()
     dtype: Any = None  # a dataset type's own dtype (a compound's fields, for its values)
+    field_map: Mapping[str, Field] = dataclasses.field(default_factory=dict)
 
 
 def handled_names(cls: type) -> frozenset[str]:
@@ -98,7 +99,8 @@ def build_info(cls: type[Container], catalog: Catalog, pynwb: Mapping[str, Any])
     resolved = catalog.resolved(tspec.name, tspec.namespace)
     sig = pynwb.get(tspec.name) if tspec.namespace in BUNDLED_NAMESPACES else None
     known = frozenset(sig.init.names()) if sig is not None else frozenset()
-    fields = _pynwb_names(field_table(resolved, known), known, dataclass_init_names(cls))
+    names = known | dataclass_init_names(cls)  # a hand-written field keeps its name
+    fields = _pynwb_names(field_table(resolved, names), known, dataclass_init_names(cls))
     handled = handled_names(cls)
     columns: tuple[Field, ...] = ()
     if getattr(cls, "table_columns", False):
@@ -143,7 +145,7 @@ def build_info(cls: type[Container], catalog: Catalog, pynwb: Mapping[str, Any])
         checked=tuple(f for f in fields if f.fixed is None and (f.dtype or f.shape)),
         params=params,
         positional=tuple(p.name for p in params if p.positional),
-        fill=_fill(cls, params, dc_names),
+        fill=_fill(cls, params, fields),
         default_name=default_name,
         is_dataset=resolved.kind == "dataset",
         dc_names=dc_names,
@@ -163,6 +165,7 @@ def build_info(cls: type[Container], catalog: Catalog, pynwb: Mapping[str, Any])
         collections=tuple(f for f in fields if f.kind == "children"),
         columns=columns,
         dtype=resolved.dtype if resolved.kind == "dataset" else None,
+        field_map={f.name: f for f in fields},
     )
 
 
@@ -242,19 +245,26 @@ def _rule_params(cls: type, args: tuple[Field, ...]) -> list[Param]:
     return [*required, *optional, *(p for p in inherited if not p.positional)]
 
 
-def _fill(cls: type, params: tuple[Param, ...], dc: frozenset[str]) -> tuple[tuple[str, Any], ...]:
-    """pynwb's defaults that differ from the hand-written ones (``SpatialSeries.unit``)."""
+def _fill(
+    cls: type, params: tuple[Param, ...], fields: tuple[Field, ...]
+) -> tuple[tuple[str, Any], ...]:
+    """pynwb's defaults and the schema's fixed values that differ from the hand-written
+    defaults (``SpatialSeries.unit`` is meters, ``OptogeneticSeries.unit`` is watts)."""
     if "_handwritten" in cls.__dict__:
         return ()
     by_name = {f.name: f for f in dataclasses.fields(cls)}
-    out = []
+    out: dict[str, Any] = {}
     for p in params:
         f = by_name.get(p.name)
         if f is None or p.default is REQUIRED_DEFAULT or p.default is None:
             continue
         if f.default is not p.default and f.default != p.default:
-            out.append((p.name, p.default))
-    return tuple(out)
+            out[p.name] = p.default
+    for field in fields:
+        f = by_name.get(field.name)
+        if f is not None and field.fixed is not None and f.default != field.fixed:
+            out[field.name] = field.fixed
+    return tuple(out.items())
 
 
 def signature_of(info: ClassInfo) -> inspect.Signature:

@@ -24,6 +24,7 @@ from nwbzarr.model.base import (
     as_values,
     attr_float,
     attr_text,
+    class_info,
     data_len,
     dataset_text,
     iso,
@@ -211,7 +212,13 @@ class TimeSeries(NWBDataInterface):
             ctx.link(group, "data", self.data_from, "data")
         else:
             dims = SERIES_DATA_DIMS.get(self.neurodata_type, ("time",))
-            write_data(group, "data", self.data, dims=dims, attrs=self.data_attrs(), ctx=ctx)
+            data = self.data
+            spec = class_info(self).field_map.get("data")
+            if spec is not None and isinstance(data, list | np.ndarray):
+                from nwbzarr.model.mapping import to_stored
+
+                data = to_stored(spec, data)  # the schema's dtype, as pynwb converts
+            write_data(group, "data", data, dims=dims, attrs=self.data_attrs(), ctx=ctx)
         ts_attrs = {"interval": 1, "unit": "seconds"}
         if self.timestamps_from is not None:
             ctx.link(group, "timestamps", self.timestamps_from, "timestamps")
@@ -454,13 +461,10 @@ class TimeIntervals(DynamicTable):
             raise ValidationError(
                 f"{self.name}: stop_time={stop_time!r} is before start_time={start_time!r}"
             )
-        if tags is not None:
-            kwargs["tags"] = [tags] if isinstance(tags, str) else list(tags)
-        if timeseries is not None:
-            from nwbzarr.model.tsref import references_for
+        from nwbzarr.model.tsref import interval_row
 
-            kwargs["timeseries"] = references_for(start_time, stop_time, timeseries)
-        self.add_row(start_time=float(start_time), stop_time=float(stop_time), **kwargs)
+        given = tags if tags is None or isinstance(tags, str) else list(tags)
+        self.add_row(interval_row(start_time, stop_time, given, timeseries, **kwargs))
 
     @classmethod
     def from_tree(cls, node: Node, ctx: ReadContext) -> Self:

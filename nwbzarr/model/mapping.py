@@ -71,9 +71,11 @@ def to_stored(f: Field, value: Any) -> Any:
     wanted = np.dtype(target)
     if arr.dtype.kind == wanted.kind and arr.dtype.itemsize >= wanted.itemsize:
         return arr[()] if arr.ndim == 0 else arr
-    if arr.dtype.kind in "OUS":
+    if arr.dtype.kind in "OUSb" or wanted.kind == "b":
         return value
-    cast = arr.astype(wanted)
+    # hdmf's rule: the schema's kind, at least as wide as the given values
+    size = max(arr.dtype.itemsize, wanted.itemsize)
+    cast = arr.astype(np.dtype(f"{wanted.kind}{size}"))
     return cast[()] if cast.ndim == 0 else cast
 
 
