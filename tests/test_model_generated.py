@@ -268,6 +268,16 @@ EXTENSIONS = """groups:
 """
 
 
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Namespaces loaded in this test only (every file written later would cache them)."""
+    from nwbzarr.spec import sources
+
+    monkeypatch.setattr(sources, "_loaded", {})
+    monkeypatch.setattr(sources, "_loaded_catalog", [])
+
+
+@pytest.mark.usefixtures("registry")
 def test_extension_types_are_classes_that_write_and_read(
     fmt: str, new_path: Callable[..., Path], tmp_path: Path
 ) -> None:

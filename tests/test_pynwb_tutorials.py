@@ -108,6 +108,15 @@ def assert_same(actual: dict[str, Any], expected: dict[str, Any]) -> None:
         np.testing.assert_equal(have, want, err_msg=key)
 
 
+@pytest.fixture(autouse=True)
+def _own_namespace_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An extension a tutorial loads stays in its test (files written later would cache it)."""
+    from nwbzarr.spec import sources
+
+    monkeypatch.setattr(sources, "_loaded", {})
+    monkeypatch.setattr(sources, "_loaded_catalog", [])
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Each tutorial run with pynwb 4.2 (HDF5): the values every variant must read."""
