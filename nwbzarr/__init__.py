@@ -1,4 +1,3 @@
-# ruff: noqa: F405  (the classes of the neurodata types: made on first use; stub for type checkers)
 """nwbzarr: NWB on HDF5 and Zarr behind one IO interface.
 
 >>> import nwbzarr
@@ -67,10 +66,10 @@ if TYPE_CHECKING:
         Units,
         VectorData,
         VectorIndex,
+        get_class,
         read,
         write,
     )
-    from nwbzarr.model import get_class
     from nwbzarr.model._generated import *  # noqa: F403  (every neurodata type's class)
     from nwbzarr.model.dataio import H5DataIO, ZarrDataIO
     from nwbzarr.model.iterators import (

@@ -46,6 +46,7 @@ from nwbzarr.model.ophys import OpticalChannel as _OpticalChannel
 from nwbzarr.model.ophys import PlaneSegmentation as _PlaneSegmentation
 from nwbzarr.model.ophys import RoiResponseSeries as _RoiResponseSeries
 from nwbzarr.model.regions import RegionMethods as _RegionMethods
+from nwbzarr.model.regions import VectorDataMethods as _VectorDataMethods
 from nwbzarr.model.table import DynamicTable as _DynamicTable
 from nwbzarr.model.table import DynamicTableRegion as _DynamicTableRegion
 from nwbzarr.model.table import ElementIdentifiers as _ElementIdentifiers
@@ -164,7 +165,7 @@ class SimpleMultiContainer(Container):
     def add_container(self, containers: Container | Data | Sequence[Container | Data] | Mapping[str, Container | Data]) -> Any: ...
     def get_container(self, name: str | None = ...) -> Any: ...
 
-class VectorData(_VectorData, Data):
+class VectorData(_VectorData, _VectorDataMethods, Data):
     def __init__(self, name: str, description: str, data: ArrayLike = ...) -> None: ...
 
 class VectorIndex(_VectorIndex, VectorData):
