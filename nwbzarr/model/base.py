@@ -28,6 +28,7 @@ from nwbzarr.links import direct_link, external_link_to
 from nwbzarr.model.classinfo import ClassInfo, reading
 from nwbzarr.model.dataio import DataIO
 from nwbzarr.model.iterators import AbstractDataChunkIterator
+from nwbzarr.model.lazy import LazyContainers
 from nwbzarr.model.streaming import fit_dims, write_dataio
 from nwbzarr.tree import Array, Group, Node, Reference, SoftLink
 
@@ -54,10 +55,23 @@ def install_init(cls: type[Container]) -> None:
     cls.__init__ = make_init(cls, _prepare)  # type: ignore[method-assign]
 
 
-def _prepare(cls: type) -> ClassInfo:
-    from nwbzarr.model.classes import prepare
+class Mechanism:
+    """The parts of the mechanism above this module, set when ``nwbzarr.model`` is imported
+    (``classes`` and ``mapping`` register themselves: this module imports neither)."""
 
-    return prepare(cls)
+    prepare: Callable[[type], ClassInfo]
+    find_class: Callable[[str, str | None, Any], type[Container] | None]
+    registered_class: Callable[[str, str | None], type[Container] | None]
+    read_fields: Callable[[Container, Node, ReadContext, ClassInfo], None]
+    write_fields: Callable[[Container, Node, WriteContext, ClassInfo], None]
+    node_attrs: Callable[[Container, ClassInfo], dict[str, Any]]
+
+
+MECHANISM = Mechanism()
+
+
+def _prepare(cls: type) -> ClassInfo:
+    return MECHANISM.prepare(cls)
 
 
 def class_info(obj: Container | type[Container]) -> ClassInfo:
@@ -296,14 +310,12 @@ class ReadContext:
         return self.class_for_type(kind, text(namespace) if namespace is not None else None)
 
     def class_for_type(self, kind: str, namespace: str | None) -> type[Container]:
-        from nwbzarr.model.classes import find_class, registered_class
-
-        hand = registered_class(kind, namespace)
+        hand = MECHANISM.registered_class(kind, namespace)
         if hand is not None:
             return hand  # hand-written for a bundled type: no schema needed to read it
         if self.catalog is None:
             self.catalog = catalog_of(self.root)
-        cls = find_class(kind, namespace, self.catalog)
+        cls = MECHANISM.find_class(kind, namespace, self.catalog)
         if cls is not None:
             return cls
         if kind not in self.missing:
@@ -337,91 +349,6 @@ class ReadContext:
         if name in group:
             return self.read_child(group[name])
         return None
-
-
-class _Pending:
-    __slots__ = ("load",)
-
-    def __init__(self, load: Callable[[], Any]) -> None:
-        self.load = load
-
-
-class LazyContainers[C](dict[str, C]):
-    """A dict of the containers of a group read from a file, each read on first access.
-
-    Names and order are known at once; a container is read when it is looked up (``d[k]``,
-    ``get``, ``values``, ``items``, comparisons, copies): opening a file of thousands of
-    series costs what is used. It is a real ``dict`` otherwise (assignment adds containers).
-    """
-
-    def add_pending(self, name: str, load: Callable[[], C]) -> None:
-        dict.__setitem__(self, name, _Pending(load))  # type: ignore[misc]
-
-    def _resolve(self, name: str, value: Any) -> C:
-        if isinstance(value, _Pending):
-            value = value.load()
-            dict.__setitem__(self, name, value)
-        return value  # type: ignore[no-any-return]
-
-    def _resolve_all(self) -> None:
-        for name, value in list(dict.items(self)):
-            self._resolve(name, value)
-
-    def __getitem__(self, name: str) -> C:
-        return self._resolve(name, dict.__getitem__(self, name))
-
-    def get(self, name: str, default: Any = None) -> Any:
-        if name in self:
-            return self[name]
-        return default
-
-    def __iter__(self) -> Iterator[str]:
-        # defined so that dict(d), {**d} and d.update(...) go through __getitem__
-        return dict.__iter__(self)
-
-    def values(self) -> Any:
-        self._resolve_all()
-        return dict.values(self)
-
-    def items(self) -> Any:
-        self._resolve_all()
-        return dict.items(self)
-
-    def pop(self, name: str, *default: Any) -> Any:
-        if name in self:
-            value = self[name]
-            dict.pop(self, name)
-            return value
-        return dict.pop(self, name, *default)
-
-    def popitem(self) -> tuple[str, C]:
-        self._resolve_all()
-        return dict.popitem(self)
-
-    def setdefault(self, name: str, default: Any = None) -> Any:
-        return self[name] if name in self else dict.setdefault(self, name, default)
-
-    def copy(self) -> dict[str, C]:
-        return dict(self.items())
-
-    def __or__(self, other: Any) -> Any:
-        return dict(self.items()) | other
-
-    def __ror__(self, other: Any) -> Any:
-        return other | dict(self.items())
-
-    def __eq__(self, other: object) -> bool:
-        self._resolve_all()
-        return dict.__eq__(self, other)
-
-    __hash__ = None  # a dict: unhashable
-
-    def __repr__(self) -> str:
-        self._resolve_all()
-        return dict.__repr__(self)
-
-    def __reduce__(self) -> Any:
-        return (dict, (dict(self.items()),))
 
 
 def read_members(group: Group, ctx: ReadContext, links: bool = True) -> LazyContainers[Any]:
@@ -474,10 +401,8 @@ def load_fields(obj: Container) -> None:
     for f in info.args:
         obj.__dict__.setdefault(f.name, {} if f.kind == "children" else None)
     if info.extras and obj.source_node is not None:
-        from nwbzarr.model.mapping import read_members as read_fields
-
         with reading():
-            read_fields(obj, obj.source_node, ctx, info)
+            MECHANISM.read_fields(obj, obj.source_node, ctx, info)
 
 
 def typed_members(group: Group) -> Iterator[tuple[str, Node]]:
@@ -511,9 +436,7 @@ class Container:
         }
         info = class_info(self)
         if info.node_attrs:
-            from nwbzarr.model.mapping import node_attrs
-
-            out.update(node_attrs(self, info))
+            out.update(MECHANISM.node_attrs(self, info))
         return out
 
     def write(self, parent: Group, ctx: WriteContext) -> Node:
@@ -531,9 +454,7 @@ class Container:
         ctx.paths[id(self)] = node.path if local else posixpath.join(parent.path, self.name)
         info = class_info(self)
         if local and (info.members or info.ref_attrs):
-            from nwbzarr.model.mapping import write_members
-
-            write_members(self, node, ctx, info)
+            MECHANISM.write_fields(self, node, ctx, info)
         if source is not None and local:
             # after this write's links are set, so that they win over the stored ones
             ctx.deferred.append(lambda: copy_missing(source, node, ctx))
@@ -726,6 +647,7 @@ __all__ = [
     "DataIO",
     "GenericContainer",
     "LazyContainers",
+    "MECHANISM",
     "NWBContainer",
     "NWBData",
     "NWBDataInterface",

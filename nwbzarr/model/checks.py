@@ -67,9 +67,8 @@ def check_field(owner: str, field: Field, value: Any) -> None:
 
 
 def _lazy(value: Any) -> bool:
-    from nwbzarr.model.base import Container
-
-    return isinstance(value, Iterator | Container) or type(value).__name__ in (
+    container = hasattr(value, "neurodata_type") and hasattr(value, "object_id")
+    return container or isinstance(value, Iterator) or type(value).__name__ in (
         "DataIO",
         "H5DataIO",
         "DataChunkIterator",

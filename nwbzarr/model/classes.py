@@ -15,9 +15,11 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from nwbzarr.errors import UnknownTypeError
-from nwbzarr.model.base import REGISTRY, Container
+from nwbzarr.model import mapping
+from nwbzarr.model.base import MECHANISM, REGISTRY, Container
 from nwbzarr.model.classinfo import BUNDLED_NAMESPACES, ClassInfo, build_info, signature_of
-from nwbzarr.model.collections import install_collections
+from nwbzarr.model.collections import install_collections, set_resolver
+from nwbzarr.model.fields import Field
 
 if TYPE_CHECKING:
     from nwbzarr.spec.catalog import Catalog, TypeSpec
@@ -190,6 +192,21 @@ def bundled_type_names() -> list[str]:
     """The names of every type of the bundled namespaces."""
     catalog = bundled_catalog()
     return [t.name for ns in sorted(BUNDLED_NAMESPACES) for t in catalog.types_of(ns)]
+
+
+def _collection_child(cls: type, f: Field) -> type[Container]:
+    catalog = cls.__dict__.get("_catalog") or bundled_catalog()
+    return class_for(f.type_name or "", prepare(cls).namespace, catalog)
+
+
+# the mechanism's upper parts, for the modules below (base, collections)
+MECHANISM.prepare = prepare
+MECHANISM.find_class = find_class
+MECHANISM.registered_class = registered_class
+MECHANISM.read_fields = mapping.read_members
+MECHANISM.write_fields = mapping.write_members
+MECHANISM.node_attrs = mapping.node_attrs
+set_resolver(_collection_child)
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from nwbzarr.errors import ValidationError
 from nwbzarr.model.checks import check_field
 from nwbzarr.model.fields import Field, field_table
+from nwbzarr.model.lazy import LazyContainers
 
 if TYPE_CHECKING:
     from nwbzarr.model.base import Container
@@ -347,21 +348,23 @@ def _bind(
 
 def as_collection(value: Any, owner: str, f: Field) -> dict[str, Any]:
     """pynwb accepts one container, a list or a dict for a collection: a dict by name."""
-    from nwbzarr.model.base import Container, LazyContainers
-
     if value is None:
         return {}
     if isinstance(value, LazyContainers):
         return value
-    if isinstance(value, Container):
+    if _is_container(value):
         return {value.name: value}
     items = value.values() if isinstance(value, Mapping) else value
     out: dict[str, Any] = {}
     for item in items:
-        if not isinstance(item, Container):
+        if not _is_container(item):
             raise ValidationError(f"{owner}: {f.name}: {item!r} is not a container")
         out[item.name] = item
     return out
+
+
+def _is_container(value: Any) -> bool:
+    return hasattr(value, "neurodata_type") and hasattr(value, "object_id")
 
 
 def make_init(cls: type[Container], prepare: Callable[[type], ClassInfo]) -> Callable[..., None]:

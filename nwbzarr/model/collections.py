@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
 def _adder(f: Field) -> Callable[..., Any]:
     def add(self: Container, *items: Any, **named: Any) -> Any:
-        from nwbzarr.model.base import Container
-
         values: list[Any] = []
         for item in (*items, *named.values()):
             if isinstance(item, Mapping):
@@ -34,7 +32,7 @@ def _adder(f: Field) -> Callable[..., Any]:
         store = getattr(self, f.name)
         kind = _child_class(type(self), f)
         for value in values:
-            if not isinstance(value, Container) or not isinstance(value, kind):
+            if not isinstance(value, kind):
                 raise ValidationError(
                     f"{type(self).__name__} {self.name!r}: add {value!r}: expected a {f.type_name}"
                 )
@@ -79,16 +77,19 @@ def _creator(f: Field) -> Callable[..., Any]:
     return create
 
 
+Resolver = Callable[[type, Field], "type[Container]"]
+"""The class of a collection's children, for the class that holds it (set by ``classes``)."""
+
+_RESOLVER: list[Resolver] = []
+
+
 def _child_class(cls: type, f: Field) -> type[Container]:
-    from nwbzarr.model.classes import class_for, prepare
+    return _RESOLVER[0](cls, f)
 
-    catalog = cls.__dict__.get("_catalog")
-    if catalog is None:
-        from nwbzarr.model.classes import bundled_catalog
 
-        catalog = bundled_catalog()
-    info = prepare(cls)
-    return class_for(f.type_name or "", info.namespace, catalog)
+def set_resolver(resolver: Resolver) -> None:
+    """How the collections find their children's classes (``classes`` sets it on import)."""
+    _RESOLVER[:] = [resolver]
 
 
 def _getitem(f: Field) -> Callable[..., Any]:
@@ -128,4 +129,4 @@ def _own_methods(cls: type) -> set[str]:
     return names
 
 
-__all__ = ["install_collections"]
+__all__ = ["install_collections", "set_resolver"]

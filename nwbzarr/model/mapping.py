@@ -18,6 +18,7 @@ import numpy as np
 
 from nwbzarr.dtypes import ASCII, REFERENCE, UTF8, CompoundType, DType
 from nwbzarr.model.fields import Field
+from nwbzarr.model.lazy import LazyContainers
 from nwbzarr.tree import Array, Group, Node, Reference, SoftLink
 
 if TYPE_CHECKING:
@@ -383,8 +384,6 @@ def _read_dataset(
 
 def _read_unnamed(obj: Container, group: Group, ctx: ReadContext, info: ClassInfo) -> None:
     """Typed members without a fixed name go to the first field whose type they are."""
-    from nwbzarr.model.base import LazyContainers
-
     fields = info.unnamed
     bins: dict[str, LazyContainers[Any]] = {
         f.name: LazyContainers() for f in fields if f.kind == "children"
