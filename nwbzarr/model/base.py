@@ -14,7 +14,6 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -22,7 +21,7 @@ import numpy as np
 
 from nwbzarr import copier
 from nwbzarr.copier import copy_array
-from nwbzarr.dtypes import ASCII, UTF8, DType
+from nwbzarr.dtypes import UTF8
 from nwbzarr.errors import ValidationError
 from nwbzarr.links import direct_link, external_link_to
 from nwbzarr.model.classinfo import ClassInfo, reading
@@ -30,6 +29,17 @@ from nwbzarr.model.dataio import DataIO
 from nwbzarr.model.iterators import AbstractDataChunkIterator
 from nwbzarr.model.lazy import LazyContainers
 from nwbzarr.model.streaming import fit_dims, write_dataio
+from nwbzarr.model.values import (
+    attr_float,
+    attr_text,
+    check_increasing,
+    dataset_text,
+    iso,
+    parse_date,
+    text,
+    text_list,
+    write_text,
+)
 from nwbzarr.tree import Array, Group, Node, Reference, SoftLink
 
 REGISTRY: dict[str, type[Container]] = {}
@@ -62,6 +72,7 @@ class Mechanism:
     prepare: Callable[[type], ClassInfo]
     find_class: Callable[[str, str | None, Any], type[Container] | None]
     registered_class: Callable[[str, str | None], type[Container] | None]
+    add_mixins: Callable[[type], None]
     read_fields: Callable[[Container, Node, ReadContext, ClassInfo], None]
     write_fields: Callable[[Container, Node, WriteContext, ClassInfo], None]
     node_attrs: Callable[[Container, ClassInfo], dict[str, Any]]
@@ -174,43 +185,6 @@ def _plain_copy(dio: DataIO) -> bool:
 _fit = fit_dims
 
 
-def iso(value: datetime, field_name: str) -> str:
-    """ISO text of a tz-aware datetime, as pynwb writes it."""
-    if not isinstance(value, datetime):
-        raise ValidationError(f"{field_name}: expected a datetime, got {value!r}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(
-            f"{field_name}: {value!r} has no timezone; pass a tz-aware datetime "
-            "(for example datetime(..., tzinfo=ZoneInfo('US/Pacific')))"
-        )
-    return value.isoformat()
-
-
-def parse_date(text: Any) -> datetime:
-    """A stored ISO date; one without a timezone gets the local one, as pynwb reads it."""
-    value = text.decode() if isinstance(text, bytes) else str(text)
-    date = datetime.fromisoformat(value)
-    if date.tzinfo is None:
-        warnings.warn(
-            f"date {value!r} has no timezone: read in the local timezone (as pynwb does)",
-            UserWarning,
-            stacklevel=2,
-        )
-        date = date.astimezone()
-    return date
-
-
-def text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, np.ndarray):
-        return text(value.reshape(-1)[0]) if value.size else ""
-    return str(value)
-
-
-# --------------------------------------------------------------------------------------------
-# Contexts
-# --------------------------------------------------------------------------------------------
 @dataclass
 class WriteContext:
     """State of one write: where each container went, and work that waits for all paths."""
@@ -481,8 +455,10 @@ class Container:
         def __getattr__(self, name: str) -> Any:
             """A schema field of a container read from a file: read on first use."""
             state = self.__dict__
-            if name.startswith("__") or _PENDING not in state:
+            if name.startswith("__"):
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            if _PENDING not in state:
+                return _from_mixins(self, name)
             load_fields(self)
             try:
                 return state[name]
@@ -490,6 +466,15 @@ class Container:
                 raise AttributeError(
                     f"{type(self).__name__!r} object has no attribute {name!r}"
                 ) from None
+
+
+def _from_mixins(obj: Container, name: str) -> Any:
+    """A method of a mixin of a hand-written class read from a file (mixins load lazily)."""
+    for klass in type(obj).__mro__:
+        if "_handwritten" in klass.__dict__ and "_mixed" not in klass.__dict__:
+            MECHANISM.add_mixins(klass)
+            return getattr(obj, name)
+    raise AttributeError(f"{type(obj).__name__!r} object has no attribute {name!r}")
 
 
 @register
@@ -599,48 +584,16 @@ def _skip(ctx: WriteContext | None) -> Callable[[Node], bool] | None:
     return None if ctx is None else ctx.was_removed
 
 
-def attr_float(node: Node, name: str, default: float) -> float:
-    value = node.attrs.get(name)
-    return default if value is None else float(value)
-
-
-def attr_text(node: Node, name: str, default: str | None = None) -> str | None:
-    value = node.attrs.get(name)
-    return default if value is None else text(value)
-
-
-def dataset_text(group: Group, name: str) -> str | None:
-    if name not in group:
-        return None
-    node = group[name]
-    return text(node[()]) if isinstance(node, Array) else None
-
-
-def write_text(group: Group, name: str, value: str | None, ascii_: bool = False) -> None:
-    if value is not None:
-        dtype: DType = ASCII if ascii_ else UTF8
-        group.create_array(name, value, dtype=dtype)
-
-
-def text_list(group: Group, name: str) -> list[str] | None:
-    if name not in group:
-        return None
-    node = group[name]
-    if not isinstance(node, Array):
-        return None
-    values = node[()]
-    if np.ndim(values) == 0:
-        return [text(values)]
-    return [text(v) for v in values]
-
-
-def check_increasing(values: Any, where: str) -> None:
-    arr = np.asarray(values, dtype=float)
-    if arr.ndim == 1 and arr.size > 1 and np.any(np.diff(arr) < 0):
-        warnings.warn(f"{where}: timestamps are not ascending", UserWarning, stacklevel=3)
-
-
 __all__ = [
+    "attr_float",
+    "attr_text",
+    "check_increasing",
+    "dataset_text",
+    "iso",
+    "parse_date",
+    "text",
+    "text_list",
+    "write_text",
     "REGISTRY",
     "Container",
     "Data",

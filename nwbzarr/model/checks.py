@@ -68,10 +68,15 @@ def check_field(owner: str, field: Field, value: Any) -> None:
 
 def _lazy(value: Any) -> bool:
     container = hasattr(value, "neurodata_type") and hasattr(value, "object_id")
-    return container or isinstance(value, Iterator) or type(value).__name__ in (
-        "DataIO",
-        "H5DataIO",
-        "DataChunkIterator",
+    return (
+        container
+        or isinstance(value, Iterator)
+        or type(value).__name__
+        in (
+            "DataIO",
+            "H5DataIO",
+            "DataChunkIterator",
+        )
     )
 
 

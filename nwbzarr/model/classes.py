@@ -138,19 +138,16 @@ def _mixins(type_name: str) -> tuple[type, ...]:
 
 
 def registered_class(neurodata_type: str, namespace: str | None) -> type[Container] | None:
-    """The hand-written class of a bundled type (with its mixins), without reading a schema."""
+    """The hand-written class of a bundled type, without reading a schema (its mixins'
+    methods are added on first use: :meth:`Container.__getattr__`)."""
     if namespace not in BUNDLED_NAMESPACES:
         return None
-    cls = REGISTRY.get(neurodata_type)
-    if cls is not None and "_mixed" not in cls.__dict__:
-        with _LOCK:
-            _add_mixins(cls)
-    return cls
+    return REGISTRY.get(neurodata_type)
 
 
 def _add_mixins(cls: type[Container]) -> None:
     """Methods of mixins registered for a hand-written class that it does not define."""
-    if "_mixed" in cls.__dict__:
+    if "_mixed" in cls.__dict__ or "_handwritten" not in cls.__dict__:
         return
     cls._mixed = True  # type: ignore[attr-defined]
     for mixin in _mixins(cls.neurodata_type):
@@ -203,6 +200,7 @@ def _collection_child(cls: type, f: Field) -> type[Container]:
 MECHANISM.prepare = prepare
 MECHANISM.find_class = find_class
 MECHANISM.registered_class = registered_class
+MECHANISM.add_mixins = _add_mixins
 MECHANISM.read_fields = mapping.read_members
 MECHANISM.write_fields = mapping.write_members
 MECHANISM.node_attrs = mapping.node_attrs
