@@ -39,11 +39,6 @@ PENDING: dict[tuple[str, str, str], str] = {
         ("writes", "add_remove", fmt): "NWBFile.generate_new_id (issue 14 item 2: model / pyapi)"
         for fmt in ("hdf5", "zarr")
     },
-    ("writes", "icephys", "zarr"): (
-        "a NaN attribute (VoltageClampSeries resolution=nan) is stored as the JSON string "
-        "'NaN' in zarr.json since d978344 (Zarr backend checks): hdmf-zarr 0.14 reads it as "
-        "text and pynwb refuses it; hdmf-zarr writes the bare NaN token"
-    ),
 }
 STRICT = False  # True once the pieces of PENDING have landed: an xpass then fails
 

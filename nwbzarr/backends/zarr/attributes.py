@@ -85,20 +85,16 @@ def attr_to_json(value: Any, dtype: DType) -> Any:
     return _plain_json(value)
 
 
-# Zarr v3 JSON for the floats JSON has no literal for (zarr-python's fill value strings)
-FLOAT_TEXT = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
-
-
 def _plain_json(value: Any) -> Any:
     """numpy values, bytes and nested sequences as JSON values: text keeps undecodable bytes as
-    surrogate escapes (what HDF5 reads back), non-finite floats are the strings of
-    :data:`FLOAT_TEXT`; bytes holding NUL are refused, as HDF5 refuses them."""
+    surrogate escapes (what HDF5 reads back); non-finite floats stay floats, written as the
+    ``NaN`` / ``Infinity`` tokens that zarr-python and hdmf-zarr write and read (as strings,
+    hdmf-zarr would hand pynwb text where the schema wants a float); bytes holding NUL are
+    refused, as HDF5 refuses them."""
     if isinstance(value, np.ndarray):
         return _plain_json(value.tolist())
     if isinstance(value, np.generic):
         return _plain_json(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return FLOAT_TEXT[repr(value)]
     if isinstance(value, bytes):
         if b"\x00" in value:
             raise ValueError("bytes holding NUL cannot be stored as text (HDF5 refuses them too)")
@@ -234,7 +230,7 @@ class ZarrAttributes(Attributes):
         else:
             try:  # fail here, naming the attribute, rather than when the document is written
                 encoded = attr_to_json(value, dtype)
-                json.dumps(encoded, allow_nan=False)
+                json.dumps(encoded, allow_nan=True)
             except (TypeError, ValueError) as err:
                 raise ValueError(
                     f"{self.owner}: attribute {name!r} = {value!r} cannot be stored in Zarr: {err}"
