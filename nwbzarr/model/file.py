@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy as _copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Self
@@ -167,6 +167,26 @@ class NWBFile(GeneralMethods, NWBContainer):
             raise ValidationError(f"NWBFile: {what} already has an object named {obj.name!r}")
         where[obj.name] = obj
 
+    def _add_each(self, where: dict[str, Any], objs: Any, what: str) -> None:
+        """pynwb's adders take one container, a list of them or a dict of them."""
+        if isinstance(objs, Mapping):
+            items = list(objs.values())
+        else:
+            items = list(objs) if isinstance(objs, list | tuple) else [objs]
+        for obj in items:
+            self._add(where, obj, what)
+
+    @staticmethod
+    def _only(where: Mapping[str, Any], name: str | None, what: str) -> Any:
+        """pynwb's getters: by name, or the only object when no name is given."""
+        if name is not None:
+            return where[name]
+        if len(where) != 1:
+            raise ValueError(
+                f"NWBFile: {what} holds {len(where)} objects ({sorted(where)}): give a name"
+            )
+        return next(iter(where.values()))
+
     def add_acquisition(self, nwbdata: Container, use_sweep_table: bool = False) -> None:
         self._add(self.acquisition, nwbdata, "acquisition")
 
@@ -192,42 +212,73 @@ class NWBFile(GeneralMethods, NWBContainer):
     def add_stimulus_template(self, timeseries: Container, use_sweep_table: bool = False) -> None:
         self._add(self.stimulus_template, timeseries, "stimulus_template")
 
-    def get_acquisition(self, name: str) -> Container:
-        return self.acquisition[name]
+    def get_acquisition(self, name: str | None = None) -> Container:
+        return self._only(self.acquisition, name, "acquisition")  # type: ignore[no-any-return]
 
-    def get_analysis(self, name: str) -> Container:
-        return self.analysis[name]
+    def get_analysis(self, name: str | None = None) -> Container:
+        return self._only(self.analysis, name, "analysis")  # type: ignore[no-any-return]
 
-    def create_processing_module(self, name: str, description: str) -> ProcessingModule:
+    def get_stimulus(self, name: str | None = None) -> Container:
+        return self._only(self.stimulus, name, "stimulus")  # type: ignore[no-any-return]
+
+    def create_processing_module(
+        self, name: str, description: str, data_interfaces: Any = None
+    ) -> ProcessingModule:
         module = ProcessingModule(name=name, description=description)
+        if data_interfaces is not None:
+            items = data_interfaces.values() if isinstance(data_interfaces, Mapping) else None
+            for item in items if items is not None else data_interfaces:
+                module.add(item)
         self._add(self.processing, module, "processing")
         return module
 
-    def add_processing_module(self, processing_module: ProcessingModule) -> None:
-        self._add(self.processing, processing_module, "processing")
+    def add_processing_module(self, processing: ProcessingModule | Sequence[Any]) -> None:
+        self._add_each(self.processing, processing, "processing")
 
-    def get_processing_module(self, name: str) -> ProcessingModule:
-        return self.processing[name]
+    def get_processing_module(self, name: str | None = None) -> ProcessingModule:
+        return self._only(self.processing, name, "processing")  # type: ignore[no-any-return]
 
     def create_device(
-        self, name: str, description: str | None = None, manufacturer: str | None = None
+        self,
+        name: str,
+        description: str | None = None,
+        manufacturer: str | None = None,
+        model_number: str | None = None,
+        model_name: str | None = None,
+        serial_number: str | None = None,
+        model: Any = None,
     ) -> Device:
-        device = Device(name=name, description=description, manufacturer=manufacturer)
+        # the schema's fields of hand-written classes are set by the mechanism: passed by name
+        fields: dict[str, Any] = {
+            "name": name,
+            "description": description,
+            "manufacturer": manufacturer,
+            "model_number": model_number,
+            "model_name": model_name,
+            "serial_number": serial_number,
+            "model": model,
+        }
+        device = Device(**fields)
         self.add_device(device)
         return device
 
-    def add_device(self, device: Device) -> None:
-        self._add(self.devices, device, "devices")
+    def add_device(self, devices: Any) -> None:
+        self._add_each(self.devices, devices, "devices")
+
+    def get_device(self, name: str | None = None) -> Device:
+        return self._only(self.devices, name, "devices")  # type: ignore[no-any-return]
 
     def create_electrode_group(
-        self, name: str, description: str, location: str, device: Device
+        self, name: str, description: str, location: str, device: Device, position: Any = None
     ) -> ElectrodeGroup:
-        group = ElectrodeGroup(name=name, description=description, location=location, device=device)
+        fields: dict[str, Any] = {"description": description, "location": location}
+        fields["position"] = position  # a schema field the mechanism sets
+        group = ElectrodeGroup(name=name, device=device, **fields)
         self.add_electrode_group(group)
         return group
 
-    def add_electrode_group(self, electrode_group: ElectrodeGroup) -> None:
-        self._add(self.electrode_groups, electrode_group, "electrode_groups")
+    def add_electrode_group(self, electrode_groups: ElectrodeGroup | Sequence[Any]) -> None:
+        self._add_each(self.electrode_groups, electrode_groups, "electrode_groups")
 
     def create_imaging_plane(
         self,
@@ -255,8 +306,8 @@ class NWBFile(GeneralMethods, NWBContainer):
         self.add_imaging_plane(plane)
         return plane
 
-    def add_imaging_plane(self, imaging_plane: ImagingPlane) -> None:
-        self._add(self.imaging_planes, imaging_plane, "imaging_planes")
+    def add_imaging_plane(self, imaging_planes: ImagingPlane | Sequence[Any]) -> None:
+        self._add_each(self.imaging_planes, imaging_planes, "imaging_planes")
 
     def _electrode_table(self) -> ElectrodesTable:
         if self.electrodes is None:
@@ -360,11 +411,11 @@ class NWBFile(GeneralMethods, NWBContainer):
         self.add_time_intervals(table)
         return table
 
-    def get_time_intervals(self, name: str) -> TimeIntervals:
-        return self.intervals[name]
+    def get_time_intervals(self, name: str | None = None) -> TimeIntervals:
+        return self._only(self.intervals, name, "intervals")  # type: ignore[no-any-return]
 
-    def add_time_intervals(self, time_intervals: TimeIntervals) -> None:
-        self._add(self.intervals, time_intervals, "intervals")
+    def add_time_intervals(self, intervals: TimeIntervals | Sequence[Any]) -> None:
+        self._add_each(self.intervals, intervals, "intervals")
 
     def _units(self) -> Units:
         if self.units is None:

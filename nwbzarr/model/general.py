@@ -64,22 +64,30 @@ class GeneralMethods:
         where[obj.name] = obj
         return obj
 
-    def add_icephys_electrode(self, electrode: Container) -> Container:
-        return self._put(self.icephys_electrodes, electrode, "icephys_electrodes")
+    def add_icephys_electrode(self, icephys_electrodes: Any) -> Any:
+        """Add one IntracellularElectrode or a list of them (pynwb's name); returns its input."""
+        for item in _each(icephys_electrodes):
+            self._put(self.icephys_electrodes, item, "icephys_electrodes")
+        return icephys_electrodes
 
     def create_icephys_electrode(self, *args: Any, **kwargs: Any) -> Container:
         """Build an IntracellularElectrode (its arguments) and add it."""
-        return self.add_icephys_electrode(_get_class("IntracellularElectrode")(*args, **kwargs))
+        electrode: Container = _get_class("IntracellularElectrode")(*args, **kwargs)
+        return self.add_icephys_electrode(electrode)  # type: ignore[no-any-return]
 
     def get_icephys_electrode(self, name: str) -> Container:
         return self.icephys_electrodes[name]
 
-    def add_ogen_site(self, ogen_site: Container) -> Container:
-        return self._put(self.ogen_sites, ogen_site, "ogen_sites")
+    def add_ogen_site(self, ogen_sites: Any) -> Any:
+        """Add one OptogeneticStimulusSite or a list of them (pynwb's name); returns its input."""
+        for item in _each(ogen_sites):
+            self._put(self.ogen_sites, item, "ogen_sites")
+        return ogen_sites
 
     def create_ogen_site(self, *args: Any, **kwargs: Any) -> Container:
         """Build an OptogeneticStimulusSite (its arguments) and add it."""
-        return self.add_ogen_site(_get_class("OptogeneticStimulusSite")(*args, **kwargs))
+        site: Container = _get_class("OptogeneticStimulusSite")(*args, **kwargs)
+        return self.add_ogen_site(site)  # type: ignore[no-any-return]
 
     def get_ogen_site(self, name: str) -> Container:
         return self.ogen_sites[name]
@@ -218,3 +226,10 @@ __all__ = [
     "walk",
     "write_general_extras",
 ]
+
+
+def _each(objs: Any) -> list[Container]:
+    """One container, a list or tuple of them, or a dict of them, as a list."""
+    if isinstance(objs, dict):
+        return list(objs.values())
+    return list(objs) if isinstance(objs, list | tuple) else [objs]

@@ -235,6 +235,29 @@ def _within(group: Group, f: Field) -> Group:
     return group.create_group(f.within)
 
 
+def as_compound(spec_dtype: Any, value: Any) -> Any:
+    """Plain numbers given for a numeric compound dataset (pynwb takes ``position=(x, y, z)``)
+    as the compound value pynwb writes: one record from a flat sequence of one number per
+    field, records from rows of them. Anything else is returned as it is."""
+    if not isinstance(spec_dtype, tuple) or any(not isinstance(c.dtype, str) for c in spec_dtype):
+        return value
+    if any(c.dtype not in _NUMPY for c in spec_dtype):
+        return value  # text or unknown fields: left to the general path
+    if isinstance(value, np.ndarray) and value.dtype.names:
+        return value
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        return value
+    n = len(spec_dtype)
+    if arr.dtype.kind not in "iuf" or arr.ndim not in (1, 2) or arr.shape[-1] != n:
+        return value
+    dtype = np.dtype([(c.name, _NUMPY[c.dtype]) for c in spec_dtype])
+    if arr.ndim == 1:
+        return np.array(tuple(arr.tolist()), dtype=dtype)
+    return np.array([tuple(row) for row in arr.tolist()], dtype=dtype)
+
+
 def _write_dataset(
     obj: Container, group: Group, f: Field, value: Any, ctx: WriteContext, info: ClassInfo
 ) -> None:
@@ -259,6 +282,7 @@ def _write_dataset(
     if f.is_ref:
         ctx.deferred.append(partial(_write_references, group, name, stored, attrs, ctx))
         return
+    stored = as_compound(f.dtype, stored)
     write_data(
         group,
         name,
