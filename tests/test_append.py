@@ -97,7 +97,7 @@ def test_append_needs_an_extendable_series_in_a_writable_file(fmt: str, tmp_path
     nwbfile = nwbzarr.NWBFile(
         session_description="x", identifier="x", session_start_time=datetime(2024, 1, 1, tzinfo=UTC)
     )
-    nwbfile.add_acquisition(TimeSeries(name="fixed", data=np.zeros(4), rate=10.0))
+    nwbfile.add_acquisition(TimeSeries(name="fixed", data=np.zeros(4), unit="V", rate=10.0))
     nwbzarr.write(nwbfile, path)
     read_only = nwbzarr.read(path)
     series = read_only.acquisition["fixed"]
@@ -114,7 +114,9 @@ def test_append_needs_an_extendable_series_in_a_writable_file(fmt: str, tmp_path
             series.append(np.ones(2))
     writable.source_node.file.close()
     with pytest.raises(ValidationError, match="stored in a file"):
-        TimeSeries(name="mem", data=np.zeros(2), rate=1.0).append(np.ones(1), timestamps=[1.0])
+        TimeSeries(name="mem", data=np.zeros(2), unit="V", rate=1.0).append(
+            np.ones(1), timestamps=[1.0]
+        )
 
 
 def run_and_kill(path: Path, delay: float) -> int:

@@ -158,7 +158,9 @@ def test_data_from_another_file_is_linked_unless_link_data_false(
     raw = tmp_path / f"raw{SUFFIX[src_fmt]}"
     source = _nwbfile("raw")
     source.add_acquisition(TimeSeries(name="x", data=np.arange(10.0), unit="V", rate=10.0))
-    source.add_acquisition(TimeSeries(name="t", data=np.arange(3.0), timestamps=[0.0, 1.0, 2.0]))
+    source.add_acquisition(
+        TimeSeries(name="t", data=np.arange(3.0), unit="V", timestamps=[0.0, 1.0, 2.0])
+    )
     nwbzarr.write(source, raw)
     other = nwbzarr.read(raw)
     try:
@@ -170,7 +172,7 @@ def test_data_from_another_file_is_linked_unless_link_data_false(
             TimeSeries(name="copied", data=DataIO(x.data, link_data=False), unit="V", rate=10.0)
         )
         new.add_acquisition(t)  # a whole container of another file
-        new.add_acquisition(TimeSeries(name="same_times", data=np.ones(3), timestamps=t))
+        new.add_acquisition(TimeSeries(name="same_times", data=np.ones(3), unit="V", timestamps=t))
         out = tmp_path / f"new{SUFFIX[dst_fmt]}"
         nwbzarr.write(new, out)
     finally:
@@ -199,7 +201,7 @@ def test_data_from_another_file_is_linked_unless_link_data_false(
 def test_reading_and_writing_a_file_copies_it(tmp_path: Path) -> None:
     raw = tmp_path / "raw.nwb"
     source = _nwbfile()
-    source.add_acquisition(TimeSeries(name="x", data=np.arange(4.0), rate=1.0))
+    source.add_acquisition(TimeSeries(name="x", data=np.arange(4.0), unit="V", rate=1.0))
     nwbzarr.write(source, raw)
     nwbzarr.write(nwbzarr.read(raw), tmp_path / "again.nwb.zarr")
     assert external_links(tmp_path / "again.nwb.zarr") == []

@@ -16,6 +16,7 @@ Regenerate after a schema or signature change (the suite checks that the file is
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import sys
@@ -149,6 +150,20 @@ class _Stub:
         self.imports[alias] = (cls.__module__, cls.__name__)
         return alias
 
+    def real_types(self, sig: Sig) -> Sig:
+        """Parameters typed with a hand-written class take the real class (what ``NWBFile``'s
+        ``create_*`` methods return); the stub's class of that name is a subclass of it."""
+        handwritten = {n: c for n, c in self.classes.items() if not _is_generated(c)}
+        if not handwritten:
+            return sig
+        pattern = re.compile(r"\b(" + "|".join(sorted(handwritten, key=len, reverse=True)) + r")\b")
+
+        def retype(text: str) -> str:
+            return pattern.sub(lambda m: self.real(handwritten[m.group(1)]), text)
+
+        params = tuple(dataclasses.replace(p, type=retype(p.type)) for p in sig.params)
+        return dataclasses.replace(sig, params=params)
+
     def class_text(self, name: str) -> str:
         cls = self.classes[name]
         parent = _parent(cls)
@@ -157,7 +172,7 @@ class _Stub:
             bases.insert(0, self.real(cls))
         if parent is not None and parent in self.classes:
             bases.append(parent)
-        sig = _sig_of(name, cls)
+        sig = self.real_types(_sig_of(name, cls))
         known = set(self.declared.get(parent or "", set())) | {"name"}
         lines = [f"class {name}({', '.join(bases)}):"]
         if _is_generated(cls):
@@ -165,7 +180,7 @@ class _Stub:
                 if p.name not in known and not hasattr(cls, p.name):
                     lines.append(f"    {p.name}: {_attribute_type(p.type)}")
         lines.append(_def_text("__init__", sig, "None"))
-        lines += [_def_text(m, s, "Any") for m, s in _generated_methods(name, cls)]
+        lines += [_def_text(m, self.real_types(s), "Any") for m, s in _generated_methods(name, cls)]
         self.declared[name] = known | {p.name for p in sig.params}
         return "\n".join(lines)
 
