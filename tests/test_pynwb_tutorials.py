@@ -34,13 +34,8 @@ HERE = Path(__file__).resolve().parent / "tutorials"
 TUTORIALS = sorted(p.stem for p in HERE.glob("*.py") if not p.name.startswith("_"))
 FORMATS = ("hdf5", "zarr")
 # (test, tutorial, format) -> the missing piece and the room it belongs to
-PENDING: dict[tuple[str, str, str], str] = {
-    **{
-        ("writes", "add_remove", fmt): "NWBFile.generate_new_id (issue 14 item 2: model / pyapi)"
-        for fmt in ("hdf5", "zarr")
-    },
-}
-STRICT = False  # True once the pieces of PENDING have landed: an xpass then fails
+PENDING: dict[tuple[str, str, str], str] = {}
+STRICT = True  # every piece of PENDING has landed: an xpass fails
 
 _FROM_PEER = re.compile(r"^from (?:pynwb|hdmf|hdmf_zarr)(?:\.[\w.]+)? import", re.M)
 

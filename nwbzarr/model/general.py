@@ -19,6 +19,7 @@ from nwbzarr.model.base import (
     WriteContext,
     class_info,
     load_fields,
+    new_object_id,
     typed_members,
 )
 from nwbzarr.tree import Group
@@ -140,6 +141,13 @@ class GeneralMethods:
         for obj in walk(self):
             out.setdefault(obj.object_id, obj)
         return out
+
+    def generate_new_id(self, recurse: bool = True) -> None:
+        """A new object id (UUID4) for the file and, with ``recurse``, every container in it
+        (pynwb's ``generate_new_id``; export then writes the new ids)."""
+        targets: list[Any] = list(walk(self)) if recurse else [self]
+        for obj in targets:
+            obj.object_id = new_object_id()
 
 
 def walk(root: Any) -> Iterator[Container]:
