@@ -90,9 +90,7 @@ if TYPE_CHECKING:
         Reference,
         SoftLink,
     )
-    from nwbzarr.virtual import (
-        build_index as index,
-    )
+    from nwbzarr.virtual import index
     from nwbzarr.xr import (
         align,
         series_to_xarray,
@@ -105,7 +103,7 @@ if TYPE_CHECKING:
 # public name -> (module, attribute): imported on first access by __getattr__
 _LAZY: dict[str, tuple[str, str]] = {
     "open": ("nwbzarr.api", "open"),
-    "index": ("nwbzarr.virtual", "build_index"),
+    "index": ("nwbzarr.virtual", "index"),
     "load_namespaces": ("nwbzarr.spec", "load_namespaces"),
     "Array": ("nwbzarr.tree", "Array"),
     "ExternalLink": ("nwbzarr.tree", "ExternalLink"),

@@ -201,11 +201,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from nwbzarr.virtual import build_index
+    from nwbzarr.virtual import index
 
-    out = build_index(
+    out = index(
         args.src,
         args.dst,
+        format=args.format,
         overwrite=args.overwrite,
         storage_options=args.storage_options,
         dst_storage_options=args.dst_storage_options,
@@ -510,6 +511,12 @@ def _add_writing_commands(add: Adder) -> None:
     )
     p.add_argument("src", help="HDF5 file or URL")
     p.add_argument("dst", help="the index to write (a Zarr store)")
+    p.add_argument(
+        "--format",
+        default="nwbzarr",
+        help="form of the index: nwbzarr (default: a Zarr v3 store) or another listed in "
+        "nwbzarr.virtual.INDEX_FORMATS",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing index")
     _add_remote(p, dst=True)
 

@@ -23,9 +23,11 @@ index. A manifest is loaded on the first read of its array, so opening stays one
 
 from __future__ import annotations
 
+import importlib
 import io
 import math
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -42,6 +44,60 @@ from nwbzarr.storage import Location, exists, remove, resolve
 # Arrays of up to this many chunks keep their manifest in their document (~40 bytes of JSON a
 # chunk); larger ones in a MANIFEST object, read on the array's first read.
 INLINE_MANIFEST_CHUNKS = 256
+
+
+# The forms of the index: format name -> (module, function). Each function takes
+# ``(src, dst, *, overwrite, storage_options, dst_storage_options)`` and returns ``dst``.
+INDEX_FORMATS: dict[str, tuple[str, str]] = {
+    "nwbzarr": ("nwbzarr.virtual", "build_index"),
+}
+
+
+def index(
+    src: str | os.PathLike[str] | Location,
+    dst: str | os.PathLike[str] | Location,
+    *,
+    format: str = "nwbzarr",
+    overwrite: bool = False,
+    storage_options: dict[str, Any] | None = None,
+    dst_storage_options: dict[str, Any] | None = None,
+) -> str:
+    """Write an index of the HDF5 file ``src`` at ``dst`` in one of :data:`INDEX_FORMATS`.
+
+    Parameters
+    ----------
+    src
+        The HDF5 file (local path or URL); its data stays where it is.
+    dst
+        Where to write the index.
+    format
+        ``"nwbzarr"`` (default): a Zarr v3 store read by :func:`nwbzarr.open` (see
+        :func:`build_index`); the other forms are listed in :data:`INDEX_FORMATS`.
+    overwrite
+        Replace an existing ``dst``.
+    storage_options, dst_storage_options
+        fsspec / obstore options for ``src`` and for ``dst``.
+
+    Returns
+    -------
+    str
+        ``dst``.
+
+    Examples
+    --------
+    >>> nwbzarr.index("session.nwb", "session.nwb.zarr")                    # doctest: +SKIP
+    """
+    entry = INDEX_FORMATS.get(format)
+    if entry is None:
+        raise ValueError(f"format={format!r}: expected one of {sorted(INDEX_FORMATS)}")
+    builder: Callable[..., str] = getattr(importlib.import_module(entry[0]), entry[1])
+    return builder(
+        src,
+        dst,
+        overwrite=overwrite,
+        storage_options=storage_options,
+        dst_storage_options=dst_storage_options,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,4 +190,4 @@ def _make_virtual(src: Any, dst: ZarrArray) -> bool:
     return True
 
 
-__all__ = ["build_index"]
+__all__ = ["INDEX_FORMATS", "build_index", "index"]

@@ -222,3 +222,12 @@ def test_local_index_reads_its_own_objects_as_plain_files(
         window = root.array("acquisition/ElectricalSeries/data")[:10, :3]
         np.testing.assert_array_equal(window, _data()[:10, :3])
     assert asked == ["acquisition/ElectricalSeries/data/c/0/0"], asked
+
+
+def test_index_dispatches_on_format(session: Path, tmp_path: Path) -> None:
+    out = tmp_path / "via_index.nwb.zarr"
+    assert nwbzarr.index(session, out, format="nwbzarr") == str(out)
+    with nwbzarr.open(session) as a, nwbzarr.open(out) as b:
+        assert tree_diff(a, b) == []
+    with pytest.raises(ValueError, match=r"format='parquet': expected one of \['nwbzarr'"):
+        nwbzarr.index(session, tmp_path / "x", format="parquet")
