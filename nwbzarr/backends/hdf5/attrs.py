@@ -42,11 +42,15 @@ class H5Node:
 class CachedAttrs:
     """The attributes of one object read so far (``complete``: all of them, ``names`` in
     order). An attribute nwbzarr cannot read is kept as its error, raised when it is asked
-    for (or listed with its value), so that the others stay readable."""
+    for (or listed with its value), so that the others stay readable. Object references
+    (``deferred``) are read when asked for: naming a reference's target makes libhdf5 search
+    the whole file (~20-60 ms for 1,000 series), and reading all of an object's attributes
+    is no reason to pay that (the root's ``.specloc``)."""
 
     values: dict[str, tuple[Any, DType]] = field(default_factory=dict)
     failed: dict[str, NwbZarrError] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
+    deferred: set[str] = field(default_factory=set)
     complete: bool = False
 
 
@@ -95,7 +99,7 @@ class H5Attributes(Attributes):
             return False
         cached = self._cached()
         if cached is not None and (cached.complete or name in cached.values):
-            return name in cached.values or name in cached.failed
+            return name in cached.values or name in cached.failed or name in cached.deferred
         try:
             return bool(h5py.h5a.exists(self._node.oid, name.encode("utf-8", "surrogateescape")))
         except LIBHDF5_ERRORS as err:
@@ -114,6 +118,8 @@ class H5Attributes(Attributes):
         hit = cached.values.get(name)
         if hit is not None:
             return hit
+        if name in cached.deferred:
+            return self._read_deferred(cached, name)
         if not cached.complete and name != INCOMPLETE_ATTR:
             if not cached.values:  # the first lookup: maybe the only one, read just it
                 hit = cached.values[name] = self._get_uncached(name)
@@ -122,6 +128,8 @@ class H5Attributes(Attributes):
             hit = cached.values.get(name)
             if hit is not None:
                 return hit
+            if name in cached.deferred:
+                return self._read_deferred(cached, name)
         failed = cached.failed.get(name)
         if failed is not None:
             raise failed
@@ -138,8 +146,21 @@ class H5Attributes(Attributes):
             failed = cached.failed.get(name)
             if failed is not None:
                 raise failed
-            value, dtype = cached.values[name]
+            if name in cached.deferred:
+                value, dtype = self._read_deferred(cached, name)
+            else:
+                value, dtype = cached.values[name]
             yield name, value, dtype
+
+    def _read_deferred(self, cached: CachedAttrs, name: str) -> tuple[Any, DType]:
+        """A reference left out of :meth:`_every_of`, read now (its error kept, as theirs)."""
+        cached.deferred.discard(name)
+        try:
+            hit = cached.values[name] = self._get_uncached(name)
+        except NwbZarrError as err:
+            cached.failed[name] = err
+            raise
+        return hit
 
     def _cached(self) -> CachedAttrs | None:
         """What was read of this object's attributes, on a file open read-only (else None)."""
@@ -162,7 +183,8 @@ class H5Attributes(Attributes):
         if not cached.complete:
             cached.names = self._stored_names()
             cached.failed = {}
-            cached.values = self._read_named(cached.names, cached.failed)
+            cached.deferred = set()
+            cached.values = self._read_named(cached.names, cached.failed, cached.deferred)
             cached.complete = True
         return cached
 
@@ -177,23 +199,33 @@ class H5Attributes(Attributes):
         return self._read_named(self._stored_names(), failed)
 
     def _read_named(
-        self, names: list[str], failed: dict[str, NwbZarrError] | None
+        self,
+        names: list[str],
+        failed: dict[str, NwbZarrError] | None,
+        deferred: set[str] | None = None,
     ) -> dict[str, tuple[Any, DType]]:
+        """Read ``names``; with ``deferred``, object references are only noted there."""
         out: dict[str, tuple[Any, DType]] = {}
         for name in names:
             try:
-                out[name] = self._read_one(name)
+                value = self._read_one(name, deferred is not None)
+                if value is None:
+                    assert deferred is not None
+                    deferred.add(name)
+                else:
+                    out[name] = value
             except NwbZarrError as err:
                 if failed is None:
                     raise
                 failed[name] = err
         return out
 
-    def _read_one(self, name: str) -> tuple[Any, DType]:
+    def _read_one(self, name: str, defer_references: bool = False) -> tuple[Any, DType] | None:
         """One attribute known to exist, opened once. Numbers and variable-length text (nearly
         every attribute of an NWB file) are read with the type remembered from earlier
         attributes; anything else (references, compounds, fixed-length text, enums, empty
-        dataspaces) takes :meth:`_get_uncached`."""
+        dataspaces) takes :meth:`_get_uncached`; None: an object reference left unread
+        (``defer_references``)."""
         where = f"{self.owner} attribute {name!r}"
         try:
             aid = h5py.h5a.open(self._node.oid, name.encode("utf-8", "surrogateescape"))
@@ -210,6 +242,8 @@ class H5Attributes(Attributes):
                 h5file = self._node.h5file
                 if not h5file.heaps_ok:
                     h5file.check_heaps()
+            elif defer_references and cls == h5py.h5t.REFERENCE:
+                return None
             else:
                 return self._get_uncached(name)
             shape = () if kind == h5py.h5s.SCALAR else space.shape
