@@ -114,3 +114,35 @@ def test_v2_object_array_with_a_garbled_shape(tmp_path: Path) -> None:
     zarray.write_text(json.dumps(doc))
     with nwbzarr.open(store) as root, pytest.raises(FormatError, match=r"a scalar of shape \(0,\)"):
         root.array(key)[()]
+
+
+def _mutations(doc: Any) -> Any:
+    """Copies of ``doc`` with one value replaced by a wrong one, or one key removed."""
+    garbage: list[Any] = [None, 1.5, True, -1, 0, "x", [], {}, [0], [-1], [2**63], ["a"], [1.5]]
+    if isinstance(doc, dict):
+        for key in doc:
+            yield {k: v for k, v in doc.items() if k != key}
+            for value in [*garbage, *_mutations(doc[key])]:
+                yield {**doc, key: value}
+    elif isinstance(doc, list):
+        for i in range(len(doc)):
+            for value in [*garbage, *_mutations(doc[i])]:
+                yield [*doc[:i], value, *doc[i + 1 :]]
+
+
+def test_the_fast_check_accepts_only_what_the_full_check_accepts(store: Path) -> None:
+    """The common-case check of array documents (most of an open's documents) never lets
+    through a document that the field-by-field check refuses."""
+    from nwbzarr.backends.zarr.checks import _check_array, _plain_v3_array
+
+    docs = json.loads((store / "zarr.json").read_text())["consolidated_metadata"]["metadata"]
+    accepted = refused = 0
+    for key in ("g/x", "g/text"):
+        assert _plain_v3_array(docs[key])
+        for doc in _mutations(docs[key]):
+            if _plain_v3_array(doc):
+                accepted += 1
+                _check_array(doc, False, key)  # raises if the fast check was wrong
+            else:
+                refused += 1
+    assert accepted and refused > 100
