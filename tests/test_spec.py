@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,7 @@ ALLOWED_IMPORTS = {
     "hashlib",
     "json",
     "importlib",
+    "os",
     "pathlib",
     "re",
     "threading",
@@ -253,3 +255,43 @@ def test_spec_modules_import_no_io_libraries() -> None:
                 assert name.split(".")[0] in ALLOWED_IMPORTS, f"{path.name} imports {name}"
                 if name.startswith("nwbzarr."):
                     assert name.split(".")[1] in {"errors", "dtypes", "tree", "spec"}, name
+
+
+def test_the_bundled_schema_is_parsed_once_per_installation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The YAML of the bundled schema is kept as JSON in the cache directory and used while
+    its files are unchanged; a stale, damaged or unwritable cache falls back to the YAML."""
+    from nwbzarr.spec import sources
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = sources.bundled_namespace_files()[0]
+    fresh = sources.read_namespace_file(path)
+    first = sources._read_bundled(path)  # parses the YAML, keeps it
+    [entry] = (tmp_path / "nwbzarr").iterdir()
+
+    def no_yaml(file: Path) -> None:
+        raise AssertionError(f"parsed {file}")
+
+    with monkeypatch.context() as m:
+        m.setattr(sources, "read_yaml", no_yaml)
+        cached = sources._read_bundled(path)
+    assert [d.sources for d in cached] == [d.sources for d in first] == [d.sources for d in fresh]
+    assert [d.namespace for d in cached] == [d.namespace for d in fresh]
+
+    parsed: list[Path] = []
+    real = sources.read_yaml
+
+    def counted(file: Path) -> Any:
+        parsed.append(file)
+        return real(file)
+
+    monkeypatch.setattr(sources, "read_yaml", counted)
+    text = entry.read_text()
+    entry.write_text(text.replace('"files": {"', '"files": {"x', 1))  # a file it names is gone
+    assert [d.sources for d in sources._read_bundled(path)] == [d.sources for d in fresh]
+    entry.write_text(text[: len(text) // 2])  # damaged
+    assert [d.sources for d in sources._read_bundled(path)] == [d.sources for d in fresh]
+    assert len(parsed) == 2 * (1 + sum(len(d.sources) for d in fresh))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(entry))  # a file: the cache cannot be written
+    assert [d.sources for d in sources._read_bundled(path)] == [d.sources for d in fresh]

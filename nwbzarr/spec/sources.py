@@ -12,10 +12,13 @@ extension loaded so far.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
+import os
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -76,7 +79,12 @@ def read_namespace_file(path: str | Path) -> list[NamespaceDocument]:
     Sources are read from the namespace file's directory, as pynwb does.
     """
     path = Path(path)
-    raw = read_yaml(path)
+    return _namespace_documents(path, read_yaml)
+
+
+def _namespace_documents(path: Path, load: Callable[[Path], Any]) -> list[NamespaceDocument]:
+    """:func:`read_namespace_file`, with each file's content given by ``load``."""
+    raw = load(path)
     if not isinstance(raw, Mapping) or not isinstance(raw.get("namespaces"), list):
         raise SchemaError(f"{path}: not a namespace file (no 'namespaces' list)")
     documents = []
@@ -86,7 +94,7 @@ def read_namespace_file(path: str | Path) -> list[NamespaceDocument]:
         for item in entry.get("schema") or []:
             if isinstance(item, Mapping) and "source" in item:
                 file = path.parent / str(item["source"])
-                document = read_yaml(file)
+                document = load(file)
                 if document is None:
                     document = {}
                 if not isinstance(document, Mapping):
@@ -107,8 +115,68 @@ def bundled_catalog() -> Catalog:
     """
     documents: list[NamespaceDocument] = []
     for path in reversed(bundled_namespace_files()):  # core first: it names the file's schema
-        documents.extend(read_namespace_file(path))
+        documents.extend(_read_bundled(path))
     return Catalog(documents)
+
+
+# The bundled schema's YAML, kept as JSON in the user's cache directory: parsing the 20 YAML
+# files costs ~45 ms, more than anything else a first write does; their JSON loads in ~1 ms.
+# An entry holds each file's size and modification time and is used only while every file
+# still has them; one that is missing, stale or unreadable is parsed from the YAML again.
+_CACHE_FORMAT = 1
+
+
+def _schema_cache(path: Path) -> Path | None:
+    """Where the parsed content of the namespace file ``path`` and its sources is kept."""
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home directory
+        return None
+    digest = hashlib.sha1(f"{_CACHE_FORMAT}\0{path}".encode(), usedforsecurity=False)
+    return base / "nwbzarr" / f"schema-{digest.hexdigest()[:20]}.json"
+
+
+def _stamp(file: str) -> list[int]:
+    stat = os.stat(file)
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _read_bundled(path: Path) -> list[NamespaceDocument]:
+    """:func:`read_namespace_file` for a bundled namespace file, through the cache."""
+    cache = _schema_cache(path)
+    if cache is not None:
+        try:
+            entry = json.loads(cache.read_bytes())
+            files, parsed = entry["files"], entry["parsed"]
+            if all(_stamp(f) == files[f] for f in files):
+                return _namespace_documents(path, lambda file: parsed[str(file)])
+        except (OSError, ValueError, KeyError, TypeError, SchemaError):
+            pass  # no entry, or a stale or damaged one: parse the YAML
+    parsed = {}
+
+    def load(file: Path) -> Any:
+        parsed[str(file)] = value = read_yaml(file)
+        return value
+
+    documents = _namespace_documents(path, load)
+    if cache is not None:
+        _write_cache(cache, parsed)
+    return documents
+
+
+def _write_cache(cache: Path, parsed: dict[str, Any]) -> None:
+    """Keep ``parsed`` as JSON if it is JSON (no dates or non-text keys); errors are ignored."""
+    try:
+        files = {f: _stamp(f) for f in parsed}
+        text = json.dumps({"files": files, "parsed": parsed})
+        if json.loads(text)["parsed"] != parsed:
+            return
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_name(f"{cache.name}.{os.getpid()}.{threading.get_ident()}")
+        partial.write_text(text)
+        os.replace(partial, cache)
+    except (OSError, TypeError, ValueError):
+        pass
 
 
 def load_namespaces(namespace_path: str | Path) -> dict[str, dict[str, tuple[str, ...]]]:
