@@ -13,7 +13,7 @@ import numpy as np
 from nwbzarr.backends.hdf5 import heaps
 from nwbzarr.backends.hdf5.attrs import H5Attributes, H5Node
 from nwbzarr.backends.hdf5.chunks import ChunkCheck
-from nwbzarr.backends.hdf5.guard import LIBHDF5_ERRORS, guarded
+from nwbzarr.backends.hdf5.guard import LIBHDF5_ERRORS, guarded, raise_damaged
 from nwbzarr.backends.hdf5.types import decode, dtype_from_h5, dtype_to_h5, encode
 from nwbzarr.codecs import canonical, filters_from_hdf5
 from nwbzarr.codecs import hdf5_filter_kwargs as filter_kwargs
@@ -93,8 +93,10 @@ class H5Array(Array, H5Node):
     @property
     def spec(self) -> ArraySpec:
         if self._spec is None:
-            with guarded(self.describe()):
+            try:  # not ``with guarded()``: a hot path (every array's spec is read)
                 self._spec = self._read_spec()
+            except LIBHDF5_ERRORS as err:
+                raise_damaged(err, self.describe())
         return self._spec
 
     def _read_spec(self) -> ArraySpec:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
-from nwbzarr.backends.hdf5.guard import LIBHDF5_ERRORS, guarded, raise_damaged
+from nwbzarr.backends.hdf5.guard import LIBHDF5_ERRORS, raise_damaged
 from nwbzarr.backends.hdf5.types import TYPES, decode, dtype_from_h5, dtype_to_h5, encode, read_attr
 from nwbzarr.dtypes import DType
 from nwbzarr.errors import FormatError, NodeNotFoundError, NwbZarrError, ValidationError
@@ -82,11 +82,13 @@ class H5Attributes(Attributes):
             return True if len(names) > most else None  # not None: stop iterating
 
         oid = self._node.oid
-        with guarded(self.owner):
+        try:  # not ``with guarded()``: a hot path (every object's attributes are listed)
             plist = oid.get_create_plist()
             tracked = plist.get_attr_creation_order() & h5py.h5p.CRT_ORDER_TRACKED
             index = h5py.h5.INDEX_CRT_ORDER if tracked else h5py.h5.INDEX_NAME
             h5py.h5a.iterate(oid, add, index_type=index)
+        except LIBHDF5_ERRORS as err:
+            raise_damaged(err, self.owner)
         if len(names) > most:
             raise FormatError(
                 f"{self.owner}: damaged HDF5 metadata: more attributes listed than the file "
@@ -226,7 +228,10 @@ class H5Attributes(Attributes):
         attributes; anything else (references, compounds, fixed-length text, enums, empty
         dataspaces) takes :meth:`_get_uncached`; None: an object reference left unread
         (``defer_references``)."""
-        where = f"{self.owner} attribute {name!r}"
+
+        def where() -> str:  # built only for an error or a type not seen yet
+            return f"{self.owner} attribute {name!r}"
+
         try:
             aid = h5py.h5a.open(self._node.oid, name.encode("utf-8", "surrogateescape"))
             tid = aid.get_type()
@@ -247,14 +252,15 @@ class H5Attributes(Attributes):
             else:
                 return self._get_uncached(name)
             shape = () if kind == h5py.h5s.SCALAR else space.shape
-            self._node.h5file.check_fits(shape, where)
+            if shape:
+                self._node.h5file.check_fits(shape, where())
             raw = np.empty(shape, dtype=h5dtype)
             if raw.size:
                 aid.read(raw, mtype=mtype)
             value = raw[()] if raw.ndim == 0 else raw
             return decode(value, dtype, self._node.h5file.refs), dtype
         except LIBHDF5_ERRORS as err:
-            raise_damaged(err, where)
+            raise_damaged(err, where())
 
     def _get_uncached(self, name: str) -> tuple[Any, DType]:
         self._node.h5file.check_heaps()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import h5py
@@ -183,19 +184,22 @@ class TypeMemo:
         self._numbers: dict[tuple[int, int], list[tuple[Any, Any, np.dtype[Any], DType]]] = {}
         self._text: dict[int, tuple[Any, np.dtype[Any], DType]] = {}
 
-    def number(self, tid: Any, cls: int, where: str) -> tuple[Any, np.dtype[Any], DType]:
+    def number(
+        self, tid: Any, cls: int, where: Callable[[], str]
+    ) -> tuple[Any, np.dtype[Any], DType]:
         """``(memory type, numpy dtype, nwbzarr type)``; read with the memory type h5py would
-        use (conversions such as a precision narrower than the size happen in libhdf5)."""
+        use (conversions such as a precision narrower than the size happen in libhdf5).
+        ``where()`` names the attribute, for errors (built only for a type not seen yet)."""
         seen = self._numbers.setdefault((cls, tid.get_size()), [])
         for known, mtype, h5dtype, dtype in seen:
             if tid.equal(known):
                 return mtype, h5dtype, dtype
         h5dtype = tid.dtype
-        hit = (h5py.h5t.py_create(h5dtype), h5dtype, dtype_from_h5(h5dtype, where))
+        hit = (h5py.h5t.py_create(h5dtype), h5dtype, dtype_from_h5(h5dtype, where()))
         seen.append((tid.copy(), *hit))
         return hit
 
-    def text(self, tid: Any, where: str) -> tuple[Any, np.dtype[Any], DType]:
+    def text(self, tid: Any, where: Callable[[], str]) -> tuple[Any, np.dtype[Any], DType]:
         cset = tid.get_cset()
         hit = self._text.get(cset)
         if hit is None:
@@ -203,7 +207,7 @@ class TypeMemo:
             hit = self._text[cset] = (
                 h5py.h5t.py_create(h5dtype),
                 h5dtype,
-                dtype_from_h5(h5dtype, where),
+                dtype_from_h5(h5dtype, where()),
             )
         return hit
 
