@@ -178,6 +178,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
         links=args.links_mode,
         compression=args.compression,
         storage_options=args.storage_options,
+        src_storage_options=args.src_storage_options,
+        dst_storage_options=args.dst_storage_options,
         progress=False if args.no_progress else None,
     )
     print(f"wrote {out}")
@@ -193,7 +195,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         links=args.links_mode,
         format=args.format,
         overwrite=args.overwrite,
-        storage_options=getattr(args, "storage_options", None),
+        storage_options=args.storage_options,
+        src_storage_options=args.src_storage_options,
+        dst_storage_options=args.dst_storage_options,
         progress=False if args.no_progress else None,
     )
     print(f"wrote {out}")
@@ -209,6 +213,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         format=args.format,
         overwrite=args.overwrite,
         storage_options=args.storage_options,
+        src_storage_options=args.src_storage_options,
         dst_storage_options=args.dst_storage_options,
     )
     print(f"wrote {out if out is not None else args.dst}")
@@ -339,7 +344,7 @@ def _options(pairs: list[tuple[str, Any]] | None) -> dict[str, Any] | None:
     return dict(pairs) if pairs else None
 
 
-def _add_remote(p: argparse.ArgumentParser, dst: bool = False) -> None:
+def _add_remote(p: argparse.ArgumentParser, pair: bool = False) -> None:
     p.add_argument(
         "-s",
         "--storage-option",
@@ -347,16 +352,18 @@ def _add_remote(p: argparse.ArgumentParser, dst: bool = False) -> None:
         type=_storage_option,
         action="append",
         metavar="KEY=VALUE",
-        help="fsspec/obstore option for URLs (repeatable; values parsed as JSON when possible)",
+        help="fsspec/obstore option for every URL of the command (repeatable; values parsed as "
+        "JSON when possible)",
     )
-    if dst:
+    for side in ("src", "dst") if pair else ():
         p.add_argument(
-            "--dst-storage-option",
-            dest="dst_storage_options",
+            f"--{side}-storage-option",
+            dest=f"{side}_storage_options",
             type=_storage_option,
             action="append",
             metavar="KEY=VALUE",
-            help="the same, for the destination",
+            help=f"the same, for the {'source' if side == 'src' else 'destination'} only "
+            "(replaces --storage-option there)",
         )
 
 
@@ -482,7 +489,7 @@ def _add_writing_commands(add: Adder) -> None:
         help="keep links (re-pointed) or copy their targets in",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    _add_remote(p)
+    _add_remote(p, pair=True)
 
     p = add(
         "export",
@@ -502,6 +509,7 @@ def _add_writing_commands(add: Adder) -> None:
         help="copy link targets in (default) or keep links re-pointed",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_remote(p, pair=True)
 
     p = add(
         "index",
@@ -518,7 +526,7 @@ def _add_writing_commands(add: Adder) -> None:
         "nwbzarr.virtual.INDEX_FORMATS",
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing index")
-    _add_remote(p, dst=True)
+    _add_remote(p, pair=True)
 
     p = add(
         "demo",
@@ -546,7 +554,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see ``nwbzarr --help``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    for name in ("storage_options", "dst_storage_options"):
+    for name in ("storage_options", "src_storage_options", "dst_storage_options"):
         if hasattr(args, name):
             setattr(args, name, _options(getattr(args, name)))
     try:

@@ -20,7 +20,7 @@ from nwbzarr.api import open as nwb_open
 from nwbzarr.copier import CompressionMode, LinkMode, TreeCopier
 from nwbzarr.errors import DestinationExistsError, NwbZarrError
 from nwbzarr.progress import Progress
-from nwbzarr.storage import exists, guess_format_from_name, remove, resolve
+from nwbzarr.storage import call_options, exists, guess_format_from_name, remove, resolve
 from nwbzarr.tree import (
     Array,
     Group,
@@ -36,6 +36,7 @@ def convert(
     links: LinkMode = "keep",
     compression: CompressionMode = "keep",
     storage_options: dict[str, Any] | None = None,
+    src_storage_options: dict[str, Any] | None = None,
     dst_storage_options: dict[str, Any] | None = None,
     progress: bool | None = None,
     workers: int | None = None,
@@ -56,6 +57,11 @@ def convert(
     compression
         ``"keep"`` preserves chunking and compression where ``dst`` can express them;
         ``"default"`` re-encodes with the destination's default (Blosc-lz4 + shuffle on Zarr).
+    storage_options
+        fsspec / obstore options for every URL of the call (source and destination), e.g.
+        ``{"endpoint_url": ..., "key": ..., "secret": ...}`` for an S3 endpoint.
+    src_storage_options, dst_storage_options
+        Options for one side only, replacing ``storage_options`` there.
     progress
         Show a progress bar (default: only on a terminal).
     client
@@ -71,8 +77,11 @@ def convert(
     --------
     >>> nwbzarr.convert("session.nwb", "session.nwb.zarr")    # doctest: +SKIP
     """
-    src_loc = resolve(src, storage_options)
-    dst_loc = resolve(dst, dst_storage_options)
+    src_options, dst_options = call_options(
+        storage_options, src_storage_options, dst_storage_options
+    )
+    src_loc = resolve(src, src_options)
+    dst_loc = resolve(dst, dst_options)
     if src_loc.path == dst_loc.path:
         raise ValueError(f"{dst_loc}: source and destination are the same")
     if exists(dst_loc) and not overwrite:

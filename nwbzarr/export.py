@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from nwbzarr.convert import LinkMode, convert
-from nwbzarr.storage import guess_format, guess_format_from_name, resolve
+from nwbzarr.storage import call_options, guess_format, guess_format_from_name, resolve
 
 
 def export(
@@ -26,6 +26,7 @@ def export(
     storage_options: dict[str, Any] | None = None,
     dst_storage_options: dict[str, Any] | None = None,
     *,
+    src_storage_options: dict[str, Any] | None = None,
     progress: bool | None = None,
 ) -> str:
     """Export ``src`` to ``dst``, resolving or keeping its links.
@@ -43,8 +44,10 @@ def export(
         format of ``src`` (an export does not convert unless asked).
     overwrite
         Replace an existing destination (otherwise it is refused).
-    storage_options, dst_storage_options
-        fsspec / obstore options for ``src`` and ``dst`` URLs.
+    storage_options
+        fsspec / obstore options for every URL of the call (source and destination).
+    src_storage_options, dst_storage_options
+        Options for one side only, replacing ``storage_options`` there.
 
     Returns
     -------
@@ -64,17 +67,20 @@ def export(
     """
     if links not in ("resolve", "keep"):
         raise ValueError(f"links={links!r}: expected 'resolve' or 'keep'")
+    src_options, dst_options = call_options(
+        storage_options, src_storage_options, dst_storage_options
+    )
     if format is None:
-        dst_loc = resolve(dst, dst_storage_options)
-        format = guess_format_from_name(dst_loc.path) or guess_format(resolve(src, storage_options))
+        dst_loc = resolve(dst, dst_options)
+        format = guess_format_from_name(dst_loc.path) or guess_format(resolve(src, src_options))
     return convert(
         src,
         dst,
         format,
         overwrite=overwrite,
         links=links,
-        storage_options=storage_options,
-        dst_storage_options=dst_storage_options,
+        src_storage_options=src_options,
+        dst_storage_options=dst_options,
         progress=progress,
     )
 

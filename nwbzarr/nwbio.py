@@ -255,7 +255,7 @@ class NWBIO:
             self.format,
             overwrite=True,
             links="keep" if link_data else "resolve",
-            storage_options=src_io.storage_options,
+            src_storage_options=src_io.storage_options,
             dst_storage_options=self.storage_options,
             progress=False,
         )

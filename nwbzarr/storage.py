@@ -104,6 +104,22 @@ def resolve(
     return Location(os.path.abspath(os.path.expanduser(text)))
 
 
+def call_options(
+    storage_options: dict[str, Any] | None,
+    src_storage_options: dict[str, Any] | None = None,
+    dst_storage_options: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The storage options of a call's source and of its destination.
+
+    ``storage_options`` applies to every remote location of the call (as in fsspec, xarray
+    and zarr); ``src_storage_options`` / ``dst_storage_options``, when given, replace it for
+    their side only.
+    """
+    src = storage_options if src_storage_options is None else src_storage_options
+    dst = storage_options if dst_storage_options is None else dst_storage_options
+    return src, dst
+
+
 def filesystem(loc: Location) -> tuple[Any, str]:
     """The fsspec filesystem and path of a remote location."""
     import fsspec
@@ -315,6 +331,7 @@ def remote_error(loc: Location, err: Exception) -> OSError:
 
 
 __all__ = [
+    "call_options",
     "Location",
     "exists",
     "family_member",

@@ -39,7 +39,7 @@ from nwbzarr.backends.zarr import ZarrArray, ZarrFile
 from nwbzarr.codecs import zarr_codecs_of_hdf5
 from nwbzarr.copier import TreeCopier
 from nwbzarr.errors import DestinationExistsError, NwbZarrError
-from nwbzarr.storage import Location, exists, remove, resolve
+from nwbzarr.storage import Location, call_options, exists, remove, resolve
 
 # Arrays of up to this many chunks keep their manifest in their document (~40 bytes of JSON a
 # chunk); larger ones in a MANIFEST object, read on the array's first read.
@@ -109,6 +109,7 @@ def build_index(
     *,
     overwrite: bool = False,
     storage_options: dict[str, Any] | None = None,
+    src_storage_options: dict[str, Any] | None = None,
     dst_storage_options: dict[str, Any] | None = None,
 ) -> str:
     """Write a virtual Zarr index of the HDF5 file ``src`` at ``dst``; return ``dst``.
@@ -118,13 +119,19 @@ def build_index(
     reference and compound arrays, which are stored inline). ``nwbzarr.open(dst)`` then reads
     the same tree as ``nwbzarr.open(src)``, with data fetched by byte range from ``src``.
 
+    ``storage_options`` apply to both ``src`` and ``dst`` URLs; ``src_storage_options`` /
+    ``dst_storage_options`` replace them for one side.
+
     Examples
     --------
     >>> nwbzarr.virtual.build_index("session.nwb", "session.nwb.zarr")     # doctest: +SKIP
     >>> root = nwbzarr.open("session.nwb.zarr")                             # doctest: +SKIP
     """
-    src_loc = resolve(src, storage_options)
-    dst_loc = resolve(dst, dst_storage_options)
+    src_options, dst_options = call_options(
+        storage_options, src_storage_options, dst_storage_options
+    )
+    src_loc = resolve(src, src_options)
+    dst_loc = resolve(dst, dst_options)
     if src_loc.path == dst_loc.path:
         raise ValueError(f"{dst_loc}: source and index are the same")
     if exists(dst_loc) and not overwrite:

@@ -63,11 +63,18 @@ class NWBZarrBackendEntrypoint(BackendEntrypoint):
 
     ``group`` selects one node (``"/acquisition/ElectricalSeries"``); TimeSeries come with a
     ``time`` coordinate and ``channel`` labels, tables with one dimension named after the table.
+    ``storage_options`` are the fsspec / obstore options of a URL, as other engines take them.
     """
 
     description = "NWB files (HDF5 and Zarr) as lazy xarray objects, via nwbzarr"
     url = "https://github.com/nwbzarr/nwbzarr"
-    open_dataset_parameters = ("filename_or_obj", "drop_variables", "group", "scaled")
+    open_dataset_parameters = (
+        "filename_or_obj",
+        "drop_variables",
+        "group",
+        "scaled",
+        "storage_options",
+    )
     supports_groups = True
 
     def guess_can_open(self, filename_or_obj: Any) -> bool:
@@ -80,8 +87,9 @@ class NWBZarrBackendEntrypoint(BackendEntrypoint):
         drop_variables: str | Iterable[str] | None = None,
         group: str | None = None,
         scaled: bool = False,
+        storage_options: dict[str, Any] | None = None,
     ) -> xr.Dataset:
-        root = _open_root(filename_or_obj)
+        root = _open_root(filename_or_obj, storage_options)
         node = root[group] if group not in (None, "", "/") else root
         if not isinstance(node, Group):
             raise ValueError(f"{root.file.location}: group={group!r} is an array, not a group")
@@ -97,8 +105,9 @@ class NWBZarrBackendEntrypoint(BackendEntrypoint):
         drop_variables: str | Iterable[str] | None = None,
         group: str | None = None,
         scaled: bool = False,
+        storage_options: dict[str, Any] | None = None,
     ) -> dict[str, xr.Dataset]:
-        root = _open_root(filename_or_obj)
+        root = _open_root(filename_or_obj, storage_options)
         start = root[group] if group not in (None, "", "/") else root
         if not isinstance(start, Group):
             raise ValueError(f"{root.file.location}: group={group!r} is an array, not a group")
@@ -118,9 +127,14 @@ class NWBZarrBackendEntrypoint(BackendEntrypoint):
         drop_variables: str | Iterable[str] | None = None,
         group: str | None = None,
         scaled: bool = False,
+        storage_options: dict[str, Any] | None = None,
     ) -> xr.DataTree:
         groups = self.open_groups_as_dict(
-            filename_or_obj, drop_variables=drop_variables, group=group, scaled=scaled
+            filename_or_obj,
+            drop_variables=drop_variables,
+            group=group,
+            scaled=scaled,
+            storage_options=storage_options,
         )
         first = next(iter(groups.values()), None)
         # NWBDataTree answers the default-index pass of xr.open_datatree without a rebuild
@@ -129,11 +143,11 @@ class NWBZarrBackendEntrypoint(BackendEntrypoint):
         return tree
 
 
-def _open_root(filename_or_obj: Any) -> Group:
+def _open_root(filename_or_obj: Any, storage_options: dict[str, Any] | None = None) -> Group:
     if isinstance(filename_or_obj, Group):
         return filename_or_obj.root
     if isinstance(filename_or_obj, str | os.PathLike):
-        return nwb_open(os.fspath(filename_or_obj))
+        return nwb_open(os.fspath(filename_or_obj), storage_options=storage_options)
     raise TypeError(
         f"engine='nwbzarr' opens paths and URLs (or nwbzarr groups), not {filename_or_obj!r}"
     )

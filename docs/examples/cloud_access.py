@@ -26,7 +26,7 @@ def main(out_dir: Path) -> str:
         s3.create_bucket("lab-data")
         options = s3.storage_options  # {"key", "secret", "client_kwargs": {"endpoint_url"}}
         url = "s3://lab-data/sessions/session.nwb.zarr"
-        nwbzarr.convert(local, url, dst_storage_options=options)
+        nwbzarr.convert(local, url, storage_options=options)
 
         s3.log.reset()
         with nwbzarr.open(url, storage_options=options) as root:
