@@ -47,7 +47,8 @@ INLINE_MANIFEST_CHUNKS = 256
 
 
 # The forms of the index: format name -> (module, function). Each function takes
-# ``(src, dst, *, overwrite, storage_options, dst_storage_options)`` and returns ``dst``.
+# ``(src, dst, *, overwrite, storage_options, dst_storage_options)`` and returns ``dst``;
+# :func:`index` gives it each side's options explicitly (``storage_options`` for ``src``).
 INDEX_FORMATS: dict[str, tuple[str, str]] = {
     "nwbzarr": ("nwbzarr.virtual", "build_index"),
 }
@@ -60,6 +61,7 @@ def index(
     format: str = "nwbzarr",
     overwrite: bool = False,
     storage_options: dict[str, Any] | None = None,
+    src_storage_options: dict[str, Any] | None = None,
     dst_storage_options: dict[str, Any] | None = None,
 ) -> str:
     """Write an index of the HDF5 file ``src`` at ``dst`` in one of :data:`INDEX_FORMATS`.
@@ -75,8 +77,10 @@ def index(
         :func:`build_index`); the other forms are listed in :data:`INDEX_FORMATS`.
     overwrite
         Replace an existing ``dst``.
-    storage_options, dst_storage_options
-        fsspec / obstore options for ``src`` and for ``dst``.
+    storage_options
+        fsspec / obstore options for ``src`` and ``dst`` URLs alike.
+    src_storage_options, dst_storage_options
+        Options for one side only, replacing ``storage_options`` there.
 
     Returns
     -------
@@ -91,12 +95,15 @@ def index(
     if entry is None:
         raise ValueError(f"format={format!r}: expected one of {sorted(INDEX_FORMATS)}")
     builder: Callable[..., str] = getattr(importlib.import_module(entry[0]), entry[1])
+    src_options, dst_options = call_options(
+        storage_options, src_storage_options, dst_storage_options
+    )
     return builder(
         src,
         dst,
         overwrite=overwrite,
-        storage_options=storage_options,
-        dst_storage_options=dst_storage_options,
+        storage_options=src_options,
+        dst_storage_options=dst_options or {},  # {}: none, not the source's
     )
 
 

@@ -136,3 +136,9 @@ def test_xarray_engine_takes_storage_options(s3: S3Server, session: Path) -> Non
     )
     np.testing.assert_array_equal(ds["data"].values, _data(session))
     ds.close()
+
+
+def test_index_gives_each_side_its_own_options(s3: S3Server, session: Path) -> None:
+    url = f"s3://{BUCKET}/index-side.nwb.zarr"
+    nwbzarr.index(session, url, src_storage_options=NOWHERE, dst_storage_options=s3.storage_options)
+    np.testing.assert_array_equal(_data(url, s3.storage_options), _data(session))
