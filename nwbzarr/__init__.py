@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from nwbzarr._version import __version__
 from nwbzarr.convert import convert
 from nwbzarr.errors import (
+    CommitConflictError,
     DestinationExistsError,
     FormatError,
     IncompleteFileError,
@@ -30,6 +31,7 @@ from nwbzarr.errors import (
     UnsafeContentError,
     UnsupportedFeatureError,
     ValidationError,
+    VersionNotFoundError,
 )
 from nwbzarr.export import export
 
@@ -207,6 +209,8 @@ __all__ = [
     "ImageSegmentation",
     "ImagingPlane",
     "IncompleteFileError",
+    "CommitConflictError",
+    "VersionNotFoundError",
     "LinkError",
     "LinkPolicyError",
     "NWBContainer",

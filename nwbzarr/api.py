@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from nwbzarr import locking
@@ -13,6 +14,8 @@ from nwbzarr.storage import (
     exists,
     guess_format,
     guess_format_from_name,
+    is_icechunk_dir,
+    is_icechunk_url,
     open_binary,
     remove,
     resolve,
@@ -32,6 +35,10 @@ def open(
     overwrite: bool = False,
     page_size: int | None = None,
     memb_size: int | None = None,
+    branch: str | None = None,
+    tag: str | None = None,
+    snapshot: str | None = None,
+    message: str | None = None,
 ) -> Group:
     """Open an NWB file (HDF5) or store (Zarr) and return its root group.
 
@@ -44,8 +51,9 @@ def open(
         ``"r"`` (read), ``"r+"`` (modify an existing file), ``"a"`` (modify or create), ``"w"``
         (create; an existing destination is refused unless ``overwrite=True``).
     format
-        ``"hdf5"`` or ``"zarr"``; guessed from the content (HDF5 signature, ``zarr.json`` /
-        ``.zgroup``) or, for new files and URLs, from the suffix.
+        ``"hdf5"``, ``"zarr"`` or ``"icechunk"``; guessed from the content (HDF5 signature,
+        ``zarr.json`` / ``.zgroup``, an Icechunk repository's ``repo``) or, for new files and
+        URLs, from the suffix (``.icechunk`` for a new repository).
     storage_options
         Passed to fsspec / obstore for URLs (``anon``, ``endpoint_url``, ``key``...).
     links
@@ -55,6 +63,11 @@ def open(
     memb_size
         For HDF5 families (``"x_%d.nwb"``): the size of each member file in bytes when writing
         (default 2 GiB - 1); reading infers it.
+    branch, tag, snapshot
+        Icechunk repositories: the version to read (one of them; default branch ``"main"``),
+        or the branch to write. Each flush (and the close) of a writer is one commit.
+    message
+        Icechunk repositories: the message of the writer's commits.
 
     Returns
     -------
@@ -72,20 +85,24 @@ def open(
     policy: LinkPolicy = links or ("all" if loc.is_local else "same-origin")
     resolver = Resolver(loc, policy, _open_link_target)
     # One writer per local destination, taken before anything is removed or created.
-    lock = locking.acquire(loc.path) if mode != "r" and loc.is_local else None
+    versions = Versions(branch, tag, snapshot, message, policy)
+    # Icechunk repositories detect concurrent writers themselves (a conflict at commit)
+    locked = mode != "r" and loc.is_local and format != "icechunk" and not is_icechunk_dir(loc.path)
+    lock = locking.acquire(loc.path) if locked else None
     try:
         if mode == "w" or (mode == "a" and not exists(loc)):
+            fmt = format or _format_for_writing(loc)
             if exists(loc):
                 if not overwrite:
                     raise DestinationExistsError(
                         f"{loc}: already exists (pass overwrite=True to replace it)"
                     )
-                remove(loc)
-            fmt = format or guess_format_from_name(loc.path) or "hdf5"
-            file = _open_file(loc, "w", fmt, page_size, memb_size)
+                if fmt != "icechunk":  # a repository keeps its history: a new commit
+                    remove(loc)
+            file = _open_file(loc, "w", fmt, page_size, memb_size, versions)
         else:
             fmt = format or guess_format(loc)
-            file = _open_file(loc, "r+" if mode == "a" else mode, fmt, None)
+            file = _open_file(loc, "r+" if mode == "a" else mode, fmt, None, None, versions)
     except BaseException:
         if lock is not None:
             locking.release(lock)
@@ -98,26 +115,61 @@ def open(
     return file.root
 
 
+def _format_for_writing(loc: Location) -> str:
+    """A repository stays one (a write is its next commit); else the name says, or HDF5."""
+    if exists(loc) and (is_icechunk_dir(loc.path) if loc.is_local else is_icechunk_url(loc)):
+        return "icechunk"
+    return guess_format_from_name(loc.path) or "hdf5"
+
+
 def _attach(file: File, loc: Location, resolver: Resolver) -> None:
     file.resolver = resolver
     resolver.locations[id(file)] = loc
 
 
+@dataclass(frozen=True)
+class Versions:
+    """The version of a versioned (Icechunk) repository to read or write, and the commit
+    message; ``policy`` is the link policy its virtual chunks are read under."""
+
+    branch: str | None = None
+    tag: str | None = None
+    snapshot: str | None = None
+    message: str | None = None
+    policy: LinkPolicy = "all"
+
+    def check_unversioned(self, loc: Location, fmt: str) -> None:
+        given = [n for n in ("branch", "tag", "snapshot") if getattr(self, n) is not None]
+        if given:
+            raise ValueError(
+                f"{loc}: {'=, '.join(given)}= name versions of Icechunk repositories; this is {fmt}"
+            )
+
+
 def _open_link_target(loc: Location, resolver: Resolver) -> Group:
-    file = _open_file(loc, "r", guess_format(loc), None)
+    file = _open_file(loc, "r", guess_format(loc), None, None, Versions(policy=resolver.policy))
     _attach(file, loc, resolver)
     return file.root
 
 
 def _open_file(
-    loc: Location, mode: str, fmt: str, page_size: int | None, memb_size: int | None = None
+    loc: Location,
+    mode: str,
+    fmt: str,
+    page_size: int | None,
+    memb_size: int | None = None,
+    versions: Versions | None = None,
 ) -> File:
     # Each backend is imported when a file of its format is opened: an HDF5 read never
     # imports zarr-python, and a Zarr read never imports h5py.
+    versions = versions or Versions()
+    if fmt == "icechunk":
+        return _open_icechunk(loc, mode, versions)
+    versions.check_unversioned(loc, fmt)
     if fmt == "zarr":
         return _open_zarr(loc, mode)
     if fmt != "hdf5":
-        raise ValueError(f"format={fmt!r}: expected 'hdf5' or 'zarr'")
+        raise ValueError(f"format={fmt!r}: expected 'hdf5', 'zarr' or 'icechunk'")
     return _open_hdf5(loc, mode, page_size, memb_size)
 
 
@@ -126,10 +178,38 @@ def _open_zarr(loc: Location, mode: str) -> File:
     from nwbzarr.backends.zarr import ZarrFile
     from nwbzarr.backends.zarr_stores import zarr_store
 
-    file = ZarrFile(str(loc), zarr_store(loc, mode), mode)
+    try:
+        file = ZarrFile(str(loc), zarr_store(loc, mode), mode)
+    except FileNotFoundError:
+        if mode != "w" and not loc.is_local and is_icechunk_url(loc):
+            return _open_icechunk(loc, mode, Versions())  # a repository named *.zarr
+        raise
     if mode != "w":
         attach(file, loc)  # a virtual index reads its arrays' chunks from the HDF5 file
     return file
+
+
+def _open_icechunk(loc: Location, mode: str, versions: Versions) -> File:
+    from nwbzarr.backends.icechunk import (
+        IcechunkFile,
+        create_repository,
+        exists,
+        open_repository,
+    )
+
+    if mode == "w" and not exists(loc):
+        repo = create_repository(loc)
+    else:
+        repo = open_repository(loc, versions.policy)
+    return IcechunkFile(
+        str(loc),
+        repo,
+        mode,
+        branch=versions.branch,
+        tag=versions.tag,
+        snapshot=versions.snapshot,
+        message=versions.message,
+    )
 
 
 def _open_hdf5(loc: Location, mode: str, page_size: int | None, memb_size: int | None) -> File:
@@ -146,4 +226,4 @@ def _open_hdf5(loc: Location, mode: str, page_size: int | None, memb_size: int |
     return H5File(str(loc), mode, fileobj=open_binary(loc))
 
 
-__all__ = ["open"]
+__all__ = ["Versions", "open"]

@@ -112,7 +112,8 @@ def convert(
                 copier.run()
         except BaseException as err:
             target.file.abort()
-            if not isinstance(err, KeyboardInterrupt):
+            # a transactional destination (Icechunk) kept nothing: its history stays
+            if not isinstance(err, KeyboardInterrupt) and not target.file.transactional:
                 remove(dst_loc)
             if isinstance(err, NwbZarrError | OSError | ValueError | KeyError | TypeError):
                 err.add_note(

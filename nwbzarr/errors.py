@@ -63,6 +63,15 @@ class SchemaError(NwbZarrError, ValueError):
     inconsistent (a type that includes an unknown type); names the file and the namespace."""
 
 
+class CommitConflictError(NwbZarrError, RuntimeError):
+    """A versioned repository's branch moved while this writer wrote: another writer
+    committed first, and nothing of this write was committed."""
+
+
+class VersionNotFoundError(NwbZarrError, LookupError):
+    """A branch, tag or snapshot that a versioned repository does not have."""
+
+
 class UnknownTypeError(NwbZarrError, KeyError):
     """A neurodata type that no loaded namespace defines."""
 
@@ -71,6 +80,8 @@ class UnknownTypeError(NwbZarrError, KeyError):
 
 
 __all__ = [
+    "CommitConflictError",
+    "VersionNotFoundError",
     "DestinationExistsError",
     "FormatError",
     "IncompleteFileError",

@@ -22,6 +22,7 @@ ZARR_SUFFIXES = (".zarr", ".zarr/")
 ROOT_MARKERS = ("zarr.json", ".zmetadata", ".zgroup")
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 HDF5_SUFFIXES = (".nwb", ".h5", ".hdf5", ".hdf", ".he5")
+ICECHUNK_SUFFIXES = (".icechunk",)
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,8 @@ def guess_format(loc: Location) -> str:
                 return "hdf5"
             raise FileNotFoundError(f"{loc.path}: no such file or store (nor HDF5 family member 0)")
         if os.path.isdir(loc.path):
+            if is_icechunk_dir(loc.path):
+                return "icechunk"
             if any(
                 os.path.exists(os.path.join(loc.path, n))
                 for n in ("zarr.json", ".zgroup", ".zmetadata")
@@ -214,11 +217,37 @@ def guess_format(loc: Location) -> str:
                 f"{loc.path}: not an HDF5 file (signature {head!r}) and not a Zarr store directory"
             )
         raise FileNotFoundError(f"{loc.path}: no such file or store")
-    return guess_format_from_name(loc.path) or "hdf5"
+    by_name = guess_format_from_name(loc.path)
+    if by_name in (None, "icechunk") and is_icechunk_url(loc):
+        return "icechunk"
+    return by_name or "hdf5"
+
+
+def is_icechunk_dir(path: str) -> bool:
+    """A local directory holding an Icechunk repository (its ``repo`` object, or the ``refs``
+    of older repositories, next to ``snapshots``)."""
+    join = os.path.join
+    return os.path.isdir(join(path, "snapshots")) and (
+        os.path.isfile(join(path, "repo")) or os.path.isdir(join(path, "refs"))
+    )
+
+
+def is_icechunk_url(loc: Location) -> bool:
+    """A remote prefix holding an Icechunk repository (one request: its ``repo`` object)."""
+    if loc.protocol not in ("s3", "gs", "az", "abfs", "memory"):
+        return False
+    fs, path = filesystem(loc)
+    base = path.rstrip("/")
+    try:
+        return bool(fs.exists(f"{base}/repo")) or bool(fs.exists(f"{base}/refs"))
+    except OSError:
+        return False
 
 
 def guess_format_from_name(name: str) -> str | None:
     lowered = name.lower().rstrip("/")
+    if lowered.endswith(ICECHUNK_SUFFIXES):
+        return "icechunk"
     if lowered.endswith(".zarr") or lowered.endswith(".zarr.zip"):
         return "zarr"
     if lowered.endswith(HDF5_SUFFIXES):
@@ -336,6 +365,8 @@ __all__ = [
     "exists",
     "family_member",
     "guess_format",
+    "is_icechunk_dir",
+    "is_icechunk_url",
     "is_family",
     "open_binary",
     "remove",

@@ -38,6 +38,8 @@ class File(ABC):
     """An open file or store. ``location`` is what users passed (path or URL), for messages."""
 
     format: str = ""
+    # True where writes become visible only when committed (an abort leaves nothing behind)
+    transactional: bool = False
 
     def __init__(self, location: str, mode: str) -> None:
         self.location = location

@@ -37,6 +37,8 @@ class ZarrFile(File):
     """A Zarr store (format 3, or format 2 read-only) as a tree of node documents."""
 
     format = "zarr"
+    # whether a new store carries the "incomplete" marker until its first flush
+    marks_incomplete = True
 
     def __init__(
         self, location: str, store: Store, mode: str = "r", *, nwbzarr_written: bool | None = None
@@ -66,8 +68,10 @@ class ZarrFile(File):
             self.dirty.add("")
             # Until the root zarr.json exists the store is incomplete; this object makes that
             # visible even when nothing else was written yet (removed by the first flush).
-            self.set_bytes(INCOMPLETE_KEY, b'{"writer": "nwbzarr", "state": "writing"}')
-            self.incomplete_marker = True
+            # Stores with transactions (Icechunk) show nothing before a commit: no marker.
+            if self.marks_incomplete:
+                self.set_bytes(INCOMPLETE_KEY, b'{"writer": "nwbzarr", "state": "writing"}')
+                self.incomplete_marker = True
         else:
             self._load()
         self.strict_chunks = (
