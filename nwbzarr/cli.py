@@ -472,7 +472,9 @@ def _add_writing_commands(add: Adder) -> None:
     p.add_argument("src", help="source file, store or URL")
     p.add_argument("dst", help="destination (.nwb: HDF5, .zarr: Zarr, or --format)")
     p.add_argument(
-        "--format", choices=("hdf5", "zarr"), help="destination format (default: from suffix)"
+        "--format",
+        choices=("hdf5", "zarr", "icechunk"),
+        help="destination format (default: from suffix; .icechunk: an Icechunk repository)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing destination")
     p.add_argument(
@@ -522,7 +524,8 @@ def _add_writing_commands(add: Adder) -> None:
     p.add_argument(
         "--format",
         default="nwbzarr",
-        help="form of the index: nwbzarr (default: a Zarr v3 store) or another listed in "
+        help="form of the index: nwbzarr (default: a Zarr v3 store), icechunk (an Icechunk "
+        "repository of virtual chunk references) or another listed in "
         "nwbzarr.virtual.INDEX_FORMATS",
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing index")

@@ -51,6 +51,7 @@ INLINE_MANIFEST_CHUNKS = 256
 # :func:`index` gives it each side's options explicitly (``storage_options`` for ``src``).
 INDEX_FORMATS: dict[str, tuple[str, str]] = {
     "nwbzarr": ("nwbzarr.virtual", "build_index"),
+    "icechunk": ("nwbzarr.icechunk_index", "build_icechunk_index"),
 }
 
 

@@ -7,15 +7,22 @@ commit per flush, concurrent writers, the xarray engine, the command line, and S
 
 from __future__ import annotations
 
+import os
+import random
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
+from append_writer import block
 from conftest import ecephys_as
+from test_append import ROWS, check_blocks, new_stream_file
 
 import nwbzarr
 from nwbzarr import CommitConflictError, VersionNotFoundError
@@ -25,6 +32,7 @@ icechunk = pytest.importorskip("icechunk")
 zarr = pytest.importorskip("zarr")
 
 ROOT = Path(__file__).resolve().parents[1]
+KILL_BLOCKS = 1_000  # more than a writer appends before it is killed
 
 
 @pytest.fixture(scope="module")
@@ -250,3 +258,63 @@ def test_a_repository_on_s3_round_trips(s3: object, source: Path, tmp_path: Path
         root.array("acquisition/ts_rate/data")[0] = [9, 9]
     with nwbzarr.open(url, storage_options=options) as root:
         assert root.array("acquisition/ts_rate/data")[0].tolist() == [9, 9]
+
+
+# --------------------------------------------------------------------------------------------
+# a writer killed while appending
+# --------------------------------------------------------------------------------------------
+def whole_blocks(path: Path) -> int:
+    """The blocks a reader sees: data and timestamps of equal length, whole blocks only,
+    every one with its values (the last commit, whole)."""
+    with nwbzarr.open(path) as root:
+        rows = root.array("acquisition/stream/data").shape[0]
+        assert root.array("acquisition/stream/timestamps").shape[0] == rows
+    assert rows % ROWS == 0, rows
+    check_blocks(path, rows // ROWS)
+    return rows // ROWS
+
+
+def run_polling_and_kill(path: Path, target: int, rng: random.Random) -> tuple[int, int]:
+    """Start the appending writer, read the repository while it writes; once it reported
+    ``target`` blocks done, SIGKILL it at a random moment of the next appends. Returns the
+    blocks it reported done and the number of reads made meanwhile."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.append_writer", str(path), str(KILL_BLOCKS), str(ROWS)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), ICECHUNK_LOG="error"),
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
+    reader.start()
+    reads = 0
+    deadline = time.monotonic() + 120
+    while len(lines) < target and proc.poll() is None and time.monotonic() < deadline:
+        whole_blocks(path)
+        reads += 1
+    time.sleep(rng.uniform(0.0, 0.3))  # somewhere inside the next appends
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    reader.join(timeout=60)
+    return sum(line.startswith("done ") for line in lines), reads
+
+
+def test_a_writer_killed_while_appending_leaves_the_last_commit_whole(tmp_path: Path) -> None:
+    rng = random.Random(15)
+    for trial in range(3):
+        path = tmp_path / f"killed{trial}.icechunk"
+        new_stream_file(path)
+        done, reads = run_polling_and_kill(path, rng.randrange(1, 6), rng)
+        assert reads > 0 and 0 < done < KILL_BLOCKS
+        seen = whole_blocks(path)
+        # the kill came after the last "done" line, or between a commit and its line
+        assert seen in (done, done + 1), (seen, done)
+        # no repair: the next writer appends to what the last commit holds
+        nwbfile = nwbzarr.read(path, mode="r+")
+        series = nwbfile.acquisition["stream"]
+        assert isinstance(series, nwbzarr.TimeSeries) and nwbfile.source_node is not None
+        series.append(*block(seen, ROWS))
+        nwbfile.source_node.file.close()
+        assert whole_blocks(path) == seen + 1

@@ -17,7 +17,7 @@ from typing import Any
 from nwbzarr._version import __version__
 from nwbzarr.backends.icechunk.repository import DEFAULT_BRANCH, is_conflict
 from nwbzarr.backends.zarr import ZarrFile
-from nwbzarr.errors import CommitConflictError, VersionNotFoundError
+from nwbzarr.errors import CommitConflictError, UnsupportedFeatureError, VersionNotFoundError
 
 CHUNK_DIR = "/c/"  # Zarr v3 default chunk keys: <array>/c/<i>/<j>
 
@@ -140,6 +140,29 @@ class IcechunkFile(ZarrFile):
         self._ensure_nodes(nodes)
         super().put_objects(items)
         self._in_session.update(k[: -len("/zarr.json")] for k in items if k.endswith("/zarr.json"))
+
+    def write_node(self, key: str) -> None:
+        """Put the document of ``key`` into the session now (before chunks are set for it)."""
+        self._in_session.discard(key)
+        self._ensure_nodes({key})
+
+    def set_virtual_chunks(self, key: str, url: str, chunks: list[tuple[Any, int, int]]) -> None:
+        """Make chunks of the array ``key`` references to byte ranges of ``url``:
+        ``(chunk index, offset, length)`` each. The repository must have a virtual-chunk
+        container whose prefix holds ``url``."""
+        from icechunk import VirtualChunkSpec
+
+        self.write_node(key)
+        specs = [
+            VirtualChunkSpec(index=[int(i) for i in index], location=url, offset=o, length=n)
+            for index, o, n in chunks
+        ]
+        failed = self.session.store.set_virtual_refs("/" + key, specs, validate_containers=True)
+        if failed:
+            raise UnsupportedFeatureError(
+                f"{self.location}:/{key}: no virtual-chunk container of this repository "
+                f"holds {url} ({len(failed)} chunks refused)"
+            )
 
     def array_changed(self, key: str) -> None:
         """A resized or re-chunked array: its document in the session changes now (the

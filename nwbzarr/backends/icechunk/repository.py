@@ -169,19 +169,27 @@ def open_repository(loc: Location, policy: str) -> Any:
     except ic.IcechunkError as err:
         raise FileNotFoundError(f"{loc}: no Icechunk repository here: {err.message}") from err
     access = authorized(repo, loc, policy)
-    return ic.Repository.open(storage, authorize_virtual_chunk_access=access) if access else repo
+    if not access:
+        return repo
+    return ic.Repository.open(
+        storage, authorize_virtual_chunk_access=ic.containers_credentials(access)
+    )
 
 
-def create_repository(loc: Location, containers: list[Any] | None = None) -> Any:
-    """Create a repository at ``loc``, with ``containers`` for virtual chunks."""
+def create_repository(loc: Location, sources: list[Location] | None = None) -> Any:
+    """Create a repository at ``loc``, with a virtual-chunk container for each of ``sources``
+    (the files its virtual chunks point into), read with the sources' storage options."""
     ic = _icechunk()
     config = ic.RepositoryConfig.default()
     access: dict[str, Any] = {}
-    for container in containers or []:
+    for source in sources or []:
+        container = container_for(source)
         config.set_virtual_chunk_container(container)
-        access[container.url_prefix] = _credential(container.url_prefix, loc)
+        access[container.url_prefix] = _credential(container.url_prefix, source)
     return ic.Repository.create(
-        storage_of(loc), config=config, authorize_virtual_chunk_access=access or None
+        storage_of(loc),
+        config=config,
+        authorize_virtual_chunk_access=ic.containers_credentials(access) if access else None,
     )
 
 
