@@ -18,7 +18,7 @@ from typing import Any
 
 from nwbzarr.api import open as nwb_open
 from nwbzarr.copier import CompressionMode, LinkMode, TreeCopier
-from nwbzarr.errors import DestinationExistsError, NwbZarrError
+from nwbzarr.errors import DestinationExistsError, NwbZarrError, UnsupportedFeatureError
 from nwbzarr.progress import Progress
 from nwbzarr.storage import call_options, exists, guess_format_from_name, remove, resolve
 from nwbzarr.tree import (
@@ -93,7 +93,20 @@ def convert(
         dst_format = format or guess_format_from_name(dst_loc.path)
         if dst_format is None:
             dst_format = "zarr" if source.file.format == "hdf5" else "hdf5"
-        target = nwb_open(dst_loc, "w", format=dst_format, overwrite=overwrite, page_size=page_size)
+        target = nwb_open(
+            dst_loc,
+            "w",
+            format=dst_format,
+            overwrite=overwrite,
+            page_size=page_size,
+            message=f"nwbzarr convert {src_loc}",  # the commit's, where there are commits
+        )
+        if client is not None and target.file.transactional:
+            target.file.abort()
+            raise UnsupportedFeatureError(
+                f"{dst_loc}: client= copies chunks from other processes, outside this "
+                "writer's transaction: convert into an Icechunk repository without it"
+            )
         try:
             with Progress(
                 total=_total_bytes(source), enabled=progress, desc=f"convert {src_loc.name}"

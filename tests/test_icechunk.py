@@ -62,7 +62,7 @@ def test_convert_into_a_repository_keeps_every_node(source: Path, repo_path: Pat
     with nwbzarr.open(source) as want, nwbzarr.open(repo_path) as got:
         assert got.file.transactional and got.file.format == "zarr"
         assert tree_diff(want, got) == []
-    assert commits(repo_path) == ["nwbzarr 0.1.0: write", "Repository initialized"]
+    assert commits(repo_path) == [f"nwbzarr convert {source}", "Repository initialized"]
 
 
 def test_a_repository_converts_back_to_hdf5_and_zarr(

@@ -186,3 +186,17 @@ def test_a_url_repository_pointing_into_local_files_is_refused(s3: Any, source: 
         "from a URL may not point into local files (links='same-origin'; pass links='all' "
         "to read them)"
     )
+
+
+def test_an_index_of_a_file_served_over_http(source: Path, tmp_path: Path) -> None:
+    from nwbzarr.testing.servers import HTTPServer
+
+    with HTTPServer(source.parent) as http:
+        url = http.url(source.name)
+        dst = tmp_path / "http-index"
+        nwbzarr.index(url, dst, format="icechunk")
+        with nwbzarr.open(dst) as got, nwbzarr.open(source) as want:
+            assert tree_diff(want, got) == []
+            http.log.reset()
+            got.array("acquisition/ElectricalSeries/data")[:10]
+            assert http.log.count == 1  # one ranged read of the first chunk
