@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nwbzarr import locking
-from nwbzarr.errors import DestinationExistsError, FormatError
+from nwbzarr.errors import DestinationExistsError, FormatError, IncompleteFileError
 from nwbzarr.links import LinkPolicy, Resolver
 from nwbzarr.storage import (
     Location,
@@ -180,7 +180,7 @@ def _open_zarr(loc: Location, mode: str) -> File:
 
     try:
         file = ZarrFile(str(loc), zarr_store(loc, mode), mode)
-    except FileNotFoundError:
+    except (FileNotFoundError, IncompleteFileError):  # no root zarr.json: a repository?
         if mode != "w" and not loc.is_local and is_icechunk_url(loc):
             return _open_icechunk(loc, mode, Versions())  # a repository named *.zarr
         raise

@@ -318,3 +318,17 @@ def test_a_writer_killed_while_appending_leaves_the_last_commit_whole(tmp_path: 
         series.append(*block(seen, ROWS))
         nwbfile.source_node.file.close()
         assert whole_blocks(path) == seen + 1
+
+
+def test_a_repository_is_found_by_its_content_not_its_name(
+    s3: object, small_repo: Path, tmp_path: Path
+) -> None:
+    options = s3.storage_options  # type: ignore[attr-defined]
+    local = tmp_path / "looks-like.nwb.zarr"
+    nwbzarr.convert(small_repo, local, format="icechunk")
+    url = "s3://ic-bucket/looks-like.nwb.zarr"
+    nwbzarr.convert(small_repo, url, format="icechunk", dst_storage_options=options)
+    for where, opts in ((local, None), (url, options)):
+        with nwbzarr.open(where, storage_options=opts) as root:
+            assert root.file.transactional
+            assert root.array("data")[...].tolist() == [0, 1, 2]
