@@ -18,7 +18,6 @@ from typing import Any
 import h5py
 import numpy as np
 import pytest
-
 from support.corpus import check_each
 from test_corpus import REGION_REFERENCES
 
