@@ -242,3 +242,102 @@ def test_damaged_text_length_is_refused_before_allocation(tmp_path: Path, worker
     message = r"notes: damaged variable-length value: 2147483647"
     with nwbzarr.open(path) as root, pytest.raises(FormatError, match=message):
         root.array("notes")[...]
+
+
+def _heap_id_offsets(path: Path) -> list[int]:
+    """Offsets of every stored heap ID (length field) naming a collection of the file."""
+    data = path.read_bytes()
+    collections = heaps.check_file(str(path), str(path))
+    found = []
+    for address in collections:
+        needle = struct.pack("<Q", address)
+        at = data.find(needle)
+        while at >= 0:
+            if not any(a <= at < a + n for a, n in collections.items()):  # not heap contents
+                found.append(at - 4)
+            at = data.find(needle, at + 1)
+    return sorted(found)
+
+
+def _damage_length(path: Path, at: int, length: int = 2**31 - 1) -> None:
+    data = bytearray(path.read_bytes())
+    data[at : at + 4] = length.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("libver", ["earliest", "latest"])
+def test_damaged_text_attribute_length_is_refused(
+    tmp_path: Path, worker: Worker, libver: str
+) -> None:
+    """A text attribute whose stored length is damaged lives in an object header (version 1,
+    in a continuation chunk or not): read there and refused, naming the attribute, before
+    libhdf5 allocates it. Version 2 headers carry a checksum, which libhdf5 checks first."""
+    path = tmp_path / "attr.nwb"
+    with h5py.File(path, "w", libver=libver) as f:
+        group = f.create_group("acquisition/ts")
+        group.attrs["neurodata_type"] = "TimeSeries"
+        for i in range(6):  # enough to need a continuation chunk
+            group.attrs[f"note{i}"] = "x" * (40 * i + 1)
+        group.attrs["description"] = "the damaged one"
+        description = h5py.h5a.open(group.id, b"description")
+    healthy = path.read_bytes()
+    with h5py.File(path, "r") as f:
+        header = h5py.h5o.get_info(f["acquisition/ts"].id).addr
+    del description
+    # the heap ID of 'description': the one of its collection whose object holds its text
+    for at in _heap_id_offsets(path):
+        path.write_bytes(healthy)
+        _damage_length(path, at)
+        answer = worker.request({"op": "read", "path": str(path)})
+        assert answer["outcome"].startswith("clean:"), answer
+        assert answer["seconds"] < 5.0
+    path.write_bytes(healthy)
+    target = [at for at in _heap_id_offsets(path) if at > header][-1]
+    _damage_length(path, target)
+    message = (
+        r"acquisition/ts attribute 'description': damaged variable-length value: 2147483647"
+        if libver == "earliest"
+        else r"acquisition/ts: cannot open: .*incorrect metadata checksum"  # version 2 headers
+    )
+    with nwbzarr.open(path) as root, pytest.raises(FormatError, match=message):
+        root["acquisition/ts"].attrs["description"]
+
+
+def test_damaged_length_in_a_chunk_is_refused(tmp_path: Path) -> None:
+    """Heap IDs of a chunked (unfiltered) text dataset are checked in its chunks."""
+    path = tmp_path / "chunked.nwb"
+    with h5py.File(path, "w") as f:
+        values = np.array(["abc", "defg"] * 10, dtype=object)
+        f.create_dataset("t", data=values, dtype=h5py.string_dtype(), chunks=(5,), maxshape=(None,))
+    _damage_length(path, _heap_id_offsets(path)[7])
+    with nwbzarr.open(path) as root, pytest.raises(FormatError, match=r"t: damaged variable"):
+        root.array("t")[...]
+
+
+def test_header_parser_finds_every_text_attribute(corpus: Path) -> None:
+    """On healthy files of every writer, the header parser finds exactly the variable-length
+    attributes h5py lists, and none of them damaged (no false alarm)."""
+    from nwbzarr.backends.hdf5 import headers
+
+    checked = 0
+    for path in sorted((corpus / "hdf5").glob("*.nwb"))[::3]:
+        collections = heaps.check_file(str(path), str(path))
+        with h5py.File(path, "r") as f:
+            fd, size = f.id.get_vfd_handle(), f.id.get_filesize()
+            names: list[str] = []
+            f.visit(names.append)
+            for obj in [f, *(f[name] for name in names)]:
+                address = h5py.h5o.get_info(obj.id).addr
+                found = headers.variable_length_attributes(fd, address, size)
+                assert found is not None, (path.name, obj.name)
+                expected = {
+                    name
+                    for name in obj.attrs
+                    if h5py.h5a.open(obj.id, name.encode()).get_type().get_class()
+                    in (h5py.h5t.VLEN, h5py.h5t.STRING)
+                    and h5py.check_vlen_dtype(obj.attrs.get_id(name).dtype) is not None
+                }
+                assert set(found) == expected, (path.name, obj.name)
+                assert headers.damaged_attributes(fd, address, size, collections) == {}
+                checked += len(found)
+    assert checked > 100

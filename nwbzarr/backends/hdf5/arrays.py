@@ -147,13 +147,34 @@ class H5Array(Array, H5Node):
         if not (isinstance(datatype, StringType) and datatype.length is None and h5file.heaps):
             return
         with guarded(self.describe()):
-            offset = self.oid.get_offset()
-            nbytes = self.oid.get_storage_size()
-        if offset is None or not nbytes or offset + nbytes > h5file.size:
+            blocks = self._stored_blocks()
+        if not blocks:
             return
         with open(h5file.location, "rb") as f:
-            raw = os.pread(f.fileno(), nbytes, offset)
-        heaps.check_ids(raw, h5file.heaps, h5file.size, self.describe())
+            for offset, nbytes in blocks:
+                raw = os.pread(f.fileno(), nbytes, offset)
+                heaps.check_ids(raw, h5file.heaps, h5file.size, self.describe())
+
+    def _stored_blocks(self) -> list[tuple[int, int]]:
+        """``(offset, size)`` of the raw data in the file: the contiguous block, or each chunk
+        of an unfiltered chunked dataset (a filtered chunk's heap IDs are not visible; damage
+        there fails its decoding). Empty if any block lies outside the file."""
+        did, size = self.oid, self.h5file.size
+        if did.get_create_plist().get_layout() != h5py.h5d.CHUNKED:
+            offset, nbytes = did.get_offset(), did.get_storage_size()
+            blocks = [] if offset is None or not nbytes else [(offset, nbytes)]
+        elif did.get_create_plist().get_nfilters():
+            return []
+        else:
+            count = did.get_num_chunks()
+            if count > size:
+                return []
+            blocks = []
+            for i in range(count):
+                info = did.get_chunk_info(i)
+                if info.byte_offset is not None and info.size:
+                    blocks.append((info.byte_offset, info.size))
+        return [] if any(o + n > size for o, n in blocks) else blocks
 
     def _check_contiguous(self, shape: tuple[int, ...], did: Any, dcpl: Any) -> None:
         """Contiguous data must fit in the file (once written: unwritten data is fill)."""

@@ -247,6 +247,7 @@ class H5Attributes(Attributes):
                 h5file = self._node.h5file
                 if not h5file.heaps_ok:
                     h5file.check_heaps()
+                h5file.check_attribute(self._node.oid, name, where)
             elif defer_references and cls == h5py.h5t.REFERENCE:
                 return None
             else:
@@ -272,6 +273,7 @@ class H5Attributes(Attributes):
             aid = h5py.h5a.open(oid, key)
             h5dtype, shape = aid.dtype, aid.shape
             where = f"{self.owner} attribute {name!r}"
+            self._node.h5file.check_attribute(oid, name, where)
             dtype = dtype_from_h5(h5dtype, where)
             if shape is None:  # HDF5 null dataspace
                 return None, dtype

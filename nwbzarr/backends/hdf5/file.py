@@ -6,13 +6,13 @@ import math
 import os
 import re
 import sys
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import h5py
 import numpy as np
 
-from nwbzarr.backends.hdf5 import heaps
+from nwbzarr.backends.hdf5 import headers, heaps
 from nwbzarr.backends.hdf5.attrs import INCOMPLETE_ATTR, CachedAttrs
 from nwbzarr.backends.hdf5.guard import LIBHDF5_ERRORS, raise_damaged
 from nwbzarr.backends.hdf5.nodes import H5Group
@@ -30,6 +30,9 @@ def _lcpl(cset: int) -> Any:
 
 
 _LCPL = {cset: _lcpl(cset) for cset in (h5py.h5t.CSET_ASCII, h5py.h5t.CSET_UTF8)}
+
+
+_NONE_DAMAGED: dict[str, str] = {}
 
 
 class H5File(File):
@@ -94,6 +97,10 @@ class H5File(File):
         self.heaps_ok = not (read_only and local)
         self._heap_error: FormatError | None = None
         self.heaps: dict[int, int] = {}  # global heap collections: address -> size
+        # attribute heap IDs are checked in object headers read through libhdf5's own file
+        # descriptor (local files only): per object, its damaged attributes (headers.py)
+        self._fd: int | None = self._vfd_handle() if not self.heaps_ok else None
+        self._damaged_attrs: dict[int, dict[str, str]] = {}
         if mode in ("w", "w-", "x"):
             self.h5.attrs[INCOMPLETE_ATTR] = "writing"
             self.h5.flush()
@@ -130,6 +137,32 @@ class H5File(File):
         if self._heap_error is not None:
             raise FormatError(*self._heap_error.args)
         self.heaps_ok = True
+
+    def _vfd_handle(self) -> int | None:
+        try:
+            handle = self.h5.id.get_vfd_handle()
+        except LIBHDF5_ERRORS:
+            return None
+        return handle if isinstance(handle, int) and handle >= 0 else None
+
+    def check_attribute(self, oid: Any, name: str, where: str | Callable[[], str]) -> None:
+        """Refuse (:class:`FormatError`) to read the variable-length attribute ``name`` of the
+        object ``oid`` if a heap ID of it declares more items than its collection holds
+        (:mod:`.headers`: libhdf5 would allocate them first). Call after :meth:`check_heaps`."""
+        if self._fd is None:
+            return
+        key = hash(oid)
+        damaged = self._damaged_attrs.get(key)
+        if damaged is None:
+            try:
+                addr = h5py.h5o.get_info(oid).addr
+            except LIBHDF5_ERRORS as err:
+                raise_damaged(err, where if isinstance(where, str) else where())
+            damaged = headers.damaged_attributes(self._fd, addr, self.size, self.heaps)
+            self._damaged_attrs[key] = damaged or _NONE_DAMAGED
+        problem = damaged.get(name)
+        if problem is not None:
+            raise FormatError(f"{where if isinstance(where, str) else where()}: {problem}")
 
     def check_fits(self, shape: tuple[int, ...], where: str) -> None:
         """Values stored in the file's metadata (attributes) hold at most one element per byte

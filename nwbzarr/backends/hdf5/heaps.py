@@ -86,29 +86,50 @@ def check_file(path: str, where: str) -> dict[int, int]:
 
 
 _HEAP_ID = np.dtype([("length", "<u4"), ("address", "<u8"), ("index", "<u4")])
+_HEAP_ID_FIELDS = struct.Struct("<IQI")
+_FEW_IDS = 16
 
 
-def check_ids(raw: bytes, collections: dict[int, int], file_size: int, where: str) -> None:
-    """Heap IDs of variable-length values (length, collection address, index; as stored in a
-    dataset's raw data) checked before libhdf5 follows them: libhdf5 allocates ``length``
-    items before it looks at the address, so a damaged length of 2**31 costs gigabytes.
-    A length must fit in the collection it names (or in the file, for a collection not
-    found), and the collection must be one that exists."""
+def first_bad_id(raw: bytes, collections: dict[int, int], file_size: int) -> str | None:
+    """What is wrong with the first damaged heap ID in ``raw`` (heap IDs as stored: length,
+    collection address, index), or None. libhdf5 allocates ``length`` items before it looks at
+    the address, so a damaged length of 2**31 costs gigabytes. A length must fit in the
+    collection it names, or in the file for a collection not known (when ``collections`` is
+    empty: the file was not walked); with ``collections`` known, the collection must exist."""
+    if len(raw) <= _FEW_IDS * _HEAP_ID.itemsize:  # an attribute's few values: no numpy
+        for length, address, _index in _HEAP_ID_FIELDS.iter_unpack(raw[: len(raw) & ~15]):
+            limit = collections.get(address, -1) if collections else file_size
+            if length and length > limit:
+                return _bad_id(length, address, limit)
+        return None
     ids = np.frombuffer(raw, _HEAP_ID, count=len(raw) // _HEAP_ID.itemsize)
     used = ids[ids["length"] > 0]
     if not used.size:
-        return
-    bound = np.array([collections.get(int(a), -1) for a in used["address"]], dtype=np.int64)
-    if not collections:
-        bound[:] = file_size
+        return None
+    if collections:
+        bound = np.array([collections.get(int(a), -1) for a in used["address"]], dtype=np.int64)
+    else:
+        bound = np.full(len(used), file_size, dtype=np.int64)
     bad = np.flatnonzero((bound < 0) | (used["length"].astype(np.int64) > bound))
-    if bad.size:
-        first = used[bad[0]]
-        raise FormatError(
-            f"{where}: damaged variable-length value: {int(first['length'])} items in the "
-            f"global heap collection at byte {int(first['address'])}, which "
-            + ("does not exist" if bound[bad[0]] < 0 else f"holds {int(bound[bad[0]])} bytes")
-        )
+    if not bad.size:
+        return None
+    first = used[bad[0]]
+    return _bad_id(int(first["length"]), int(first["address"]), int(bound[bad[0]]))
 
 
-__all__ = ["SCAN_LIMIT", "check_file", "check_ids", "stalled_object"]
+def _bad_id(length: int, address: int, limit: int) -> str:
+    return (
+        f"damaged variable-length value: {length} items in the global heap collection at "
+        f"byte {address}, which " + ("does not exist" if limit < 0 else f"holds {limit} bytes")
+    )
+
+
+def check_ids(raw: bytes, collections: dict[int, int], file_size: int, where: str) -> None:
+    """Heap IDs of variable-length values (as stored in a dataset's raw data) checked before
+    libhdf5 follows them (:func:`first_bad_id`): :class:`FormatError` naming ``where``."""
+    problem = first_bad_id(raw, collections, file_size)
+    if problem is not None:
+        raise FormatError(f"{where}: {problem}")
+
+
+__all__ = ["SCAN_LIMIT", "check_file", "check_ids", "first_bad_id", "stalled_object"]

@@ -134,6 +134,7 @@ class H5Group(Group, H5Node):
             raise FormatError(f"{self.file.location}:{path}: cannot open: {err}") from err
         if h5py.h5a.exists(oid, EXTERNAL_LINK_KEY):
             self.h5file.check_heaps()
+            self.h5file.check_attribute(oid, EXTERNAL_LINK_ATTR, f"{self.file.location}:{path}")
             aid = h5py.h5a.open(oid, EXTERNAL_LINK_KEY)
             marker = read_attr(aid, aid.dtype, aid.shape or ())
             return _external_link_from_marker(marker, f"{self.file.location}:{path}")
