@@ -29,6 +29,10 @@ RETRY_TRIES = 5
 RETRY_DEADLINE_S = 10.0
 RETRY_BASE_S = 0.1
 RETRY_MAX_DELAY_S = 2.0
+REQUEST_TIMEOUT_S = 30.0
+"""Longest one request through an async fsspec filesystem may take, its own retries included
+(s3fs retries 5 times, botocore 5 times, each read waiting up to 15 s: unbounded, one request
+could take half an hour)."""
 _TRANSIENT_TEXT = re.compile(
     r"\b(429|5\d\d)\b|slow ?down|too many requests|service unavailable|internal ?error|"
     r"connection (reset|aborted|refused|closed)|reset by peer|timed? ?out|temporar|"
@@ -91,6 +95,26 @@ def retrying(
         raise AssertionError("unreachable")
 
     return attempt
+
+
+def bounded_call(fs: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    """``fs.<name>(*args, **kwargs)`` on an fsspec filesystem, given up after
+    :data:`REQUEST_TIMEOUT_S` (a ``TimeoutError``, which :func:`retrying` retries) when the
+    filesystem is asynchronous; a synchronous one is called as it is."""
+    if getattr(fs, "async_impl", False) and getattr(fs, "loop", None) is not None:
+        from fsspec.asyn import sync
+
+        return sync(fs.loop, getattr(fs, f"_{name}"), *args, timeout=REQUEST_TIMEOUT_S, **kwargs)
+    return getattr(fs, name)(*args, **kwargs)
+
+
+def fsspec_fetch(fs: Any, path: str) -> Fetch:
+    """A :data:`Fetch` of byte ranges of ``path`` on ``fs``, each request bounded in time."""
+
+    def fetch(start: int, stop: int) -> bytes:
+        return bytes(bounded_call(fs, "cat_file", path, start=start, end=stop))
+
+    return fetch
 
 
 class RangeFile(io.RawIOBase):
@@ -195,4 +219,11 @@ def _runs(indices: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-__all__ = ["RangeFile", "is_transient", "retrying"]
+__all__ = [
+    "REQUEST_TIMEOUT_S",
+    "RangeFile",
+    "bounded_call",
+    "fsspec_fetch",
+    "is_transient",
+    "retrying",
+]

@@ -320,7 +320,7 @@ def retry_config() -> Any:
 
 def open_binary(loc: Location, *, block_size: int = 1 << 20) -> Any:
     """A read-only file object for h5py on a remote file, with a block cache (see remote.py)."""
-    from nwbzarr.remote import RangeFile
+    from nwbzarr.remote import RangeFile, bounded_call, fsspec_fetch
 
     parts = urlsplit(loc.path)
     directory, _, name = parts.path.rpartition("/")
@@ -341,10 +341,8 @@ def open_binary(loc: Location, *, block_size: int = 1 << 20) -> Any:
 
         return RangeFile(fetch, size, loc.path, block_size=block_size)
     fs, path = filesystem(loc)
-    size = int(fs.size(path))
-    return RangeFile(
-        lambda a, b: bytes(fs.cat_file(path, start=a, end=b)), size, loc.path, block_size=block_size
-    )
+    size = int(bounded_call(fs, "size", path))
+    return RangeFile(fsspec_fetch(fs, path), size, loc.path, block_size=block_size)
 
 
 def remote_error(loc: Location, err: Exception) -> OSError:

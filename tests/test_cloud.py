@@ -22,6 +22,9 @@ from nwbzarr.testing.servers import HTTPServer, S3Server
 pytest.importorskip("moto")
 pytest.importorskip("obstore")
 
+# a remote test that hangs fails instead of stalling the suite (pytest-timeout)
+pytestmark = pytest.mark.timeout(600)
+
 BUCKET = "nwb-cloud"
 ROWS, CHANNELS, CHUNK_ROWS = 120_000, 64, 30_000
 

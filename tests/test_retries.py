@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 
 import nwbzarr
-from nwbzarr.remote import RangeFile, is_transient, retrying
+from nwbzarr.remote import RangeFile, fsspec_fetch, is_transient, retrying
 from nwbzarr.testing.servers import HTTPServer, S3Server
 from nwbzarr.virtual import build_index
+
+# a remote test that hangs fails instead of stalling the suite (pytest-timeout)
+pytestmark = pytest.mark.timeout(180)
 
 BUCKET = "nwb-retry"
 DATA = np.arange(100_000.0).reshape(-1, 10)
@@ -107,10 +110,36 @@ def test_fsspec_path_retries_too(
     s3: S3Server, files: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NWBZARR_NO_OBSTORE", "1")
+    s3.fail_next(2, 503)  # the file is one block, fetched on opening: fail those requests
     with nwbzarr.open(f"s3://{BUCKET}/s.nwb", storage_options=s3.storage_options) as root:
         array = root.array("acquisition/x/data")
-        s3.fail_next(2, 503)
-        np.testing.assert_array_equal(array[90_000:90_002], DATA[90_000:90_002])
+        np.testing.assert_array_equal(array[9_000:9_002], DATA[9_000:9_002])
+    assert s3.failures.remaining == 0
+
+
+def test_a_stalled_request_is_given_up(s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request that does not answer (here: slower than the bound) is given up after
+    REQUEST_TIMEOUT_S, retried within the retry deadline, and the read fails in bounded time
+    (s3fs and botocore alone would wait and retry for minutes)."""
+    import fsspec
+
+    import nwbzarr.remote
+
+    fs = fsspec.filesystem("s3", skip_instance_cache=True, **s3.storage_options)
+    path = f"{BUCKET}/s.nwb"
+    f = RangeFile(fsspec_fetch(fs, path), fs.size(path), path, block_size=4096)
+    assert f.read(8) == b"\x89HDF\r\n\x1a\n"
+    monkeypatch.setattr(nwbzarr.remote, "REQUEST_TIMEOUT_S", 0.5)
+    s3.latency_ms = 3000
+    started = time.monotonic()
+    try:
+        f.seek(500_000)
+        with pytest.raises(TimeoutError) as info:
+            f.read(10)
+    finally:
+        s3.latency_ms = 0
+    assert time.monotonic() - started < 20
+    assert any("gave up after" in note for note in getattr(info.value, "__notes__", []))
 
 
 def test_persistent_failure_gives_up_in_bounded_time(s3: S3Server) -> None:
