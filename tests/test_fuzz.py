@@ -523,6 +523,47 @@ def test_structure_mutations_reproduce(tmp_path: Path, corpus: Path) -> None:
     assert all(outs[0][0])
 
 
+def test_damage_mutations_reproduce_and_cover_every_kind(tmp_path: Path, corpus: Path) -> None:
+    """The storage-damage family (:mod:`nwbzarr.testing.fuzz.damage`): same seed, same recipe
+    and bytes; over 80 draws it makes every kind of damage, shard indexes included."""
+    import random
+
+    from nwbzarr.testing.fuzz import mutate
+    from nwbzarr.testing.fuzz.campaign import sharded_store
+
+    seed_store = sharded_store(tmp_path / "seed.nwb.zarr")
+    outs, kinds = [], set()
+    for i in range(2):
+        rng = random.Random(11)
+        steps = []
+        for j in range(80):
+            case = tmp_path / f"{i}-{j}"
+            case.mkdir()
+            src = corpus / HDF5_SEEDS[0] if j % 2 else seed_store
+            dst = copy_seed(src, case / src.name)
+            steps.append(str(mutate(src, dst, rng, 1, families=("damage",))))
+        outs.append(steps)
+    assert outs[0] == outs[1]
+    for step in outs[0]:
+        kinds.update(k for k in _DAMAGE_KINDS if k in step)
+    assert kinds == set(_DAMAGE_KINDS), set(_DAMAGE_KINDS) - kinds
+
+
+_DAMAGE_KINDS = (
+    "set to",  # a byte range (files, chunks) or a JSON value moved
+    "truncated",
+    "bit flips",
+    "swap",
+    "copy",
+    "inserted",
+    "removed",
+    "changed to",
+    "shard index entry",
+    "deleted",
+    "replaced by",
+)
+
+
 def _campaign_figures(output: str) -> dict[str, tuple[int, int]]:
     """``{format: (inputs, failures)}`` from the campaign's printed summary."""
     import re

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nwbzarr.testing.fuzz.damage import damage
 from nwbzarr.testing.fuzz.mutations import Mutation, mutate_file, mutate_store
 from nwbzarr.testing.fuzz.reader import (
     ALLOWED_BUILTINS,
@@ -125,18 +126,32 @@ def copy_seed(src: Path, dst: Path) -> Path:
     return dst
 
 
-def mutate(src: Path, dst: Path, rng: random.Random, rounds: int) -> Mutation:
-    """``rounds`` mutations of ``dst`` (a copy of ``src``): half of them structure-aware
-    (:mod:`.structure`), half blind (bit flips, overwrites, garbled JSON, deletions)."""
+FAMILIES = ("structure", "blind", "damage")
+"""Kinds of mutation: structure-aware (:mod:`.structure`), blind (:mod:`.mutations`: bit
+flips, overwrites, garbled JSON, deletions) and storage damage (:mod:`.damage`: byte ranges,
+truncation, swapped and shifted blocks, JSON edits, chunk files damaged, shard indexes)."""
+
+
+def mutate(
+    src: Path,
+    dst: Path,
+    rng: random.Random,
+    rounds: int,
+    families: Sequence[str] = FAMILIES,
+) -> Mutation:
+    """``rounds`` mutations of ``dst`` (a copy of ``src``), each of a family drawn from
+    ``families`` (:data:`FAMILIES`)."""
     m = Mutation()
     for _ in range(rounds):
-        aware = rng.random() < 0.5
-        if dst.is_dir():
-            if aware:
+        family = rng.choice(families)
+        if family == "damage":
+            damage(dst, rng, m)
+        elif dst.is_dir():
+            if family == "structure":
                 mutate_zarr_structure(dst, rng, m)
             else:
                 m.steps.extend(mutate_store(dst, rng, 1).steps)
-        elif aware:
+        elif family == "structure":
             mutate_hdf5_structure(dst, src, rng, m)
         else:
             m.steps.extend(mutate_file(dst, rng, 1).steps)
@@ -153,6 +168,7 @@ def fuzz(
     model: bool = False,
     max_rounds: int = 3,
     on_input: Callable[[int, str, dict[str, Any]], None] | None = None,
+    families: Sequence[str] = FAMILIES,
 ) -> Report:
     """Mutate ``examples`` inputs from ``seeds`` (round robin) and read each in the worker."""
     rng = random.Random(seed)
@@ -168,7 +184,7 @@ def fuzz(
             shutil.rmtree(case, ignore_errors=True)
             case.mkdir()
             dst = copy_seed(src, case / src.name)
-            mutation = mutate(src, dst, rng, rng.randint(1, max_rounds))
+            mutation = mutate(src, dst, rng, rng.randint(1, max_rounds), families)
             answer = work.request({"op": "read", "path": str(dst), "model": model})
             report.add(src.name, i, str(mutation), answer)
             if on_input is not None:
@@ -184,6 +200,7 @@ def fuzz(
 
 __all__ = [
     "ALLOWED_BUILTINS",
+    "FAMILIES",
     "FORBIDDEN_IN_CHAIN",
     "Failure",
     "Mutation",

@@ -7,8 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from nwbzarr.testing.fuzz import FAMILIES, examples_budget, fuzz
 from nwbzarr.testing.fuzz import __doc__ as FUZZ_DOC
-from nwbzarr.testing.fuzz import examples_budget, fuzz
+from nwbzarr.testing.fuzz.campaign import FORMATS, run
 from nwbzarr.testing.fuzz.reader import DEFAULT_MEMORY, DEFAULT_TIMEOUT, serve_requests
 from nwbzarr.testing.fuzz.worker import Worker
 
@@ -34,14 +35,21 @@ def _main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also seed with stores written as the tests write them (nwbzarr.convert both ways)",
     )
+    parser.add_argument(
+        "--mutations",
+        choices=FAMILIES,
+        action="append",
+        help="kinds of mutation (repeatable; default: all of them)",
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS, action="append", help="campaign formats (default: both)"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         serve_requests(args.memory)
         return 0
     if args.corpus or args.generated:
-        from nwbzarr.testing.fuzz.campaign import run
-
         reports = run(
             [*args.corpus, *args.seeds],
             args.examples,
@@ -50,12 +58,21 @@ def _main(argv: Sequence[str] | None = None) -> int:
             timeout=args.timeout,
             memory=args.memory,
             model=args.model,
+            families=args.mutations or FAMILIES,
+            formats=args.format or FORMATS,
         )
         return 1 if any(r.failures for r in reports.values()) else 0
     if not args.seeds:
         parser.error("give at least one seed file or store, or --corpus")
     with Worker(args.timeout, args.memory) as worker:
-        report = fuzz(args.seeds, args.examples, seed=args.seed, worker=worker, model=args.model)
+        report = fuzz(
+            args.seeds,
+            args.examples,
+            seed=args.seed,
+            worker=worker,
+            model=args.model,
+            families=args.mutations or FAMILIES,
+        )
     print(report.summary())
     return 1 if report.failures else 0
 

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from nwbzarr.testing.fuzz import Report, fuzz
+from nwbzarr.testing.fuzz import FAMILIES, Report, fuzz
 from nwbzarr.testing.fuzz.worker import Worker
 
 MAX_SEED_BYTES = 8 << 20
@@ -69,7 +69,23 @@ def generated_seeds(
             continue  # a source nwbzarr does not convert: its damage is not the point here
         out["zarr"].append(store)
         out["hdf5"].append(back)
+    out["zarr"].append(sharded_store(workdir / "sharded.nwb.zarr"))
     return out
+
+
+def sharded_store(path: Path) -> Path:
+    """A small Zarr format 3 store with sharded, compressed arrays (numbers and text)."""
+    import numpy as np
+
+    from nwbzarr.api import open as nwb_open
+
+    with nwb_open(path, "w") as root:
+        root.attrs["neurodata_type"] = "NWBFile"
+        data = np.arange(12_000, dtype="<i4").reshape(-1, 4) % 251
+        root.create_array("acquisition/s/data", data, chunks=(250, 4), shards=(1000, 4))
+        root.create_array("acquisition/s/timestamps", np.linspace(0, 1, 3000), shards=(1500,))
+        root.create_array("acquisition/s/labels", np.array(["a", "bb", "ccc"] * 40, dtype=object))
+    return path
 
 
 def campaign(
@@ -81,6 +97,7 @@ def campaign(
     memory: int = 2 << 30,
     model: bool = False,
     workdir: Path | None = None,
+    families: Sequence[str] = FAMILIES,
 ) -> dict[str, Report]:
     """``examples`` inputs per format (round robin over its seeds), one worker per format."""
     reports: dict[str, Report] = {}
@@ -89,7 +106,13 @@ def campaign(
             continue
         with Worker(timeout, memory) as worker:
             reports[fmt] = fuzz(
-                seeds[fmt], examples, seed=seed, worker=worker, model=model, workdir=workdir
+                seeds[fmt],
+                examples,
+                seed=seed,
+                worker=worker,
+                model=model,
+                workdir=workdir,
+                families=families,
             )
     return reports
 
@@ -103,15 +126,19 @@ def run(
     timeout: float = 10.0,
     memory: int = 2 << 30,
     model: bool = False,
+    families: Sequence[str] = FAMILIES,
+    formats: Sequence[str] = FORMATS,
 ) -> dict[str, Report]:
-    """Seeds from ``roots`` (and generated stores), then :func:`campaign`; prints the figures."""
+    """Seeds from ``roots`` (and generated stores), then :func:`campaign` over ``formats``;
+    prints the figures."""
     with tempfile.TemporaryDirectory(prefix="nwbzarr-campaign-") as tmp:
         seeds = corpus_seeds(roots)
         if generated:
             made = generated_seeds(Path(tmp), seeds["hdf5"])
             for fmt in FORMATS:
                 seeds[fmt].extend(made[fmt])
-        for fmt in FORMATS:
+        seeds = {fmt: paths for fmt, paths in seeds.items() if fmt in formats}
+        for fmt in seeds:
             print(f"[{fmt}] {len(seeds[fmt])} seeds")
         reports = campaign(
             seeds,
@@ -121,6 +148,7 @@ def run(
             memory=memory,
             model=model,
             workdir=Path(tmp),
+            families=families,
         )
     total = Report(seed)
     for fmt, report in reports.items():
