@@ -532,7 +532,8 @@ def test_damage_mutations_reproduce_and_cover_every_kind(tmp_path: Path, corpus:
     from nwbzarr.testing.fuzz.campaign import sharded_store
 
     seed_store = sharded_store(tmp_path / "seed.nwb.zarr")
-    outs, kinds = [], set()
+    outs: list[list[str]] = []
+    kinds: set[str] = set()
     for i in range(2):
         rng = random.Random(11)
         steps = []
