@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import mmap
 import os
 import re
 import sys
@@ -99,7 +100,8 @@ class H5File(File):
         self.heaps: dict[int, int] = {}  # global heap collections: address -> size
         # attribute heap IDs are checked in object headers read through libhdf5's own file
         # descriptor (local files only): per object, its damaged attributes (headers.py)
-        self._fd: int | None = self._vfd_handle() if not self.heaps_ok else None
+        self._header_check = not self.heaps_ok
+        self._headers: headers.Source | None = None  # opened on first use
         self._damaged_attrs: dict[int, dict[str, str]] = {}
         if mode in ("w", "w-", "x"):
             self.h5.attrs[INCOMPLETE_ATTR] = "writing"
@@ -138,19 +140,33 @@ class H5File(File):
             raise FormatError(*self._heap_error.args)
         self.heaps_ok = True
 
-    def _vfd_handle(self) -> int | None:
+    def _header_source(self) -> headers.Source | None:
+        """Where object headers are read from: libhdf5's own file descriptor, mapped in memory
+        for files the global heap walk maps too (the others: read with a call per header)."""
         try:
             handle = self.h5.id.get_vfd_handle()
         except LIBHDF5_ERRORS:
             return None
-        return handle if isinstance(handle, int) and handle >= 0 else None
+        if not isinstance(handle, int) or handle < 0:
+            return None
+        if self.size > heaps.SCAN_LIMIT:
+            return handle
+        try:
+            return mmap.mmap(handle, 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            return handle
 
     def check_attribute(self, oid: Any, name: str, where: str | Callable[[], str]) -> None:
         """Refuse (:class:`FormatError`) to read the variable-length attribute ``name`` of the
         object ``oid`` if a heap ID of it declares more items than its collection holds
         (:mod:`.headers`: libhdf5 would allocate them first). Call after :meth:`check_heaps`."""
-        if self._fd is None:
+        if not self._header_check:
             return
+        if self._headers is None:
+            self._headers = self._header_source()
+            if self._headers is None:
+                self._header_check = False
+                return
         key = hash(oid)
         damaged = self._damaged_attrs.get(key)
         if damaged is None:
@@ -158,7 +174,7 @@ class H5File(File):
                 addr = h5py.h5o.get_info(oid).addr
             except LIBHDF5_ERRORS as err:
                 raise_damaged(err, where if isinstance(where, str) else where())
-            damaged = headers.damaged_attributes(self._fd, addr, self.size, self.heaps)
+            damaged = headers.damaged_attributes(self._headers, addr, self.size, self.heaps)
             self._damaged_attrs[key] = damaged or _NONE_DAMAGED
         problem = damaged.get(name)
         if problem is not None:
@@ -216,6 +232,9 @@ class H5File(File):
             self.h5.flush()
 
     def _close(self, commit: bool) -> None:
+        if isinstance(self._headers, mmap.mmap):
+            self._headers.close()
+        self._headers = None
         if commit and INCOMPLETE_ATTR in self.h5.attrs:
             # Everything reaches the file before the marker goes: libhdf5 flushes its caches
             # in no set order, so a kill during close() could otherwise leave the marker's

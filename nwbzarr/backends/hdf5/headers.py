@@ -17,6 +17,7 @@ this parser finds malformed is left to libhdf5 too, which reports its own errors
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 from collections.abc import Iterator
@@ -31,7 +32,6 @@ MAX_HEADER_BYTES = 16 << 20
 _ATTRIBUTE = 0x000C
 _CONTINUATION = 0x0010
 _VLEN_CLASS = 9
-_U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
 _CONTINUATION_FIELDS = struct.Struct("<QQ")
 
@@ -40,16 +40,23 @@ class _Malformed(Exception):
     """The header does not parse: left to libhdf5."""
 
 
-def _read(fd: int, offset: int, length: int, file_size: int) -> bytes:
+Source = int | mmap.mmap
+"""Where header bytes come from: a file descriptor, or the file mapped in memory (cheaper:
+no system call per read)."""
+
+
+def _read(fd: Source, offset: int, length: int, file_size: int) -> bytes:
     if offset < 0 or length < 0 or offset + length > file_size:
         raise _Malformed
-    data = os.pread(fd, length, offset)
+    data = (
+        fd[offset : offset + length] if isinstance(fd, mmap.mmap) else os.pread(fd, length, offset)
+    )
     if len(data) != length:
         raise _Malformed
     return data
 
 
-def _first_chunk(fd: int, addr: int, file_size: int) -> tuple[int, bytes, bool]:
+def _first_chunk(fd: Source, addr: int, file_size: int) -> tuple[int, bytes, bool]:
     """``(version, message bytes, has creation order)`` of the header's first chunk."""
     prefix = _read(fd, addr, min(32, file_size - addr), file_size)
     if prefix[:4] == b"OHDR":
@@ -69,32 +76,38 @@ def _first_chunk(fd: int, addr: int, file_size: int) -> tuple[int, bytes, bool]:
     return 1, _read(fd, addr + 16, min(size, MAX_HEADER_BYTES), file_size), False
 
 
-def _messages(chunk: bytes, version: int, ordered: bool) -> Iterator[tuple[int, bytes]]:
-    """``(type, data)`` of the messages of one chunk."""
-    head = 8 if version == 1 else 4 + (2 if ordered else 0)
-    at = 0
-    while at + head <= len(chunk):
-        if version == 1:
-            kind, size = _U16.unpack_from(chunk, at)[0], _U16.unpack_from(chunk, at + 2)[0]
-        else:
-            kind, size = chunk[at], _U16.unpack_from(chunk, at + 1)[0]
-        data = chunk[at + head : at + head + size]
-        if len(data) != size:
-            raise _Malformed
-        yield kind, data
-        at += head + size
+_V1_HEAD = struct.Struct("<HH")
+_V2_HEAD = struct.Struct("<BH")
+_WANTED = (_ATTRIBUTE, _CONTINUATION)
 
 
-def _chunks(fd: int, addr: int, file_size: int) -> Iterator[tuple[int, bytes]]:
-    """``(message type, data)`` of every message of the header at ``addr``, all its chunks."""
+def _messages(chunk: bytes, version: int, ordered: bool) -> list[tuple[int, bytes]]:
+    """``(type, data)`` of the attribute and continuation messages of one chunk."""
+    head, fields = (8, _V1_HEAD) if version == 1 else (6 if ordered else 4, _V2_HEAD)
+    out = []
+    at, end = 0, len(chunk)
+    unpack = fields.unpack_from
+    while at + head <= end:
+        kind, size = unpack(chunk, at)
+        start = at + head
+        at = start + size
+        if kind in _WANTED:
+            if at > end:
+                raise _Malformed
+            out.append((kind, chunk[start:at]))
+    return out
+
+
+def _chunks(fd: Source, addr: int, file_size: int) -> Iterator[bytes]:
+    """The data of every attribute message of the header at ``addr``, all its chunks."""
     version, chunk, ordered = _first_chunk(fd, addr, file_size)
     pending = [chunk]
     seen: set[int] = set()
     total = len(chunk)
     while pending:
         for kind, data in _messages(pending.pop(), version, ordered):
-            if kind != _CONTINUATION:
-                yield kind, data
+            if kind == _ATTRIBUTE:
+                yield data
                 continue
             if len(data) < 16:
                 raise _Malformed
@@ -141,23 +154,22 @@ def _vlen_attribute(data: bytes) -> tuple[str, bytes] | None:
     return text, data[at:]
 
 
-def variable_length_attributes(fd: int, addr: int, file_size: int) -> dict[str, bytes] | None:
+def variable_length_attributes(fd: Source, addr: int, file_size: int) -> dict[str, bytes] | None:
     """``{name: raw values}`` of the variable-length attributes stored in the object header at
-    ``addr`` (read through the file descriptor ``fd``); None if the header does not parse here."""
+    ``addr`` (read from ``fd``: :data:`Source`); None if the header does not parse here."""
     found: dict[str, bytes] = {}
     try:
-        for kind, data in _chunks(fd, addr, file_size):
-            if kind == _ATTRIBUTE:
-                attribute = _vlen_attribute(data)
-                if attribute is not None:
-                    found[attribute[0]] = attribute[1]
+        for data in _chunks(fd, addr, file_size):
+            attribute = _vlen_attribute(data)
+            if attribute is not None:
+                found[attribute[0]] = attribute[1]
     except (_Malformed, OSError, struct.error, ValueError):
         return None
     return found
 
 
 def damaged_attributes(
-    fd: int, addr: int, file_size: int, collections: dict[int, int]
+    fd: Source, addr: int, file_size: int, collections: dict[int, int]
 ) -> dict[str, str]:
     """``{attribute name: what is wrong}`` for the variable-length attributes of the object
     header at ``addr`` whose heap IDs declare more items than their collection (or, for a
@@ -172,6 +184,7 @@ def damaged_attributes(
 
 __all__ = [
     "MAX_CHUNKS",
+    "Source",
     "MAX_HEADER_BYTES",
     "damaged_attributes",
     "variable_length_attributes",
