@@ -527,3 +527,42 @@ def test_zarr_backend_modules_are_small() -> None:
     package = Path(nwbzarr.__file__).parent / "backends" / "zarr"
     sizes = {p.name: len(p.read_text().splitlines()) for p in package.glob("*.py")}
     assert len(sizes) >= 10 and max(sizes.values()) <= 600, sizes
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array("h\u00e9llo", dtype=object),
+        np.array(["a", "", "ccc\u2603"], dtype=object),
+        np.array([["a", "bb"], ["ccc", ""]], dtype=object),
+    ],
+    ids=["scalar", "1d", "2d"],
+)
+def test_text_arrays_are_encoded_as_zarr_python_encodes_them(
+    tmp_path: Path, values: np.ndarray[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole single-chunk text array is encoded without zarr-python (the cached schema is
+    26 of them per file): the same chunk bytes, read back by zarr-python and nwbzarr."""
+
+    def write(path: Path) -> bytes:
+        with nwbzarr.open(path, "w") as root:
+            root.create_array("t", values, dtype=UTF8)
+        [chunk] = [p for p in (path / "t").rglob("*") if p.is_file() and p.name != "zarr.json"]
+        return chunk.read_bytes()
+
+    encoded: list[Any] = []
+    real = smallchunk.encode_text
+
+    def counted(*args: Any) -> bytes:
+        encoded.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(smallchunk, "encode_text", counted)
+    fast = write(tmp_path / "fast.nwb.zarr")
+    assert len(encoded) == 1
+    monkeypatch.setattr(smallchunk, "text_plan", lambda *a: None)  # through zarr-python
+    assert fast == write(tmp_path / "slow.nwb.zarr")
+    read = zarr.open_array(tmp_path / "fast.nwb.zarr" / "t", mode="r")[...]
+    assert np.asarray(read, dtype=object).tolist() == values.tolist()
+    with nwbzarr.open(tmp_path / "fast.nwb.zarr") as root:
+        assert np.asarray(root.array("t")[()], dtype=object).tolist() == values.tolist()

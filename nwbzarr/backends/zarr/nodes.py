@@ -303,8 +303,15 @@ class ZarrArray(Array):
                 value = np.broadcast_to(value, small.shape)
             self.zfile.pending[small.chunk] = smallchunk.encode(value, small.stored, small.chain)
             return
-        arr = self._zarr()
         data = self._encode(value)
+        if all(k == slice(None) for k in key):
+            text = smallchunk.text_plan(self.doc, self.key, self.zfile.caches.chains)
+            if text is not None:  # a whole text array in one chunk: encoded here, as zarr does
+                chunk, chain = text
+                whole = np.broadcast_to(data, tuple(self.doc["shape"]))
+                self.zfile.pending[chunk] = smallchunk.encode_text(whole, chain)
+                return
+        arr = self._zarr()
         if key:
             arr[key] = data
         else:
