@@ -29,6 +29,8 @@ class H5Node:
     oid: Any
     h5file: H5File
     path: str
+    addr: int | None = None
+    """The object header's address when known from the link that led here (else looked up)."""
 
     @property
     def h5(self) -> Any:
@@ -247,7 +249,7 @@ class H5Attributes(Attributes):
                 h5file = self._node.h5file
                 if not h5file.heaps_ok:
                     h5file.check_heaps()
-                h5file.check_attribute(self._node.oid, name, where)
+                h5file.check_attribute(self._node.oid, name, where, self._node.addr)
             elif defer_references and cls == h5py.h5t.REFERENCE:
                 return None
             else:
@@ -273,7 +275,7 @@ class H5Attributes(Attributes):
             aid = h5py.h5a.open(oid, key)
             h5dtype, shape = aid.dtype, aid.shape
             where = f"{self.owner} attribute {name!r}"
-            self._node.h5file.check_attribute(oid, name, where)
+            self._node.h5file.check_attribute(oid, name, where, self._node.addr)
             dtype = dtype_from_h5(h5dtype, where)
             if shape is None:  # HDF5 null dataspace
                 return None, dtype

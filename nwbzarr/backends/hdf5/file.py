@@ -156,10 +156,14 @@ class H5File(File):
         except (OSError, ValueError):
             return handle
 
-    def check_attribute(self, oid: Any, name: str, where: str | Callable[[], str]) -> None:
+    def check_attribute(
+        self, oid: Any, name: str, where: str | Callable[[], str], addr: int | None = None
+    ) -> None:
         """Refuse (:class:`FormatError`) to read the variable-length attribute ``name`` of the
         object ``oid`` if a heap ID of it declares more items than its collection holds
-        (:mod:`.headers`: libhdf5 would allocate them first). Call after :meth:`check_heaps`."""
+        (:mod:`.headers`: libhdf5 would allocate them first). Call after :meth:`check_heaps`.
+        ``addr``: the object header's address if known (a hard link's target), else looked up
+        (~10 us a call, for each of the file's objects)."""
         if not self._header_check:
             return
         if self._headers is None:
@@ -167,15 +171,15 @@ class H5File(File):
             if self._headers is None:
                 self._header_check = False
                 return
-        key = hash(oid)
-        damaged = self._damaged_attrs.get(key)
-        if damaged is None:
+        if addr is None:
             try:
-                addr = h5py.h5o.get_info(oid).addr
+                addr = int(h5py.h5o.get_info(oid).addr)
             except LIBHDF5_ERRORS as err:
                 raise_damaged(err, where if isinstance(where, str) else where())
+        damaged = self._damaged_attrs.get(addr)
+        if damaged is None:
             damaged = headers.damaged_attributes(self._headers, addr, self.size, self.heaps)
-            self._damaged_attrs[key] = damaged or _NONE_DAMAGED
+            self._damaged_attrs[addr] = damaged or _NONE_DAMAGED
         problem = damaged.get(name)
         if problem is not None:
             raise FormatError(f"{where if isinstance(where, str) else where()}: {problem}")

@@ -116,7 +116,8 @@ class H5Group(Group, H5Node):
         links = self.oid.links
         if not name or "/" in name or not links.exists(key):
             return None
-        kind = links.get_info(key).type
+        info = links.get_info(key)
+        kind = info.type
         if kind == h5py.h5l.TYPE_SOFT:
             return SoftLink(links.get_val(key).decode("utf-8", "surrogateescape"))
         if kind == h5py.h5l.TYPE_EXTERNAL:
@@ -134,7 +135,8 @@ class H5Group(Group, H5Node):
             raise FormatError(f"{self.file.location}:{path}: cannot open: {err}") from err
         if h5py.h5a.exists(oid, EXTERNAL_LINK_KEY):
             self.h5file.check_heaps()
-            self.h5file.check_attribute(oid, EXTERNAL_LINK_ATTR, f"{self.file.location}:{path}")
+            where = f"{self.file.location}:{path}"
+            self.h5file.check_attribute(oid, EXTERNAL_LINK_ATTR, where, info.u)
             aid = h5py.h5a.open(oid, EXTERNAL_LINK_KEY)
             marker = read_attr(aid, aid.dtype, aid.shape or ())
             return _external_link_from_marker(marker, f"{self.file.location}:{path}")
@@ -143,9 +145,13 @@ class H5Group(Group, H5Node):
             for seen, above in self.ancestors:
                 if seen == identity:  # a cycle: surfaces as the link it is, never walked into
                     return SoftLink(above)
-            return H5Group(self.h5file, path, oid, ancestors=self.ancestors)
+            group = H5Group(self.h5file, path, oid, ancestors=self.ancestors)
+            group.addr = info.u  # a hard link's target: no header lookup for the address
+            return group
         if isinstance(oid, h5py.h5d.DatasetID):
-            return H5Array(self.h5file, path, oid)
+            array = H5Array(self.h5file, path, oid)
+            array.addr = info.u
+            return array
         raise FormatError(f"{self.file.location}: {path!r} is a committed datatype, not data")
 
     def _create_group(self, name: str, attrs: Iterable[tuple[str, Any, DType]]) -> Group:
