@@ -124,34 +124,26 @@ def _chunks(fd: Source, addr: int, file_size: int) -> Iterator[bytes]:
             pending.append(block)
 
 
-def _pad8(n: int) -> int:
-    return (n + 7) & ~7
+_ATTRIBUTE_HEAD = struct.Struct("<BBHHH")  # version, flags, sizes of name, type, dataspace
 
 
 def _vlen_attribute(data: bytes) -> tuple[str, bytes] | None:
     """``(name, raw values)`` of an attribute message whose type is variable-length."""
-    if len(data) < 8:
-        raise _Malformed
-    version, flags = data[0], data[1]
-    name_size, type_size, space_size = struct.unpack_from("<HHH", data, 2)
-    if version == 1:
-        at = 8
-        name = data[at : at + name_size]
-        at += _pad8(name_size)
-        datatype = data[at : at + type_size]
-        at += _pad8(type_size) + _pad8(space_size)
-    elif version in (2, 3):
-        at = 8 if version == 2 else 9
-        name = data[at : at + name_size]
-        at += name_size
-        datatype = data[at : at + type_size]
-        at += type_size + space_size
+    version, flags, name_size, type_size, space_size = _ATTRIBUTE_HEAD.unpack_from(data)
+    if version == 1:  # name, datatype and dataspace each padded to 8 bytes
+        type_at = 8 + ((name_size + 7) & ~7)
+        values_at = type_at + ((type_size + 7) & ~7) + ((space_size + 7) & ~7)
+        name_at = 8
+    elif version in {2, 3}:
+        name_at = 8 if version == 2 else 9
+        type_at = name_at + name_size
+        values_at = type_at + type_size + space_size
     else:
         raise _Malformed
-    if flags & 0x01 or not datatype or datatype[0] & 0x0F != _VLEN_CLASS:
+    if flags & 0x01 or not type_size or data[type_at] & 0x0F != _VLEN_CLASS:
         return None  # a shared (committed) datatype, or not variable-length
-    text = name.split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
-    return text, data[at:]
+    name = data[name_at : name_at + name_size].split(b"\x00", 1)[0]
+    return name.decode("utf-8", "surrogateescape"), data[values_at:]
 
 
 def variable_length_attributes(fd: Source, addr: int, file_size: int) -> dict[str, bytes] | None:
@@ -163,7 +155,7 @@ def variable_length_attributes(fd: Source, addr: int, file_size: int) -> dict[st
             attribute = _vlen_attribute(data)
             if attribute is not None:
                 found[attribute[0]] = attribute[1]
-    except (_Malformed, OSError, struct.error, ValueError):
+    except (_Malformed, OSError, struct.error, ValueError, IndexError):
         return None
     return found
 
