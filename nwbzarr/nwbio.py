@@ -38,7 +38,14 @@ from nwbzarr.errors import (
 from nwbzarr.merge import MergeGroup
 from nwbzarr.model.file import NWBFile
 from nwbzarr.model.io import read_tree, write_tree
-from nwbzarr.storage import Location, exists, guess_format, resolve
+from nwbzarr.storage import (
+    Location,
+    exists,
+    guess_format,
+    guess_format_from_name,
+    is_icechunk_dir,
+    resolve,
+)
 from nwbzarr.tree import Group
 
 MODES = ("r", "r+", "a", "w", "w-", "x")
@@ -121,7 +128,7 @@ class NWBIO:
     def _check_format(self) -> None:
         if not self.location.is_local:
             return
-        found = guess_format(self.location)
+        found = _tree_format(guess_format(self.location))
         if found != self.format:
             other = {"hdf5": "NWBHDF5IO", "zarr": "NWBZarrIO"}[found]
             raise FormatError(
@@ -134,10 +141,20 @@ class NWBIO:
         return open_tree(
             self.source,
             mode,
-            format=self.format,
+            format=self._storage_format(mode),
             storage_options=self.storage_options,
             overwrite=mode == "w",
         )
+
+    def _storage_format(self, mode: str) -> str:
+        """The format to open: an Icechunk repository holds a Zarr tree, so NWBZarrIO
+        reads and writes one (an existing repository, or a new ``.icechunk`` name)."""
+        if self.format != "zarr":
+            return self.format
+        loc = self.location
+        if mode == "w":
+            return "icechunk" if guess_format_from_name(loc.path) == "icechunk" else "zarr"
+        return "icechunk" if loc.is_local and is_icechunk_dir(loc.path) else "zarr"
 
     # ----- pynwb's API
     @property
@@ -252,7 +269,7 @@ class NWBIO:
         convert(
             src_io.source,
             self.source,
-            self.format,
+            self._storage_format("w"),
             overwrite=True,
             links="keep" if link_data else "resolve",
             src_storage_options=src_io.storage_options,
@@ -291,7 +308,7 @@ class NWBIO:
     def can_read(cls, path: str | os.PathLike[str]) -> bool:
         """True if ``path`` is an NWB file of this IO's format that nwbzarr can open."""
         try:
-            if guess_format(resolve(path)) != cls.format:
+            if _tree_format(guess_format(resolve(path))) != cls.format:
                 return False
             with open_tree(path, "r") as root:
                 return root.neurodata_type == "NWBFile"
@@ -453,6 +470,11 @@ class NWBZarrIO(NWBIO):
         del cache_spec, exhaust_dci, number_of_jobs, max_threads_per_process
         del multiprocessing_context, consolidate_metadata
         self._write(container, link_data)
+
+
+def _tree_format(found: str) -> str:
+    """The format of the tree a file holds: an Icechunk repository holds a Zarr tree."""
+    return "zarr" if found == "icechunk" else found
 
 
 __all__ = [

@@ -332,3 +332,20 @@ def test_a_repository_is_found_by_its_content_not_its_name(
         with nwbzarr.open(where, storage_options=opts) as root:
             assert root.file.transactional
             assert root.array("data")[...].tolist() == [0, 1, 2]
+
+
+def test_nwbzarrio_reads_and_writes_repositories(small_repo: Path, tmp_path: Path) -> None:
+    nwbfile = nwbzarr.NWBFile(
+        session_description="io",
+        identifier="io1",
+        session_start_time=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    path = tmp_path / "io.icechunk"
+    with nwbzarr.NWBZarrIO(path, "w") as io:
+        io.write(nwbfile)
+    assert commits(path)[0] == "nwbzarr 0.1.0: write"
+    with nwbzarr.NWBZarrIO(path, "r") as io:
+        assert io.read().identifier == "io1"
+    assert nwbzarr.NWBZarrIO.can_read(path) and not nwbzarr.NWBHDF5IO.can_read(path)
+    with pytest.raises(nwbzarr.FormatError, match="open it with NWBZarrIO"):
+        nwbzarr.NWBHDF5IO(path, "r")

@@ -14,12 +14,67 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from zarr.storage import WrapperStore
+
 from nwbzarr._version import __version__
 from nwbzarr.backends.icechunk.repository import DEFAULT_BRANCH, is_conflict
 from nwbzarr.backends.zarr import ZarrFile
 from nwbzarr.errors import CommitConflictError, UnsupportedFeatureError, VersionNotFoundError
 
 CHUNK_DIR = "/c/"  # Zarr v3 default chunk keys: <array>/c/<i>/<j>
+
+
+class SessionStore(WrapperStore[Any]):
+    """An Icechunk session's store, named and compared in Python.
+
+    zarr-python names a store (``str``) whenever it builds an array; ``IcechunkStore``
+    answers that in Rust by waiting on its runtime while holding the GIL, and deadlocks when
+    one of its tasks, started by another thread's write, needs the GIL to finish. Copies
+    write from several threads, so the name is given here instead.
+    """
+
+    def __init__(self, store: Any, location: str) -> None:
+        super().__init__(store)
+        self._location = location
+        # asked once, here, for the same reason (Rust getters of the session)
+        self._flags = (
+            bool(store.read_only),
+            bool(store.supports_writes),
+            bool(store.supports_deletes),
+            bool(store.supports_listing),
+        )
+
+    @property
+    def read_only(self) -> bool:
+        return self._flags[0]
+
+    @property
+    def supports_writes(self) -> bool:
+        return self._flags[1]
+
+    @property
+    def supports_deletes(self) -> bool:
+        return self._flags[2]
+
+    @property
+    def supports_listing(self) -> bool:
+        return self._flags[3]
+
+    # IcechunkStore has no synchronous IO: hide the wrapper's delegating methods from the
+    # ``SupportsGetSync`` protocol check (a None member fails it)
+    get_sync = None  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return f"icechunk://{self._location}"
+
+    def __repr__(self) -> str:
+        return f"SessionStore({self._location!r})"
+
+    def __eq__(self, value: object) -> bool:
+        return value is self
+
+    def __hash__(self) -> int:
+        return id(self)
 
 
 def _node_of(key: str) -> str | None:
@@ -83,7 +138,7 @@ class IcechunkFile(ZarrFile):
         self.session = session
         # nodes whose document is in the session (chunks need their array to exist there)
         self._in_session: set[str] = set()
-        super().__init__(location, session.store, mode)
+        super().__init__(location, SessionStore(session.store, location), mode)
         if mode != "w":
             self._in_session.update(self.docs)
 
@@ -208,7 +263,7 @@ class IcechunkFile(ZarrFile):
             ) from err
         self.commits.append(str(snapshot))
         self.session = self.repository.writable_session(self.branch)
-        self.replace_store(self.session.store)
+        self.replace_store(SessionStore(self.session.store, self.location))
 
     def _close(self, commit: bool) -> None:
         try:
