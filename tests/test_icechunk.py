@@ -349,3 +349,17 @@ def test_nwbzarrio_reads_and_writes_repositories(small_repo: Path, tmp_path: Pat
     assert nwbzarr.NWBZarrIO.can_read(path) and not nwbzarr.NWBHDF5IO.can_read(path)
     with pytest.raises(nwbzarr.FormatError, match="open it with NWBZarrIO"):
         nwbzarr.NWBHDF5IO(path, "r")
+
+
+def test_icechunk_is_imported_only_for_repositories(source: Path, repo_path: Path) -> None:
+    code = (
+        "import sys, nwbzarr\n"
+        f"nwbzarr.open({str(source)!r}).close()\n"
+        "assert 'icechunk' not in sys.modules, 'imported for an HDF5 file'\n"
+        f"nwbzarr.open({str(repo_path)!r}).close()\n"
+        "assert 'icechunk' in sys.modules\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert run.returncode == 0, run.stderr
