@@ -233,13 +233,13 @@ def is_icechunk_dir(path: str) -> bool:
 
 
 def is_icechunk_url(loc: Location) -> bool:
-    """A remote prefix holding an Icechunk repository (one request: its ``repo`` object)."""
+    """A remote prefix holding an Icechunk repository (one request: its ``repo`` object;
+    repositories of the older layout without one are found by a ``.icechunk`` name)."""
     if loc.protocol not in ("s3", "gs", "az", "abfs", "memory"):
         return False
     fs, path = filesystem(loc)
-    base = path.rstrip("/")
     try:
-        return bool(fs.exists(f"{base}/repo")) or bool(fs.exists(f"{base}/refs"))
+        return bool(fs.exists(f"{path.rstrip('/')}/repo"))
     except OSError:
         return False
 
