@@ -363,3 +363,11 @@ def test_icechunk_is_imported_only_for_repositories(source: Path, repo_path: Pat
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert run.returncode == 0, run.stderr
+
+
+def test_a_file_without_suffix_on_s3_is_still_hdf5(s3: object, source: Path) -> None:
+    options = s3.storage_options  # type: ignore[attr-defined]
+    url = "s3://ic-bucket/blobs/0a1b2c"
+    s3.upload(source, url)  # type: ignore[attr-defined]
+    with nwbzarr.open(url, storage_options=options) as root:
+        assert root.file.format == "hdf5" and not root.file.transactional
