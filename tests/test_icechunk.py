@@ -168,6 +168,13 @@ def test_an_unknown_version_names_what_the_repository_has(small_repo: Path) -> N
     assert str(err.value) == (
         f"{small_repo}: no branch 'nope' in this Icechunk repository (it has: main)"
     )
+    with pytest.raises(VersionNotFoundError, match="no snapshot 'not-an-id' in this Icechunk"):
+        nwbzarr.open(small_repo, snapshot="not-an-id")
+    with pytest.raises(VersionNotFoundError, match=r"no tag 'v9' in .* \(it has: none\)"):
+        nwbzarr.open(small_repo, tag="v9")
+    empty = plain_commit(small_repo, "Repository initialized")
+    with pytest.raises(FileNotFoundError, match=f"snapshot {empty} of this Icechunk repository"):
+        nwbzarr.open(small_repo, snapshot=empty)
     with pytest.raises(ValueError, match="branch=, tag= name versions of Icechunk"):
         nwbzarr.open(ROOT / "tests", branch="main", tag="v1", format="zarr")
 

@@ -132,13 +132,19 @@ class IcechunkFile(ZarrFile):
                     f"mode={mode!r} writes a branch (pass branch=)"
                 )
             self.branch = branch or DEFAULT_BRANCH
-            session = self._writable(location)
+            session = self._writable()
             if mode == "w":
                 session.store.sync_clear()  # the new tree replaces the branch's (history kept)
         self.session = session
         # nodes whose document is in the session (chunks need their array to exist there)
         self._in_session: set[str] = set()
-        super().__init__(location, SessionStore(session.store, location), mode)
+        try:
+            super().__init__(location, SessionStore(session.store, location), mode)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(
+                f"{location}: snapshot {session.snapshot_id} of this Icechunk repository holds "
+                "no tree (the repository's first, empty commit, or nothing written yet)"
+            ) from err
         if mode != "w":
             self._in_session.update(self.docs)
 
@@ -152,8 +158,10 @@ class IcechunkFile(ZarrFile):
         if not given:
             branch = DEFAULT_BRANCH
         try:
+            if snapshot is not None:
+                self.repository.lookup_snapshot(snapshot)  # sessions check it only when read
             return self.repository.readonly_session(branch=branch, tag=tag, snapshot_id=snapshot)
-        except KeyError as err:
+        except (KeyError, ValueError) as err:  # not found; not an id at all
             raise VersionNotFoundError(
                 self._missing(location, given or {"branch": branch})
             ) from err
@@ -164,10 +172,10 @@ class IcechunkFile(ZarrFile):
             "branch": sorted(self.repository.list_branches()),
             "tag": sorted(self.repository.list_tags()),
         }.get(kind)
-        listed = f" (it has: {', '.join(known)})" if known is not None else ""
+        listed = "" if known is None else f" (it has: {', '.join(known) or 'none'})"
         return f"{location}: no {kind} {name!r} in this Icechunk repository{listed}"
 
-    def _writable(self, location: str) -> Any:
+    def _writable(self) -> Any:
         branch = self.branch or DEFAULT_BRANCH
         if branch not in self.repository.list_branches():
             tip = self.repository.lookup_branch(DEFAULT_BRANCH)
