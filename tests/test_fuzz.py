@@ -604,3 +604,34 @@ def test_campaign_10000_per_format(
     reports = run([corpus], budget, seed=seed, generated=True)
     assert {fmt: r.tried for fmt, r in reports.items()} == {"hdf5": budget, "zarr": budget}
     assert [f for r in reports.values() for f in r.failures] == []
+
+
+class _ScriptedWorker(Worker):
+    """A worker that answers from a script (no process)."""
+
+    def __init__(self, answers: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.answers = answers
+
+    def request(self, request: dict[str, Any]) -> dict[str, Any]:
+        return self.answers.pop(0)
+
+
+@pytest.mark.parametrize(
+    ("answers", "outcome", "retried"),
+    [
+        ([{"outcome": "timeout"}, {"outcome": "ok"}], "ok", 1),
+        ([{"outcome": "timeout"}, {"outcome": "timeout"}], "timeout", 0),
+    ],
+)
+def test_a_timeout_is_confirmed_by_a_second_read(
+    tmp_path: Path, answers: list[dict[str, Any]], outcome: str, retried: int
+) -> None:
+    """A read that misses the deadline once (a loaded machine) is read again; only a second
+    miss is a failure."""
+    seed = tmp_path / "seed.nwb"
+    seed.write_bytes(bytes(4096))
+    report = fuzz([seed], 1, worker=_ScriptedWorker(answers))
+    assert report.outcomes == {outcome: 1}
+    assert report.retried == retried
+    assert [f.outcome for f in report.failures] == ([] if outcome == "ok" else ["timeout"])
