@@ -32,7 +32,9 @@ RETRY_MAX_DELAY_S = 2.0
 REQUEST_TIMEOUT_S = 30.0
 """Longest one request through an async fsspec filesystem may take, its own retries included
 (s3fs retries 5 times, botocore 5 times, each read waiting up to 15 s: unbounded, one request
-could take half an hour)."""
+could take half an hour), plus the time to move its bytes at :data:`SLOWEST_BYTES_PER_S`."""
+SLOWEST_BYTES_PER_S = 1 << 20
+"""Slowest transfer a byte-range request is given time for (a large read is one request)."""
 _TRANSIENT_TEXT = re.compile(
     r"\b(429|5\d\d)\b|slow ?down|too many requests|service unavailable|internal ?error|"
     r"connection (reset|aborted|refused|closed)|reset by peer|timed? ?out|temporar|"
@@ -97,14 +99,16 @@ def retrying(
     return attempt
 
 
-def bounded_call(fs: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+def bounded_call(fs: Any, name: str, *args: Any, nbytes: int = 0, **kwargs: Any) -> Any:
     """``fs.<name>(*args, **kwargs)`` on an fsspec filesystem, given up after
-    :data:`REQUEST_TIMEOUT_S` (a ``TimeoutError``, which :func:`retrying` retries) when the
-    filesystem is asynchronous; a synchronous one is called as it is."""
+    :data:`REQUEST_TIMEOUT_S` plus the time to move ``nbytes`` (a ``TimeoutError``, which
+    :func:`retrying` retries) when the filesystem is asynchronous; a synchronous one is called
+    as it is."""
     if getattr(fs, "async_impl", False) and getattr(fs, "loop", None) is not None:
         from fsspec.asyn import sync
 
-        return sync(fs.loop, getattr(fs, f"_{name}"), *args, timeout=REQUEST_TIMEOUT_S, **kwargs)
+        timeout = REQUEST_TIMEOUT_S + nbytes / SLOWEST_BYTES_PER_S
+        return sync(fs.loop, getattr(fs, f"_{name}"), *args, timeout=timeout, **kwargs)
     return getattr(fs, name)(*args, **kwargs)
 
 
@@ -112,7 +116,7 @@ def fsspec_fetch(fs: Any, path: str) -> Fetch:
     """A :data:`Fetch` of byte ranges of ``path`` on ``fs``, each request bounded in time."""
 
     def fetch(start: int, stop: int) -> bytes:
-        return bytes(bounded_call(fs, "cat_file", path, start=start, end=stop))
+        return bytes(bounded_call(fs, "cat_file", path, start=start, end=stop, nbytes=stop - start))
 
     return fetch
 
@@ -221,6 +225,7 @@ def _runs(indices: list[int]) -> list[tuple[int, int]]:
 
 __all__ = [
     "REQUEST_TIMEOUT_S",
+    "SLOWEST_BYTES_PER_S",
     "RangeFile",
     "bounded_call",
     "fsspec_fetch",
