@@ -26,9 +26,6 @@ from pynwb_docval import extract
 import nwbzarr
 from nwbzarr.model.signatures import CLASSES, Sig, method_sig
 
-# False until the classes generated from the schema land: a class that differs then xfails
-# with its differences as the reason; True: an unlisted difference fails
-STRICT = False
 COMPAT = Path(__file__).resolve().parents[1] / "docs" / "pynwb-compat.md"
 _P = inspect.Parameter
 _POSITIONAL = (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
@@ -269,8 +266,6 @@ def test_class_matches_pynwb(name: str) -> None:
         for key, diffs in found.items()
         if not any(fnmatch.fnmatchcase(key, pattern) for pattern in allowed)
     }
-    if unlisted and not STRICT:
-        pytest.xfail(f"not generated from the schema yet (model, issue 14 item 1): {unlisted}")
     assert not unlisted, f"differences from pynwb 4.2 not in docs/pynwb-compat.md: {unlisted}"
 
 

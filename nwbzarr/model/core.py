@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Self
@@ -290,16 +290,38 @@ class ProcessingModule(NWBContainer):
     description: str
     data_interfaces: dict[str, Container] = field(default_factory=dict)
 
-    def add(self, container: Container) -> Container:
-        if container.name in self.data_interfaces:
-            raise ValidationError(f"{self.name}: {container.name!r} already exists")
-        self.data_interfaces[container.name] = container
-        return container
+    def add(self, data_interfaces: Any) -> Any:
+        """Add a data interface or table, a list of them or a dict of them (pynwb's ``add``);
+        returns what was given, as pynwb does."""
+        if isinstance(data_interfaces, Mapping):
+            items = list(data_interfaces.values())
+        elif isinstance(data_interfaces, list | tuple):
+            items = list(data_interfaces)
+        else:
+            items = [data_interfaces]
+        for container in items:
+            if not isinstance(container, Container):
+                raise ValidationError(
+                    f"ProcessingModule {self.name!r}: add {container!r}: expected an "
+                    "NWBDataInterface or a DynamicTable"
+                )
+            if container.name in self.data_interfaces:
+                raise ValidationError(f"{self.name}: {container.name!r} already exists")
+            self.data_interfaces[container.name] = container
+        return data_interfaces
 
     add_data_interface = add
     add_container = add
 
-    def get(self, name: str) -> Container:
+    def get(self, name: str | None = None) -> Container:
+        """The data interface called ``name`` (the only one when ``name`` is None)."""
+        if name is None:
+            if len(self.data_interfaces) != 1:
+                raise ValidationError(
+                    f"ProcessingModule {self.name!r} holds {len(self.data_interfaces)} data "
+                    f"interfaces: name one ({list(self.data_interfaces)})"
+                )
+            return next(iter(self.data_interfaces.values()))
         return self.data_interfaces[name]
 
     get_data_interface = get

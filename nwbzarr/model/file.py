@@ -35,13 +35,14 @@ from nwbzarr.model.core import (
 )
 from nwbzarr.model.ecephys import ElectrodeGroup, ElectrodesTable, Units
 from nwbzarr.model.fileread import GENERAL_LISTS, GENERAL_TEXT, read_children, read_general
+from nwbzarr.model.filetables import FileTableMethods
 from nwbzarr.model.general import (
     GeneralMethods,
     as_dict,
     write_general_extras,
 )
 from nwbzarr.model.ophys import ImagingPlane, OpticalChannel
-from nwbzarr.model.table import DynamicTable, DynamicTableRegion, region_data
+from nwbzarr.model.table import DynamicTable
 from nwbzarr.tree import Array, Group, Node, Reference
 
 NWB_VERSION = "2.11.0"
@@ -71,7 +72,7 @@ def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
 
 @register
 @dataclass(kw_only=True, eq=False)
-class NWBFile(GeneralMethods, NWBContainer):
+class NWBFile(FileTableMethods, GeneralMethods, NWBContainer):
     """The root of an NWB file (pynwb's ``NWBFile``, same arguments).
 
     ``session_start_time`` (and every other date) must be timezone-aware.
@@ -142,31 +143,6 @@ class NWBFile(GeneralMethods, NWBContainer):
         self.related_publications = _as_list(self.related_publications)
 
     # ----- building (pynwb's method names)
-    def _add(self, where: dict[str, Any], obj: Container, what: str) -> None:
-        if obj.name in where:
-            raise ValidationError(f"NWBFile: {what} already has an object named {obj.name!r}")
-        where[obj.name] = obj
-
-    def _add_each(self, where: dict[str, Any], objs: Any, what: str) -> None:
-        """pynwb's adders take one container, a list of them or a dict of them."""
-        if isinstance(objs, Mapping):
-            items = list(objs.values())
-        else:
-            items = list(objs) if isinstance(objs, list | tuple) else [objs]
-        for obj in items:
-            self._add(where, obj, what)
-
-    @staticmethod
-    def _only(where: Mapping[str, Any], name: str | None, what: str) -> Any:
-        """pynwb's getters: by name, or the only object when no name is given."""
-        if name is not None:
-            return where[name]
-        if len(where) != 1:
-            raise ValueError(
-                f"NWBFile: {what} holds {len(where)} objects ({sorted(where)}): give a name"
-            )
-        return next(iter(where.values()))
-
     def add_acquisition(self, nwbdata: Container, use_sweep_table: bool = False) -> None:
         self._add(self.acquisition, nwbdata, "acquisition")
 
@@ -177,17 +153,9 @@ class NWBFile(GeneralMethods, NWBContainer):
         for item in items:
             self._add(self.analysis, item, "analysis")
 
-    def add_stimulus(
-        self,
-        stimulus: Container | None = None,
-        use_sweep_table: bool = False,
-        timeseries: Container | None = None,
-    ) -> None:
-        """Add a stimulus (``timeseries=``: pynwb's older name of the argument)."""
-        item = stimulus if stimulus is not None else timeseries
-        if item is None:
-            raise ValidationError("NWBFile.add_stimulus: give the stimulus")
-        self._add(self.stimulus, item, "stimulus")
+    def add_stimulus(self, stimulus: Container, use_sweep_table: bool = False) -> None:
+        """Add a stimulus presentation (a TimeSeries, DynamicTable or data interface)."""
+        self._add(self.stimulus, stimulus, "stimulus")
 
     def add_stimulus_template(self, timeseries: Container, use_sweep_table: bool = False) -> None:
         self._add(self.stimulus_template, timeseries, "stimulus_template")
@@ -264,149 +232,32 @@ class NWBFile(GeneralMethods, NWBContainer):
         self,
         name: str,
         optical_channel: OpticalChannel | list[OpticalChannel],
-        description: str,
-        device: Device,
-        excitation_lambda: float,
-        indicator: str,
-        location: str,
-        **kwargs: Any,
+        description: str | None = None,
+        device: Device | None = None,
+        excitation_lambda: float | None = None,
+        indicator: str | None = None,
+        location: str | None = None,
+        imaging_rate: float | None = None,
+        manifold: Any = None,
+        conversion: float = 1.0,
+        unit: str = "meters",
+        reference_frame: str | None = None,
+        origin_coords: Any = None,
+        origin_coords_unit: str = "meters",
+        grid_spacing: Any = None,
+        grid_spacing_unit: str = "meters",
     ) -> ImagingPlane:
-        plane = ImagingPlane(
-            name=name,
-            optical_channel=optical_channel
-            if isinstance(optical_channel, list)
-            else [optical_channel],
-            description=description,
-            device=device,
-            excitation_lambda=excitation_lambda,
-            indicator=indicator,
-            location=location,
-            **kwargs,
-        )
+        """Build an ImagingPlane with these arguments (ImagingPlane's) and add it; pynwb keeps
+        ``device``, ``excitation_lambda``, ``indicator`` and ``location`` after ``description``
+        for its positional order: they are required all the same."""
+        args = dict(locals())
+        del args["self"]
+        plane = ImagingPlane(**args)
         self.add_imaging_plane(plane)
         return plane
 
     def add_imaging_plane(self, imaging_planes: ImagingPlane | Sequence[Any]) -> None:
         self._add_each(self.imaging_planes, imaging_planes, "imaging_planes")
-
-    def _electrode_table(self) -> ElectrodesTable:
-        if self.electrodes is None:
-            self.electrodes = ElectrodesTable()
-        return self.electrodes
-
-    def add_electrode_column(
-        self, name: str, description: str, data: Any = None, index: bool | int = False
-    ) -> None:
-        self._electrode_table().add_column(name, description, data=data, index=index)
-
-    def add_electrode(
-        self, *, group: ElectrodeGroup, location: str, id: int | None = None, **kwargs: Any
-    ) -> None:
-        """Add one electrode (``x``, ``y``, ``z``... and custom columns as keywords)."""
-        self._electrode_table().add_electrode(group=group, location=location, id=id, **kwargs)
-
-    def create_electrode_table_region(
-        self, region: Sequence[int] | slice, description: str, name: str = "electrodes"
-    ) -> DynamicTableRegion:
-        if self.electrodes is None:
-            raise ValidationError("create_electrode_table_region: the electrodes table is empty")
-        rows = region_data(self.electrodes, region, "create_electrode_table_region")
-        return DynamicTableRegion(
-            name=name, description=description, data=rows, table=self.electrodes
-        )
-
-    def _time_intervals(self, name: str, description: str) -> TimeIntervals:
-        if name not in self.intervals:
-            self.intervals[name] = TimeIntervals(name=name, description=description)
-        return self.intervals[name]
-
-    @property
-    def trials(self) -> TimeIntervals | None:
-        return self.intervals.get("trials")
-
-    @property
-    def epochs(self) -> TimeIntervals | None:
-        return self.intervals.get("epochs")
-
-    def add_trial_column(self, name: str, description: str, **kwargs: Any) -> None:
-        self._time_intervals("trials", "experimental trials").add_column(
-            name, description, **kwargs
-        )
-
-    def add_trial(
-        self,
-        start_time: float,
-        stop_time: float,
-        tags: str | Sequence[str] | None = None,
-        timeseries: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        self._time_intervals("trials", "experimental trials").add_interval(
-            start_time, stop_time, tags, timeseries, **kwargs
-        )
-
-    def add_epoch_column(self, name: str, description: str, **kwargs: Any) -> None:
-        self._time_intervals("epochs", "experimental epochs").add_column(
-            name, description, **kwargs
-        )
-
-    def add_epoch(
-        self,
-        start_time: float,
-        stop_time: float,
-        tags: str | Sequence[str] | None = None,
-        timeseries: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        self._time_intervals("epochs", "experimental epochs").add_interval(
-            start_time, stop_time, tags, timeseries, **kwargs
-        )
-
-    @property
-    def invalid_times(self) -> TimeIntervals | None:
-        return self.intervals.get("invalid_times")
-
-    def add_invalid_times_column(self, name: str, description: str, **kwargs: Any) -> None:
-        self._time_intervals("invalid_times", "time intervals to be removed from analysis")
-        self.intervals["invalid_times"].add_column(name, description, **kwargs)
-
-    def add_invalid_time_interval(
-        self,
-        start_time: float,
-        stop_time: float,
-        tags: str | Sequence[str] | None = None,
-        timeseries: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        self._time_intervals("invalid_times", "time intervals to be removed from analysis")
-        self.intervals["invalid_times"].add_interval(
-            start_time, stop_time, tags, timeseries, **kwargs
-        )
-
-    def create_time_intervals(
-        self, name: str, description: str = "experimental intervals", **kwargs: Any
-    ) -> TimeIntervals:
-        """A new TimeIntervals table in ``/intervals`` (pynwb's create_time_intervals)."""
-        table = TimeIntervals(name=name, description=description, **kwargs)
-        self.add_time_intervals(table)
-        return table
-
-    def get_time_intervals(self, name: str | None = None) -> TimeIntervals:
-        return self._only(self.intervals, name, "intervals")  # type: ignore[no-any-return]
-
-    def add_time_intervals(self, intervals: TimeIntervals | Sequence[Any]) -> None:
-        self._add_each(self.intervals, intervals, "intervals")
-
-    def _units(self) -> Units:
-        if self.units is None:
-            self.units = Units(electrode_table=self.electrodes)
-        return self.units
-
-    def add_unit_column(self, name: str, description: str, **kwargs: Any) -> None:
-        self._units().add_column(name, description, **kwargs)
-
-    def add_unit(self, **kwargs: Any) -> None:
-        self._units().add_unit(**kwargs)
 
     def add_scratch(
         self,

@@ -71,10 +71,25 @@ class GeneralMethods:
             self._put(self.icephys_electrodes, item, "icephys_electrodes")
         return icephys_electrodes
 
-    def create_icephys_electrode(self, *args: Any, **kwargs: Any) -> Container:
-        """Build an IntracellularElectrode (its arguments) and add it."""
-        electrode: Container = _get_class("IntracellularElectrode")(*args, **kwargs)
-        return self.add_icephys_electrode(electrode)  # type: ignore[no-any-return]
+    def create_icephys_electrode(
+        self,
+        name: str,
+        device: Container,
+        description: str,
+        slice: str | None = None,
+        seal: str | None = None,
+        location: str | None = None,
+        resistance: str | None = None,
+        filtering: str | None = None,
+        initial_access_resistance: str | None = None,
+        cell_id: str | None = None,
+    ) -> Container:
+        """Build an IntracellularElectrode with these arguments (its own) and add it."""
+        args = dict(locals())
+        del args["self"]
+        electrode: Container = _get_class("IntracellularElectrode")(**args)
+        self.add_icephys_electrode(electrode)
+        return electrode
 
     def get_icephys_electrode(self, name: str) -> Container:
         return self.icephys_electrodes[name]
@@ -85,10 +100,24 @@ class GeneralMethods:
             self._put(self.ogen_sites, item, "ogen_sites")
         return ogen_sites
 
-    def create_ogen_site(self, *args: Any, **kwargs: Any) -> Container:
-        """Build an OptogeneticStimulusSite (its arguments) and add it."""
-        site: Container = _get_class("OptogeneticStimulusSite")(*args, **kwargs)
-        return self.add_ogen_site(site)  # type: ignore[no-any-return]
+    def create_ogen_site(
+        self,
+        name: str,
+        device: Container,
+        description: str,
+        excitation_lambda: float,
+        location: str,
+    ) -> Container:
+        """Build an OptogeneticStimulusSite with these arguments (its own) and add it."""
+        site: Container = _get_class("OptogeneticStimulusSite")(
+            name=name,
+            device=device,
+            description=description,
+            excitation_lambda=excitation_lambda,
+            location=location,
+        )
+        self.add_ogen_site(site)
+        return site
 
     def get_ogen_site(self, name: str) -> Container:
         return self.ogen_sites[name]

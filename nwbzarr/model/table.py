@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
@@ -173,9 +173,21 @@ class VectorIndex(VectorData):
         return self.target[start : int(ends[i])]
 
     def add_vector(self, values: Sequence[Any]) -> None:
+        """Append one row: its values to the target (each a row of a nested index)."""
         assert self.target is not None
-        self.target.extend(list(values))
+        if isinstance(self.target, VectorIndex):
+            for value in values:
+                self.target.add_vector(value)
+        else:
+            self.target.extend(list(values))
         self.append(len(self.target))
+
+    def outermost(self, table: DynamicTable) -> VectorIndex:
+        """The index of the rows of ``table`` (this one, or the index that indexes it)."""
+        found = self
+        while found.name in table.indexes:
+            found = table.indexes[found.name]
+        return found
 
     def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
         assert self.target is not None
@@ -264,6 +276,8 @@ class DynamicTable(Container):
     # columns (VectorData and its kinds, named or not) are mapped by the table code
     table_columns: ClassVar[bool] = True
     handles: ClassVar[frozenset[str]] = frozenset({"vector_datas"})
+    # pynwb's descriptions of the columns it adds itself, where they are not the schema's
+    column_docs: ClassVar[Mapping[str, str]] = {}
 
     description: str = ""
     id: ElementIdentifiers = field(default_factory=lambda: ElementIdentifiers(name="id"))
@@ -341,74 +355,96 @@ class DynamicTable(Container):
 
                 col = find_class(f.type_name, info.namespace, kind or bundled_catalog())
             col_cls = col if isinstance(col, type) and issubclass(col, VectorData) else VectorData
-            self.add_column(name, f.doc, index=f"{name}_index" in declared, col_cls=col_cls)
+            depth, key = 0, f"{name}_index"
+            while key in declared:
+                depth, key = depth + 1, f"{key}_index"
+            region: Any = False
+            if issubclass(col_cls, DynamicTableRegion):
+                region = self.region_table(name) or True
+            doc = self.column_docs.get(name, f.doc)
+            self.add_column(name, doc, index=depth, col_cls=col_cls, table=region)
+
+    def region_table(self, column: str) -> DynamicTable | None:
+        """The table a DynamicTableRegion column that the schema declares points into
+        (None: set later); Units points ``electrodes`` at its electrode table."""
+        return None
 
     # ----- building
     def add_column(
         self,
         name: str,
         description: str,
-        data: Any = None,
-        index: bool | int = False,
-        table: DynamicTable | None = None,
-        col_cls: type[VectorData] = VectorData,
+        data: Any = [],  # noqa: B006  (pynwb's default; never mutated)
+        table: DynamicTable | bool = False,
+        index: Any = False,
+        enum: Any = False,
+        col_cls: type[VectorData] | None = None,
+        check_ragged: bool = True,
+        **kwargs: Any,
     ) -> VectorData:
-        """Add a column (``index=True``: ragged; ``table=``: a DynamicTableRegion)."""
-        if name in self.columns:
-            raise ValidationError(f"{self.name}: column {name!r} already exists")
-        if table is not None:
-            column: VectorData = DynamicTableRegion(
-                name=name, description=description, table=table, in_table=True
-            )
-        else:
-            column = col_cls(name=name, description=description)
-        self.columns[name] = column
-        self.colnames.append(name)
-        if index:
-            idx = VectorIndex(
-                name=f"{name}_index", description=f"Index for VectorData {name!r}", target=column
-            )
-            self.indexes[name] = idx
-        if data is not None:
-            if len(self) and data_len(data) != len(self):
-                raise ValidationError(
-                    f"{self.name}: column {name!r} has {data_len(data)} rows, "
-                    f"the table has {len(self)}"
-                )
-            if index:
-                for row in data:
-                    self.indexes[name].add_vector(list(row))
-            else:
-                column.data = data
-        elif len(self):
-            raise ValidationError(
-                f"{self.name}: cannot add column {name!r} without data to a table with rows"
-            )
-        return column
+        """Add a column (hdmf's ``add_column``).
+
+        Parameters
+        ----------
+        name, description
+            The column's name and description.
+        data
+            One value per row (nested lists when ``index`` is set); empty for a new table.
+        table
+            A DynamicTable (or True, the table set later): the column is a
+            DynamicTableRegion of row indices into it.
+        index
+            False, True (ragged: one VectorIndex), an int n (n levels, ``waveforms`` is 2),
+            or the end offsets of the rows of a ragged column whose flat values are ``data``.
+        enum
+            Not supported (hdmf-experimental's EnumData): raises UnsupportedFeatureError.
+        col_cls
+            The column's class (VectorData or a subclass); DynamicTableRegion for ``table``.
+        check_ragged
+            Warn when a column without index gets rows of different lengths.
+        **kwargs
+            Further arguments of ``col_cls``.
+        """
+        from nwbzarr.model.columns import add_table_column
+
+        return add_table_column(
+            self, name, description, data, table, index, enum, col_cls, check_ragged, kwargs
+        )
 
     def add_row(
-        self, data: dict[str, Any] | None = None, id: int | None = None, **kwargs: Any
+        self,
+        data: Mapping[str, Any] | None = None,
+        id: int | None = None,
+        enforce_unique_id: bool = False,
+        check_ragged: bool = True,
+        **kwargs: Any,
     ) -> None:
-        """Add one row; every column needs a value."""
-        values = {**(data or {}), **kwargs}
-        extra = [k for k in values if k not in self.columns]
-        if extra and not len(self):
-            self._declared_columns(extra)
-            extra = [k for k in values if k not in self.columns]
-        missing = [c for c in self.colnames if c not in values]
-        if missing or extra:
-            raise ValidationError(
-                f"{self.name}: add_row: missing columns {missing}, unknown columns {extra}"
-            )
-        for name in self.colnames:
-            value = values[name]
-            if name in self.indexes:
-                self.indexes[name].add_vector(
-                    list(np.atleast_1d(value)) if not isinstance(value, list) else value
+        """Add one row: ``data`` (or the keywords) has a value for every column.
+
+        ``id`` defaults to ``data["id"]``, then to the number of rows; ``enforce_unique_id``
+        refuses an id the table has; ``check_ragged`` warns when a column without index
+        becomes ragged.
+        """
+        from nwbzarr.model.columns import add_table_row
+
+        add_table_row(self, data, id, enforce_unique_id, check_ragged, kwargs)
+
+    def create_region(
+        self, name: str, region: slice | Sequence[int], description: str
+    ) -> DynamicTableRegion:
+        """A DynamicTableRegion of rows ``region`` of this table (hdmf's ``create_region``)."""
+        if isinstance(region, slice):
+            if (region.start is not None and region.start < 0) or (
+                region.stop is not None and region.stop > len(self)
+            ):
+                raise IndexError(
+                    f"region slice {region} is out of range for this DynamicTable of "
+                    f"length {len(self)}"
                 )
-            else:
-                self.columns[name].append(value)
-        self.id.data = [*_to_list(self.id.data), len(self) if id is None else int(id)]
+            rows: Any = list(range(*region.indices(len(self))))
+        else:
+            rows = region
+        return DynamicTableRegion(name=name, data=rows, description=description, table=self)
 
     # ----- access
     def __len__(self) -> int:
@@ -444,13 +480,15 @@ class DynamicTable(Container):
         index = pd.Index(ids[positions], name="id")
         return pd.DataFrame(columns, index=index)
 
-    def to_dataframe(self) -> Any:
-        """The table as a pandas DataFrame indexed by ``id`` (needs pandas)."""
-        import pandas as pd
+    def to_dataframe(self, exclude: set[str] | None = None, index: bool = False) -> Any:
+        """The table as a pandas DataFrame indexed by ``id`` (hdmf's ``to_dataframe``).
 
-        columns = {name: list(self[name][:]) for name in self.colnames}
-        index = pd.Index(np.asarray(as_values(self.id.data)), name="id")
-        return pd.DataFrame(columns, index=index)
+        ``exclude``: names of columns to leave out. A DynamicTableRegion column gives, per
+        row, the referenced rows as a DataFrame, or with ``index=True`` their indices.
+        """
+        from nwbzarr.model.columns import dataframe
+
+        return dataframe(self, set(exclude or ()), index)
 
     # ----- tree
     def table_attrs(self) -> dict[str, Any]:

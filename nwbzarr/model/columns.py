@@ -1,0 +1,279 @@
+"""How ``DynamicTable.add_column`` and ``add_row`` treat their data, as hdmf does.
+
+hdmf's ``add_column(data=..., index=...)`` takes the rows of a ragged column as nested lists
+and stores them flat with one ``VectorIndex`` per level of nesting (``index=2``: a doubly
+ragged column such as ``Units.waveforms``); it warns when a column that is not indexed gets
+rows of different lengths (``check_ragged``). These are those rules, on plain values.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from nwbzarr.errors import UnsupportedFeatureError, ValidationError
+from nwbzarr.model.base import as_values, data_len
+from nwbzarr.model.table import DynamicTable, DynamicTableRegion, VectorData, VectorIndex
+
+__all__ = [
+    "RAGGED_COLUMN",
+    "RAGGED_ROW",
+    "add_table_column",
+    "add_table_row",
+    "dataframe",
+    "flatten_levels",
+    "index_depth",
+    "is_ragged",
+]
+
+RAGGED_COLUMN = (
+    "Data has elements with different lengths and therefore cannot be coerced into an "
+    "N-dimensional array. Use the 'index' argument when adding a column of data with "
+    "different lengths."
+)
+RAGGED_ROW = (
+    "Data has elements with different lengths and therefore cannot be coerced into an "
+    "N-dimensional array. Use the 'index' argument when creating a column to add rows "
+    "with different lengths."
+)
+
+
+def _sized(value: Any) -> bool:
+    return isinstance(value, list | tuple | np.ndarray) and not (
+        isinstance(value, np.ndarray) and value.ndim == 0
+    )
+
+
+def is_ragged(data: Any) -> bool:
+    """True when ``data`` (lists or tuples, nested) holds elements of different lengths."""
+    if not isinstance(data, list | tuple) or not data:
+        return False
+    lengths = {len(v) if _sized(v) else None for v in data}
+    if len(lengths) > 1:
+        return True
+    return any(is_ragged(v) for v in data if isinstance(v, list | tuple))
+
+
+def flatten_levels(data: Sequence[Any], depth: int) -> tuple[list[Any], list[list[int]]]:
+    """``data`` (rows nested ``depth`` deep) flattened, and the end offsets of each level.
+
+    The offsets are outermost first: ``levels[0]`` indexes the rows of the table,
+    ``levels[-1]`` the flat values.
+    """
+    flat: list[Any] = list(data)
+    levels: list[list[int]] = []
+    for _ in range(depth):
+        try:
+            levels.append(np.cumsum([len(row) for row in flat]).astype(int).tolist())
+        except TypeError as err:
+            raise ValueError(
+                "Cannot automatically construct VectorIndex for nested array. "
+                "Invalid data array element found."
+            ) from err
+        flat = [value for row in flat for value in row]
+    if flat and _sized(flat[0]) and not isinstance(flat[0], tuple):
+        raise ValueError(
+            "Cannot automatically construct VectorIndex for nested array. Column data "
+            "contains arrays as cell values. Please check the 'data' and 'index' parameters. "
+            f"'index={depth}' may be too small for the given data."
+        )
+    return flat, levels
+
+
+def index_depth(index: Any) -> int:
+    """How many ``VectorIndex`` levels ``add_column(index=...)`` asks for (0: none)."""
+    if isinstance(index, bool | np.bool_):
+        return int(index)
+    if isinstance(index, int | np.integer):
+        if index < 0:
+            raise ValueError(f"index={index!r}: an integer index must be greater than 0")
+        return int(index)
+    return 1  # an array of end offsets: one level, given
+
+
+def warn_ragged(message: str) -> None:
+    """hdmf's warning (a UserWarning) for a column that is not indexed but ragged."""
+    warnings.warn(message, UserWarning, stacklevel=4)
+
+
+def add_table_column(
+    table: DynamicTable,
+    name: str,
+    description: str,
+    data: Any,
+    region: DynamicTable | bool,
+    index: Any,
+    enum: Any,
+    col_cls: type[VectorData] | None,
+    check_ragged: bool,
+    kwargs: dict[str, Any],
+) -> VectorData:
+    """``table.add_column`` (see :meth:`DynamicTable.add_column`)."""
+    if isinstance(index, VectorIndex):
+        raise ValueError(
+            "Passing a VectorIndex may lead to unexpected behavior. "
+            "This functionality is not supported."
+        )
+    if name in table.columns:
+        raise ValidationError(
+            f"column {name!r} already exists in {type(table).__name__} {table.name!r}"
+        )
+    if region is not False and enum is not False:
+        raise ValueError(
+            f"column {name!r} cannot be both a table region and come from an enumerable set "
+            "of elements"
+        )
+    if enum is not False:
+        raise UnsupportedFeatureError(
+            f"{table.name}: add_column({name!r}, enum=...): EnumData columns "
+            "(hdmf-experimental) are not supported; store the values as a VectorData"
+        )
+    depth = index_depth(index)
+    values, levels = _column_values(data, index, depth, check_ragged)
+    args: dict[str, Any] = {"name": name, "description": description, **kwargs}
+    if region is not False:
+        col_cls = col_cls or DynamicTableRegion
+        if isinstance(region, DynamicTable):
+            args["table"] = region
+    column = (col_cls or VectorData)(**args)
+    if isinstance(column, DynamicTableRegion):
+        column.in_table = True
+    column.data = values
+    rows = len(levels[0]) if levels else data_len(values)
+    if rows != len(table):
+        raise ValidationError(
+            f"{table.name}: column {name!r} has {rows} rows, the table has {len(table)} "
+            "(column must have the same number of rows as 'id')"
+        )
+    table.columns[name] = column
+    table.colnames.append(name)
+    _add_indexes(table, column, depth, levels)
+    return column
+
+
+def _column_values(
+    data: Any, index: Any, depth: int, check_ragged: bool
+) -> tuple[Any, list[list[int]]]:
+    """The flat values of a new column and its index levels (outermost first)."""
+    if isinstance(data, list):
+        data = list(data)  # never the caller's (or the default) list
+    if depth == 0 or not data_len(data):
+        if depth == 0 and check_ragged and is_ragged(data):
+            warn_ragged(RAGGED_COLUMN)
+        return data, []
+    if not isinstance(index, bool | int | np.integer):  # end offsets, given
+        return data, [[int(v) for v in np.asarray(as_values(index)).ravel()]]
+    return flatten_levels(data, depth)
+
+
+def _add_indexes(
+    table: DynamicTable, column: VectorData, depth: int, levels: list[list[int]]
+) -> None:
+    """``depth`` VectorIndex objects over ``column``: ``<name>_index``, ``<name>_index_index``."""
+    target, key = column, column.name
+    for level in range(depth):
+        ends = levels[-(level + 1)] if levels else []
+        name = f"{key}_index" if level == 0 else f"{target.name}_index"
+        index = VectorIndex(
+            name=name,
+            description=f"Index for VectorData {target.name!r}",
+            data=list(ends),
+            target=target,
+        )
+        table.indexes[target.name if level else key] = index
+        target = index
+
+
+def add_table_row(
+    table: DynamicTable,
+    data: Mapping[str, Any] | None,
+    id: int | None,
+    enforce_unique_id: bool,
+    check_ragged: bool,
+    kwargs: dict[str, Any],
+) -> None:
+    """``table.add_row`` (see :meth:`DynamicTable.add_row`)."""
+    values = dict(data) if data is not None else dict(kwargs)
+    extra = [k for k in values if k not in table.columns and k != "id"]
+    if extra and not len(table):
+        table._declared_columns([k for k in extra if values[k] is not None])
+        # a None for a column the schema declares and the table lacks means "not given"
+        values = {k: v for k, v in values.items() if k in table.columns or v is not None}
+        extra = [k for k in values if k not in table.columns and k != "id"]
+    missing = [c for c in table.colnames if c not in values]
+    if missing or extra:
+        raise ValidationError(
+            f"{table.name}: add_row: missing columns {missing}, unknown columns {extra}"
+        )
+    if id is None:
+        id = values.pop("id", None)
+    row_id = len(table) if id is None else int(id)
+    if enforce_unique_id and row_id in np.asarray(as_values(table.id.data)).tolist():
+        raise ValidationError(f"{table.name}: id {row_id} already in the table")
+    for name in table.colnames:
+        value = values[name]
+        if name in table.indexes:
+            index = table.indexes[name].outermost(table)
+            index.add_vector(
+                list(np.atleast_1d(value)) if not isinstance(value, list | tuple) else value
+            )
+        else:
+            column = table.columns[name]
+            column.append(value)
+            if check_ragged and _became_ragged(column.data):
+                warn_ragged(RAGGED_ROW)
+    table.id.data = [*_listed(table.id.data), row_id]
+
+
+def _became_ragged(data: Any) -> bool:
+    """Whether the value just appended makes the column ragged (it was not before)."""
+    if not isinstance(data, list) or len(data) < 2:
+        return False
+    first, last = data[0], data[-1]
+    if not (_sized(first) and _sized(last)):
+        return False
+    return len(first) != len(last) and not is_ragged(data[:-1])
+
+
+def _listed(data: Any) -> list[Any]:
+    values = as_values(data)
+    if isinstance(values, np.ndarray):
+        return values.tolist()  # type: ignore[no-any-return]
+    return list(values)
+
+
+def dataframe(table: DynamicTable, exclude: set[str], index: bool) -> Any:
+    """``table.to_dataframe(exclude, index)`` (see :meth:`DynamicTable.to_dataframe`)."""
+    import pandas as pd
+
+    columns: dict[str, Any] = {}
+    for name in table.colnames:
+        if name in exclude:
+            continue
+        columns[name] = _column_rows(table, name, index)
+    ids = pd.Index(np.asarray(as_values(table.id.data), dtype=np.int64), name="id")
+    out = pd.DataFrame(columns, index=ids)
+    out.name = table.name
+    return out
+
+
+def _column_rows(table: DynamicTable, name: str, index: bool) -> list[Any]:
+    """One value per row: region columns as indices (``index``) or as DataFrames."""
+    column = table.columns[name]
+    if isinstance(column, DynamicTableRegion) and column.table is not None:
+        if name not in table.indexes:
+            rows = np.atleast_1d(np.asarray(as_values(column.data), dtype=np.int64))
+            if index:
+                return [int(r) for r in rows]
+            frame = column.table.rows(rows)
+            return [frame.iloc[[i]] for i in range(len(rows))]
+        if index:
+            outer = table.indexes[name].outermost(table)
+            every = np.asarray(as_values(column.data), dtype=np.int64)
+            ends = np.asarray(as_values(outer.data), dtype=np.int64)
+            starts = np.concatenate([[0], ends[:-1]]) if ends.size else ends
+            return [every[s:e] for s, e in zip(starts, ends, strict=True)]
+    return list(table[name][:])
