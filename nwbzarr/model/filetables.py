@@ -312,15 +312,14 @@ class FileTableMethods:
         meanings_tables: Sequence[Any] | None = None,
     ) -> TimeIntervals:
         """A new TimeIntervals table in ``/intervals`` (pynwb's ``create_time_intervals``)."""
-        table = TimeIntervals(
-            name=name,
-            description=description,
-            id=id,
-            columns=columns,
-            colnames=colnames,
-            target_tables=target_tables,
-            meanings_tables=meanings_tables,
-        )
+        args: dict[str, Any] = {  # pynwb's arguments: the constructor takes them
+            "id": id,
+            "columns": columns,
+            "colnames": colnames,
+            "target_tables": target_tables,
+            "meanings_tables": meanings_tables,
+        }
+        table = TimeIntervals(name=name, description=description, **args)
         self.add_time_intervals(table)
         return table
 

@@ -13,6 +13,7 @@ Mixins (see :mod:`nwbzarr.model.extend`) of the generated classes:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from nwbzarr.errors import ValidationError
@@ -230,21 +231,20 @@ class AlignedTableMethods:
 
     def add_row(
         self,
-        data: dict[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
         id: int | None = None,
         enforce_unique_id: bool = False,
+        check_ragged: bool = True,
         **kwargs: Any,
     ) -> None:
-        """Add a row: the main table's values, and one dict of values per category."""
+        """Add a row: the main table's values, and one dict of values per category
+        (``check_ragged``, as DynamicTable's, applies to the main table)."""
         values = dict(data if data is not None else kwargs)
         per_category = {k: values.pop(k) for k in self.category_names() if k in values}
         missing = [c for c in self.category_names() if c not in per_category]
         if missing:
             raise KeyError(f"{self.name}: add_row: missing values of the categories {missing}")
-        table: Any = self
-        if enforce_unique_id and id is not None and id in list(table.id.data):
-            raise ValueError(f"{self.name}: id {id} already in the table")
-        super().add_row(values, id=id)  # type: ignore[misc]
+        super().add_row(values, id, enforce_unique_id, check_ragged)  # type: ignore[misc]
         for category, row in per_category.items():
             self.category_tables[category].add_row(**row)
 

@@ -80,6 +80,28 @@ class ImagingPlane(NWBContainer):
         if isinstance(self.optical_channel, OpticalChannel):
             self.optical_channel = [self.optical_channel]
 
+    def post_fields(self) -> None:
+        """pynwb's checks of a new ImagingPlane (a file read is not checked): the arguments
+        it takes with a default of None for its positional order are required all the same,
+        and those the schema deprecated are refused."""
+        for key in ("device", "excitation_lambda", "indicator", "location"):
+            if getattr(self, key) is None:
+                raise ValidationError(
+                    f"ImagingPlane {self.name!r}: the {key!r} argument is required"
+                )
+        deprecated = {
+            "manifold": (None, "'origin_coords' and 'grid_spacing'"),
+            "conversion": (1.0, "'origin_coords' and 'grid_spacing'"),
+            "unit": ("meters", "'origin_coords_unit' and 'grid_spacing_unit'"),
+        }
+        for key, (default, instead) in deprecated.items():
+            value = getattr(self, key, default)
+            if value is not None if default is None else value != default:
+                raise ValidationError(
+                    f"ImagingPlane {self.name!r}: the {key!r} argument is deprecated in "
+                    f"favor of {instead}"
+                )
+
     def to_tree(self, parent: Group, ctx: WriteContext) -> Node:
         group = parent.create_group(self.name, attrs=self.typed_attrs())
         for key in ("description", "indicator", "location", "reference_frame"):

@@ -26,9 +26,7 @@ def electrodes_and_units(nwbfile: NWBFile) -> None:
     nwbfile.add_electrode_column("label", "label of the electrode")
     for i in range(4):
         # x, y, z, imp, location, filtering, group: pynwb's positional order
-        nwbfile.add_electrode(
-            float(i), 2.0, 3.0, -1.0, "CA1", "none", group, label=f"ch{i}"
-        )
+        nwbfile.add_electrode(float(i), 2.0, 3.0, -1.0, "CA1", "none", group, label=f"ch{i}")
     nwbfile.add_unit_column("quality", "sorting quality")
     rng = np.random.default_rng(11)
     for unit in range(3):
@@ -140,7 +138,9 @@ def read(folder: str) -> dict[str, Any]:
             "unit ids": units.id[:],
             "unit columns": list(units.colnames),
             "unit spikes": units.get_unit_spike_times(1),
-            "unit electrodes": [list(map(int, e)) for e in units.to_dataframe(index=True)["electrodes"]],
+            "unit electrodes": [
+                list(map(int, e)) for e in units.to_dataframe(index=True)["electrodes"]
+            ],
             "unit groups": [g.name for g in units["electrode_group"][:]],
             "waveform mean": np.asarray(units["waveform_mean"][2]),
             "quality": list(units["quality"][:]),
