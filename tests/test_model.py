@@ -186,8 +186,9 @@ def test_read_back(written: Path, example: ModuleType) -> None:
     assert linked.timestamps is source.timestamps  # pynwb: the timestamps, not the series
     assert linked.timestamps_from is source  # still written as a link to them
     assert nwb.electrodes is not None
-    row = nwb.electrodes[1]
-    assert row["label"] == "ch1" and row["group"] is nwb.electrode_groups["shank0"]
+    row = nwb.electrodes[1]  # a DataFrame of one row, as pynwb's
+    assert list(row.index) == [1] and row["label"].iloc[0] == "ch1"
+    assert nwb.electrodes[1, "group"] is nwb.electrode_groups["shank0"]
     assert nwb.electrode_groups["shank0"].device is nwb.devices["array"]
     assert nwb.trials is not None
     assert list(nwb.trials["correct"][:]) == [True, False]

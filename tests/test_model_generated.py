@@ -313,8 +313,10 @@ def test_dynamic_table_takes_pynwb_s_arguments() -> None:
     b_index = M.VectorIndex(name="b_index", description="index", data=[1, 3], target=b)
     table = M.DynamicTable("t", "a table", [5, 6], [a, b, b_index])
     assert table.colnames == ["a", "b"] and len(table) == 2
-    row = table[1]
-    assert row["id"] == 6 and row["a"] == 2 and list(row["b"]) == [2, 3]
+    row = table[1]  # a DataFrame of one row (hdmf's), a cell by (row, column)
+    assert list(row.index) == [6] and row["a"].iloc[0] == 2 and list(row["b"].iloc[0]) == [2, 3]
+    assert table[1, "a"] == 2 and list(table[1, 1]) == [2, 3]
+    assert list(table[[0, 1]]["a"]) == [1, 2] and list(table[0:1].index) == [5]
     empty = M.DynamicTable("e", "empty", None, None, None)
     empty.add_column("x", "X")
     empty.add_row(x=1)

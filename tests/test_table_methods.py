@@ -242,3 +242,35 @@ def test_units_waveforms_doubly_ragged(fmt: str, tmp_path: Path) -> None:
     np.testing.assert_array_equal(np.asarray(ours["waveforms"][1], dtype=float), waves[1])
     assert list(ours.indexes["waveforms"].data[:]) == [2, 4, 6, 8]  # per spike
     assert list(ours["waveforms_index"].data[:]) == [3, 4]  # per unit, as pynwb reads it
+
+
+def _peer_read(path: Path, fmt: str) -> Any:
+    if fmt == "hdf5":
+        from pynwb import NWBHDF5IO as PeerIO
+    else:
+        from hdmf_zarr.nwb import NWBZarrIO as PeerIO
+    return PeerIO(str(path), "r")
+
+
+@pytest.mark.parametrize("fmt", ["hdf5", "zarr"])
+def test_decomposition_series_has_its_bands_table(fmt: str, tmp_path: Path) -> None:
+    """pynwb makes the (required) bands table of a new DecompositionSeries; so does nwbzarr."""
+    nwbfile = nwbzarr.NWBFile("d", "D-1", START)
+    module = nwbfile.create_processing_module("ecephys", "spectral analysis")
+    empty = nwbzarr.DecompositionSeries("empty", np.zeros((4, 1, 0)), "power", rate=10.0)
+    assert empty.bands is not None and list(empty.bands.colnames) == ["band_name", "band_limits"]
+    filled = nwbzarr.DecompositionSeries("filled", np.ones((4, 1, 2)), "power", rate=10.0)
+    filled.add_band("theta", (4.0, 8.0))
+    filled.add_band("gamma", (30.0, 80.0))
+    module.add([empty, filled])
+    path = tmp_path / ("d.nwb" if fmt == "hdf5" else "d.nwb.zarr")
+    nwbzarr.write(nwbfile, path)
+    with _peer_read(path, fmt) as io:
+        interfaces = io.read().processing["ecephys"].data_interfaces
+        assert len(interfaces["empty"].bands) == 0
+        assert interfaces["empty"].bands.description == empty.bands.description
+        bands = interfaces["filled"].bands.to_dataframe()
+        assert list(bands["band_name"]) == ["theta", "gamma"]
+        np.testing.assert_array_equal(np.stack(list(bands["band_limits"])), [[4, 8], [30, 80]])
+    ours = nwbzarr.read(path).processing["ecephys"].get("filled")
+    assert list(getattr(ours, "bands")["band_name"][:]) == ["theta", "gamma"]  # noqa: B009

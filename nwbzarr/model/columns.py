@@ -27,6 +27,7 @@ __all__ = [
     "flatten_levels",
     "index_depth",
     "is_ragged",
+    "selection",
 ]
 
 RAGGED_COLUMN = (
@@ -277,3 +278,49 @@ def _column_rows(table: DynamicTable, name: str, index: bool) -> list[Any]:
             starts = np.concatenate([[0], ends[:-1]]) if ends.size else ends
             return [every[s:e] for s, e in zip(starts, ends, strict=True)]
     return list(table[name][:])
+
+
+def selection(table: DynamicTable, key: Any) -> Any:
+    """``table[key]`` for rows (see :meth:`DynamicTable.__getitem__`)."""
+    import pandas as pd
+
+    positions = _positions(table, key)
+    ids = np.asarray(as_values(table.id.data), dtype=np.int64)
+    columns: dict[str, Any] = {}
+    for name in table.colnames:
+        column = table.columns[name]
+        region = isinstance(column, DynamicTableRegion) and column.table is not None
+        if region and name not in table.indexes:
+            every = np.asarray(as_values(column.data), dtype=np.int64)
+            columns[name] = [int(every[p]) for p in positions]
+        elif region:
+            columns[name] = [_column_rows(table, name, True)[p] for p in positions]
+        else:
+            values = table[name]
+            columns[name] = [values[p] for p in positions]
+    out = pd.DataFrame(columns, index=pd.Index(ids[positions], name="id"))
+    out.name = table.name
+    return out
+
+
+def _positions(table: DynamicTable, key: Any) -> list[int]:
+    """The row positions ``key`` selects (an int, a slice, positions or a boolean mask)."""
+    if isinstance(key, int | np.integer):
+        keys = [int(key)]
+    elif isinstance(key, slice):
+        keys = list(range(*key.indices(len(table))))
+    elif isinstance(key, list | np.ndarray):
+        picked = np.asarray(key)
+        if picked.ndim != 1:
+            raise ValueError("Cannot index DynamicTable with multiple dimensions")
+        keys = np.flatnonzero(picked).tolist() if picked.dtype == bool else picked.tolist()
+    else:
+        raise KeyError(f"Key type not supported by DynamicTable {type(key)}")
+    rows = len(table)
+    bad = [k for k in keys if not -rows <= k < rows]
+    if bad:
+        raise IndexError(
+            f"Row index {bad} out of range for {type(table).__name__} {table.name!r} "
+            f"(length {rows})."
+        )
+    return [k % rows for k in keys]

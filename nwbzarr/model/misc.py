@@ -7,8 +7,8 @@ follow ``pynwb.misc`` (names, arguments, results).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -90,6 +90,14 @@ class AbstractFeatureSeriesMethods:
 class FrequencyBandsTableMethods:
     """``FrequencyBandsTable.add_band``: one row of the bands table."""
 
+    # pynwb's descriptions of the columns (the schema's differ a little)
+    column_docs: ClassVar[Mapping[str, str]] = {
+        "band_name": "Name of the band, e.g. theta.",
+        "band_limits": "Low and high limit of each band in Hz.",
+        "band_mean": "The mean Gaussian filters, in Hz.",
+        "band_stdev": "The standard deviation Gaussian filters, in Hz.",
+    }
+
     def add_band(
         self,
         band_name: str,
@@ -112,9 +120,15 @@ class FrequencyBandsTableMethods:
 
 @extends("DecompositionSeries")
 class DecompositionSeriesMethods:
-    """``DecompositionSeries.add_band``: a row of its ``bands`` table (made if missing)."""
+    """A new DecompositionSeries has an empty ``bands`` table unless given one (pynwb's);
+    ``add_band`` adds a row to it."""
 
     bands: Any
+
+    def post_fields(self) -> None:
+        """The ``bands`` table (required by the schema), empty, as pynwb makes it."""
+        if self.bands is None:
+            self.bands = _bands_table()
 
     def add_band(
         self,
@@ -125,13 +139,17 @@ class DecompositionSeriesMethods:
         **kwargs: Any,
     ) -> None:
         """Add a frequency band to the bands table of this series."""
-        if self.bands is None:
-            from nwbzarr import model
-
-            # generated from the schema on first use
-            table_class: Any = getattr(model, "FrequencyBandsTable")  # noqa: B009
-            self.bands = table_class(name="bands", description=BANDS_DESCRIPTION)
+        if self.bands is None:  # read from a file that has none
+            self.bands = _bands_table()
         self.bands.add_band(band_name, band_limits, band_mean, band_stdev, **kwargs)
+
+
+def _bands_table() -> Any:
+    from nwbzarr import model
+
+    # generated from the schema on first use
+    table_class: Any = getattr(model, "FrequencyBandsTable")  # noqa: B009
+    return table_class(name="bands", description=BANDS_DESCRIPTION)
 
 
 @extends("Units")

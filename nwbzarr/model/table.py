@@ -336,7 +336,8 @@ class DynamicTable(Container):
                 continue
             if name.endswith("_index") and name[: -len("_index")] in names:
                 continue
-            self.add_column(name, f.doc, index=f"{name}_index" in names)
+            doc = self.column_docs.get(name, f.doc)
+            self.add_column(name, doc, index=f"{name}_index" in names)
 
     def _declared_columns(self, names: list[str]) -> None:
         """Columns the schema declares (optional ones too), added when a first row uses them."""
@@ -453,16 +454,24 @@ class DynamicTable(Container):
     def __contains__(self, name: object) -> bool:
         return name in self.columns
 
-    def __getitem__(self, key: str | int) -> Any:
+    def __getitem__(self, key: Any) -> Any:
+        """hdmf's selection: a column by name (``"id"``: the ids), a cell by
+        ``(row, column)``, or rows (an int, a slice, a list or array of positions) as a
+        DataFrame indexed by ``id``, region columns as row indices."""
         if isinstance(key, str):
+            if key == "id" and key not in self.columns:
+                return self.id
             index = self.indexes.get(key)
             while index is not None and index.name in self.indexes:
                 index = self.indexes[index.name]
             return index or self.columns[key]
-        return {
-            "id": int(np.asarray(as_values(self.id.data))[key]),
-            **{name: self[name][key] for name in self.colnames},
-        }
+        if isinstance(key, tuple):
+            row, column = key
+            name = column if isinstance(column, str) else self.colnames[int(column)]
+            return self[name][row]
+        from nwbzarr.model.columns import selection
+
+        return selection(self, key)
 
     def rows(self, rows: Sequence[int] | np.ndarray[Any, Any], df: bool = True) -> Any:
         """Rows ``rows`` (positions) as a DataFrame indexed by ``id`` (``df=False``: a dict

@@ -120,6 +120,11 @@ def region_values(nwbfile: Any, table: Any) -> dict[str, Any]:
         "presentations stimulus": [int(v) for v in by_index["stimulus"]],
         "presentations nested": [list(df["label"]) for df in nested["stimulus"]],
         "picked": [list(map(int, v)) for v in picked["picked"]],
+        "row 0 label": list(table[0]["label"]),
+        "rows 0:2 ids": list(table[0:2].index),
+        "rows [0, 2] contrast": table[[0, 2]]["contrast"].to_numpy(),
+        "cell": float(table[1, "contrast"]),
+        "presentation 0 stimulus": int(trials[0]["stimulus"].iloc[0]),
     }
 
 
