@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import nwbzarr
-from nwbzarr.errors import UnsupportedFeatureError, ValidationError
+from nwbzarr.errors import ValidationError
 
 hdmf_common = pytest.importorskip("hdmf.common")
 pynwb = pytest.importorskip("pynwb")
@@ -64,12 +64,6 @@ def test_ragged_warnings(kind: str) -> None:
 
 def test_add_column_refusals() -> None:
     table = nwbzarr.DynamicTable(name="t", description="a table")
-    with pytest.raises(
-        UnsupportedFeatureError,
-        match=r"^t: add_column\('e', enum=...\): EnumData columns \(hdmf-experimental\) are "
-        r"not supported; store the values as a VectorData$",
-    ):
-        table.add_column("e", "an enum", enum=["a", "b"])
     with pytest.raises(ValueError, match="cannot be both a table region and come from an enum"):
         table.add_column("x", "both", table=True, enum=True)
     table.add_column("a", "first")
@@ -83,6 +77,24 @@ def test_add_column_refusals() -> None:
         table.add_column("b", "too long", data=[1, 2])
     with pytest.raises(ValueError, match="'index=1' may be too small for the given data"):
         table.add_column("c", "deep", data=[[[1]]], index=True)
+
+
+@pytest.mark.parametrize("kind", ["nwbzarr", "hdmf"])
+def test_enum_columns_as_hdmf(kind: str) -> None:
+    """``enum=[...]`` (a fixed set) or ``enum=True`` (values join as they come): values in
+    and out, indices into ``elements`` stored."""
+    table = _tables()[0 if kind == "nwbzarr" else 1]
+    table.add_column("fixed", "a fixed set", enum=["a", "b", "c"])
+    table.add_column("open", "an open set", enum=True)
+    table.add_row(fixed="c", open="y")
+    table.add_row(fixed="a", open="x")
+    table.add_row(fixed="c", open="y")
+    assert list(table["fixed"][:]) == ["c", "a", "c"]
+    assert [int(i) for i in table["fixed"].get(slice(None), index=True)] == [2, 0, 2]
+    assert list(table["open"].elements.data) == ["y", "x"]
+    assert table["open"][1] == "x"
+    assert list(table.to_dataframe()["fixed"]) == ["c", "a", "c"]
+    assert table["fixed"].elements.name == "fixed_elements"
 
 
 def test_add_row_ids_and_data() -> None:

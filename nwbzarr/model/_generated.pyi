@@ -25,6 +25,7 @@ from nwbzarr.model.ecephys import ElectricalSeries as _ElectricalSeries
 from nwbzarr.model.ecephys import ElectrodeGroup as _ElectrodeGroup
 from nwbzarr.model.ecephys import ElectrodesTable as _ElectrodesTable
 from nwbzarr.model.ecephys import Units as _Units
+from nwbzarr.model.enums import EnumDataMethods as _EnumDataMethods
 from nwbzarr.model.file import NWBFile as _NWBFile
 from nwbzarr.model.icephys import AlignedTableMethods as _AlignedTableMethods
 from nwbzarr.model.icephys import ExperimentalConditionsMethods as _ExperimentalConditionsMethods
@@ -205,7 +206,7 @@ class HERD(Container):
     type_map: Any
     def __init__(self, keys: Any = ..., files: Any = ..., entities: Any = ..., objects: Any = ..., object_keys: Any = ..., entity_keys: Any = ..., type_map: Any = ...) -> None: ...
 
-class EnumData(VectorData):
+class EnumData(_EnumDataMethods, VectorData):
     elements: ArrayLike | _VectorData
     def __init__(self, name: str, description: str, data: ArrayLike = ..., elements: ArrayLike | _VectorData = ...) -> None: ...
 

@@ -10,13 +10,33 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nwbzarr.errors import UnsupportedFeatureError, ValidationError
-from nwbzarr.model.base import as_values, data_len
-from nwbzarr.model.table import DynamicTable, DynamicTableRegion, VectorData, VectorIndex
+from nwbzarr.errors import ValidationError
+from nwbzarr.model.base import REGISTRY, as_values, data_len
+from nwbzarr.model.enums import elements_column
+
+if TYPE_CHECKING:  # the table module calls these functions: it is not imported at run time
+    from nwbzarr.model.table import DynamicTable, DynamicTableRegion, VectorData, VectorIndex
+
+
+def _table_class() -> type[DynamicTable]:
+    return REGISTRY["DynamicTable"]  # type: ignore[return-value]
+
+
+def _region_class() -> type[DynamicTableRegion]:
+    return REGISTRY["DynamicTableRegion"]  # type: ignore[return-value]
+
+
+def _data_class() -> type[VectorData]:
+    return REGISTRY["VectorData"]  # type: ignore[return-value]
+
+
+def _index_class() -> type[VectorIndex]:
+    return REGISTRY["VectorIndex"]  # type: ignore[return-value]
+
 
 __all__ = [
     "RAGGED_COLUMN",
@@ -113,7 +133,7 @@ def add_table_column(
     kwargs: dict[str, Any],
 ) -> VectorData:
     """``table.add_column`` (see :meth:`DynamicTable.add_column`)."""
-    if isinstance(index, VectorIndex):
+    if isinstance(index, _index_class()):
         raise ValueError(
             "Passing a VectorIndex may lead to unexpected behavior. "
             "This functionality is not supported."
@@ -127,20 +147,19 @@ def add_table_column(
             f"column {name!r} cannot be both a table region and come from an enumerable set "
             "of elements"
         )
-    if enum is not False:
-        raise UnsupportedFeatureError(
-            f"{table.name}: add_column({name!r}, enum=...): EnumData columns "
-            "(hdmf-experimental) are not supported; store the values as a VectorData"
-        )
     depth = index_depth(index)
     values, levels = _column_values(data, index, depth, check_ragged)
     args: dict[str, Any] = {"name": name, "description": description, **kwargs}
     if region is not False:
-        col_cls = col_cls or DynamicTableRegion
-        if isinstance(region, DynamicTable):
+        col_cls = col_cls or _region_class()
+        if isinstance(region, _table_class()):
             args["table"] = region
-    column = (col_cls or VectorData)(**args)
-    if isinstance(column, DynamicTableRegion):
+    if enum is not False:
+        col_cls = col_cls or _enum_class()
+        given = enum if not isinstance(enum, bool) else []
+        args["elements"] = elements_column(name, given)
+    column = (col_cls or _data_class())(**args)
+    if isinstance(column, _region_class()):
         column.in_table = True
     column.data = values
     rows = len(levels[0]) if levels else data_len(values)
@@ -153,6 +172,13 @@ def add_table_column(
     table.colnames.append(name)
     _add_indexes(table, column, depth, levels)
     return column
+
+
+def _enum_class() -> type[VectorData]:
+    from nwbzarr.model.classes import get_class
+
+    cls: type[VectorData] = get_class("EnumData", "hdmf-experimental")  # type: ignore[assignment]
+    return cls
 
 
 def _column_values(
@@ -178,7 +204,7 @@ def _add_indexes(
     for level in range(depth):
         ends = levels[-(level + 1)] if levels else []
         name = f"{key}_index" if level == 0 else f"{target.name}_index"
-        index = VectorIndex(
+        index = _index_class()(
             name=name,
             description=f"Index for VectorData {target.name!r}",
             data=list(ends),
@@ -264,7 +290,7 @@ def dataframe(table: DynamicTable, exclude: set[str], index: bool) -> Any:
 def _column_rows(table: DynamicTable, name: str, index: bool) -> list[Any]:
     """One value per row: region columns as indices (``index``) or as DataFrames."""
     column = table.columns[name]
-    if isinstance(column, DynamicTableRegion) and column.table is not None:
+    if isinstance(column, _region_class()) and column.table is not None:
         if name not in table.indexes:
             rows = np.atleast_1d(np.asarray(as_values(column.data), dtype=np.int64))
             if index:
@@ -289,7 +315,7 @@ def selection(table: DynamicTable, key: Any) -> Any:
     columns: dict[str, Any] = {}
     for name in table.colnames:
         column = table.columns[name]
-        region = isinstance(column, DynamicTableRegion) and column.table is not None
+        region = isinstance(column, _region_class()) and column.table is not None
         if region and name not in table.indexes:
             every = np.asarray(as_values(column.data), dtype=np.int64)
             columns[name] = [int(every[p]) for p in positions]

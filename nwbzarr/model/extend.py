@@ -19,6 +19,7 @@ __all__ = ["MIXIN_MODULES", "complete_handwritten", "extends", "load_mixins", "m
 # the modules that hold mixins; imported once, before the classes are generated
 MIXIN_MODULES: tuple[str, ...] = (
     "nwbzarr.model.behavior",
+    "nwbzarr.model.enums",
     "nwbzarr.model.icephys",
     "nwbzarr.model.image",
     "nwbzarr.model.misc",

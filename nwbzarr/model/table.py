@@ -515,6 +515,9 @@ class DynamicTable(Container):
     def write_members(self, group: Group, ctx: WriteContext) -> None:
         self.id.write(group, ctx)
         for name in self.colnames:
+            elements = getattr(self.columns[name], "elements", None)
+            if isinstance(elements, VectorData) and elements.name not in group:
+                elements.write(group, ctx)  # an EnumData's values: next to it, as hdmf's
             self.columns[name].write(group, ctx)
             index = self.indexes.get(name)
             while index is not None:

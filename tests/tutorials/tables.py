@@ -48,9 +48,17 @@ def free_tables() -> tuple[DynamicTable, DynamicTable]:
     table = DynamicTable(name="stimuli", description="the stimuli shown")
     table.add_column(name="label", description="what was shown")
     table.add_column("durations", "durations of each presentation", index=True)
-    table.add_row(label="grating", durations=[0.5, 0.25], id=100)
-    table.add_row({"label": "dots", "durations": [1.0]}, 101)
-    table.add_row(label="noise", durations=[0.1, 0.2, 0.3], enforce_unique_id=True)
+    table.add_column("color", "the colour (categorical)", enum=["red", "green", "blue"])
+    table.add_column("screen", "the screen (categories added as they come)", enum=True)
+    table.add_row(label="grating", durations=[0.5, 0.25], color="blue", screen="left", id=100)
+    table.add_row({"label": "dots", "durations": [1.0], "color": "red", "screen": "right"}, 101)
+    table.add_row(
+        label="noise",
+        durations=[0.1, 0.2, 0.3],
+        color="blue",
+        screen="left",
+        enforce_unique_id=True,
+    )
     table.add_column("contrast", "stimulus contrast", data=[0.1, 0.5, 1.0])
     table.add_column(
         "frames", "frame numbers of each stimulus", data=[0, 1, 2, 3, 4, 5], index=[2, 3, 6]
@@ -159,6 +167,10 @@ def read(folder: str) -> dict[str, Any]:
             "frames": [list(map(int, f)) for f in table["frames"][:]],
             "nested": [[list(map(int, v)) for v in row] for row in table["nested"][:]],
             "kind": list(table["kind"][:]),
+            "color": list(frame["color"]),
+            "color indices": [int(i) for i in table["color"].get(slice(None), index=True)],
+            "screens": list(table["screen"][:]),
+            "screen elements": list(table["screen"].elements[:]),
             **region_values(nwbfile, table),
             "icephys location": nwbfile.icephys_electrodes["patch0"].location,
             "ogen lambda": float(nwbfile.ogen_sites["site0"].excitation_lambda),
