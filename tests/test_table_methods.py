@@ -286,3 +286,21 @@ def test_decomposition_series_has_its_bands_table(fmt: str, tmp_path: Path) -> N
         np.testing.assert_array_equal(np.stack(list(bands["band_limits"])), [[4, 8], [30, 80]])
     ours = nwbzarr.read(path).processing["ecephys"].get("filled")
     assert list(getattr(ours, "bands")["band_name"][:]) == ["theta", "gamma"]  # noqa: B009
+
+
+@pytest.mark.parametrize("kind", ["nwbzarr", "hdmf"])
+def test_from_dataframe_as_hdmf(kind: str) -> None:
+    import pandas as pd
+
+    cls = nwbzarr.DynamicTable if kind == "nwbzarr" else hdmf_common.DynamicTable
+    frame = pd.DataFrame(
+        {"a": [1, 2], "r": [[1], [2, 3]], "s": ["x", "y"]}, index=pd.Index([4, 5], name="id")
+    )
+    table = cls.from_dataframe(
+        frame, "t", table_description="d", columns=[{"name": "s", "description": "S"}]
+    )
+    assert list(table.colnames) == ["a", "r", "s"] and [int(i) for i in table.id[:]] == [4, 5]
+    assert [list(map(int, v)) for v in table["r"][:]] == [[1], [2, 3]]
+    assert table["s"].description == "S" and table["a"].description == "no description"
+    with pytest.raises(ValueError, match=r"^cols specified but not provided: \{'q'\}$"):
+        cls.from_dataframe(frame, "t", columns=[{"name": "q", "description": "Q"}])

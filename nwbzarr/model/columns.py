@@ -44,6 +44,7 @@ __all__ = [
     "add_table_column",
     "add_table_row",
     "dataframe",
+    "table_from_dataframe",
     "flatten_levels",
     "index_depth",
     "is_ragged",
@@ -238,7 +239,7 @@ def add_table_row(
     if id is None:
         id = values.pop("id", None)
     row_id = len(table) if id is None else int(id)
-    if enforce_unique_id and row_id in np.asarray(as_values(table.id.data)).tolist():
+    if enforce_unique_id and row_id in _listed(table.id.data):
         raise ValidationError(f"{table.name}: id {row_id} already in the table")
     for name in table.colnames:
         value = values[name]
@@ -252,7 +253,9 @@ def add_table_row(
             column.append(value)
             if check_ragged and _became_ragged(column.data):
                 warn_ragged(RAGGED_ROW)
-    table.id.data = [*_listed(table.id.data), row_id]
+    if not isinstance(table.id.data, list):
+        table.id.data = _listed(table.id.data)
+    table.id.data.append(row_id)
 
 
 def _became_ragged(data: Any) -> bool:
@@ -350,3 +353,42 @@ def _positions(table: DynamicTable, key: Any) -> list[int]:
             f"(length {rows})."
         )
     return [k % rows for k in keys]
+
+
+def table_from_dataframe(
+    cls: type[DynamicTable],
+    df: Any,
+    name: str,
+    index_column: str | None,
+    table_description: str,
+    columns: Sequence[Mapping[str, Any]] | None,
+    kwargs: dict[str, Any],
+) -> DynamicTable:
+    """``cls.from_dataframe`` (see :meth:`DynamicTable.from_dataframe`)."""
+    supplied = {str(spec["name"]): spec for spec in columns or ()}
+    unknown = set(supplied) - set(df.columns)
+    if unknown:
+        raise ValueError(f"cols specified but not provided: {unknown}")
+    descriptions = kwargs.pop("column_descriptions", {})
+    ids = df[index_column] if index_column is not None else df.index
+    args: dict[str, Any] = {"id": list(ids.values.tolist()), **kwargs}  # pynwb's id=[...]
+    table = cls(name=name, description=table_description, **args)
+    for col in df.columns:
+        values = list(df[col].values)
+        given = table.columns.get(col)
+        if given is not None and not data_len(given.data) and col not in table.indexes:
+            given.data = values  # a column the class makes itself (start_time...)
+            continue
+        spec = supplied.get(col, {})
+        index = spec.get("index", False)
+        if not spec and values and _sized(values[0]):
+            index = len({len(v) for v in values}) > 1
+        table.add_column(
+            str(col),
+            str(spec.get("description", descriptions.get(col, "no description"))),
+            data=values,
+            table=spec.get("table", False),
+            index=index,
+            enum=spec.get("enum", False),
+        )
+    return table

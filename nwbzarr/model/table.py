@@ -430,6 +430,30 @@ class DynamicTable(Container):
 
         add_table_row(self, data, id, enforce_unique_id, check_ragged, kwargs)
 
+    @classmethod
+    def from_dataframe(
+        cls,
+        df: Any,
+        name: str,
+        index_column: str | None = None,
+        table_description: str = "",
+        columns: Sequence[Mapping[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """A table of the columns of pandas DataFrame ``df`` (hdmf's ``from_dataframe``).
+
+        The ids are ``df``'s index (or its column ``index_column``); ``columns`` gives
+        ``{"name", "description", "index", "table", "enum"}`` per column, other columns are
+        described by ``column_descriptions={...}`` (else "no description") and are ragged
+        when their cells are sequences of different lengths.
+        """
+        from nwbzarr.model.columns import table_from_dataframe
+
+        table = table_from_dataframe(
+            cls, df, name, index_column, table_description, columns, kwargs
+        )
+        return table  # type: ignore[return-value]
+
     def create_region(
         self, name: str, region: slice | Sequence[int], description: str
     ) -> DynamicTableRegion:

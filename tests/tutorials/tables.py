@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 from hdmf.common import DynamicTable, VectorData
 from pynwb import NWBHDF5IO, NWBFile, ProcessingModule
 from pynwb.ophys import OpticalChannel
@@ -82,6 +83,18 @@ def build() -> NWBFile:
     table, trials = free_tables()
     module = nwbfile.create_processing_module("tables", "free tables")
     module.add([table, trials])
+    frame = pd.DataFrame(
+        {"score": [0.5, 0.75], "steps": [[1, 2], [3]], "tag": ["p", "q"]},
+        index=pd.Index([7, 8], name="id"),
+    )
+    module.add(
+        DynamicTable.from_dataframe(
+            frame,
+            "scores",
+            table_description="a table from a DataFrame",
+            columns=[{"name": "tag", "description": "a tag"}],
+        )
+    )
     extra = ProcessingModule("extra", "a module built by itself")
     extra.add({"region_owner": DynamicTable(name="region_owner", description="holds a region")})
     owner = extra.get()
@@ -136,6 +149,18 @@ def region_values(nwbfile: Any, table: Any) -> dict[str, Any]:
     }
 
 
+def from_dataframe_values(scores: Any) -> dict[str, Any]:
+    frame = scores.to_dataframe()
+    return {
+        "scores ids": list(frame.index),
+        "scores columns": list(frame.columns),
+        "scores": frame["score"].to_numpy(),
+        "scores steps": [list(map(int, v)) for v in frame["steps"]],
+        "scores tag description": scores["tag"].description,
+        "scores description": scores.description,
+    }
+
+
 def read(folder: str) -> dict[str, Any]:
     with NWBHDF5IO(os.path.join(folder, "tables_tutorial" + SUFFIX), "r") as io:
         nwbfile = io.read()
@@ -178,4 +203,5 @@ def read(folder: str) -> dict[str, Any]:
             "plane origin": np.asarray(plane.origin_coords[:]),
             "plane unit": plane.grid_spacing_unit,
             "blocks": nwbfile.intervals["blocks"]["stop_time"][:],
+            **from_dataframe_values(nwbfile.processing["tables"]["scores"]),
         }
