@@ -398,7 +398,8 @@ class DynamicTable(Container):
             False, True (ragged: one VectorIndex), an int n (n levels, ``waveforms`` is 2),
             or the end offsets of the rows of a ragged column whose flat values are ``data``.
         enum
-            Not supported (hdmf-experimental's EnumData): raises UnsupportedFeatureError.
+            True or the allowed values: an EnumData column (hdmf-experimental), whose rows are
+            given and read as values and stored as indices into ``<name>_elements``.
         col_cls
             The column's class (VectorData or a subclass); DynamicTableRegion for ``table``.
         check_ragged
