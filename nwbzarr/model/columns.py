@@ -239,7 +239,9 @@ def add_table_row(
     if id is None:
         id = values.pop("id", None)
     row_id = len(table) if id is None else int(id)
-    if enforce_unique_id and row_id in _listed(table.id.data):
+    if not isinstance(table.id.data, list):
+        table.id.data = _listed(table.id.data)
+    if enforce_unique_id and row_id in table.id.data:
         raise ValidationError(f"{table.name}: id {row_id} already in the table")
     for name in table.colnames:
         value = values[name]
@@ -253,8 +255,6 @@ def add_table_row(
             column.append(value)
             if check_ragged and _became_ragged(column.data):
                 warn_ragged(RAGGED_ROW)
-    if not isinstance(table.id.data, list):
-        table.id.data = _listed(table.id.data)
     table.id.data.append(row_id)
 
 
