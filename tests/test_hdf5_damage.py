@@ -58,19 +58,22 @@ def _free_object(data: bytes, at: int) -> int:
     raise AssertionError("no free-space object")
 
 
-def test_global_heap_that_would_loop_is_refused(tmp_path: Path, worker: Worker) -> None:
-    """A free-space object of size 0 (what a zeroed block inside a collection makes) would send
+@pytest.mark.parametrize("size", [0, 2**64 - 1, 2**64 - 16])
+def test_global_heap_that_would_loop_is_refused(tmp_path: Path, worker: Worker, size: int) -> None:
+    """A free-space object of size 0 (what a zeroed block inside a collection makes), or of a
+    size that wraps libhdf5's 64-bit pointer arithmetic (what 0xFF bytes make), would send
     libhdf5 into an endless loop on the first text value read: refused, naming the byte."""
     path = _text_file(tmp_path / "heap.nwb")
     data = bytearray(path.read_bytes())
     at = data.find(heaps.SIGNATURE)
     free = _free_object(bytes(data), at)
-    data[free + 8 : free + 16] = bytes(8)  # size 0
+    data[free + 8 : free + 16] = size.to_bytes(8, "little")
     path.write_bytes(bytes(data))
     assert heaps.stalled_object(bytes(data), at) == free
     answer = worker.request({"op": "read", "path": str(path)})
     assert answer["outcome"] == "clean:FormatError", answer
-    assert f"global heap collection at byte {at} holds an object of size 0" in answer["message"]
+    expected = f"global heap collection at byte {at} holds an object of size {size} at byte"
+    assert expected in answer["message"]
     with nwbzarr.open(path) as root:  # numbers still read; every text read is refused
         assert list(root.array("acquisition/ts/data")[:3]) == [0.0, 1.0, 2.0]
         for _ in range(2):

@@ -32,6 +32,9 @@ SCAN_LIMIT = 64 << 20
 are not (the search alone costs about a second per 400 MB)."""
 
 _OBJECT = struct.Struct("<HHIQ")
+_SIZE_T = (1 << 64) - 1
+_WRAPS = 1 << 63
+"""A step this large moves libhdf5's pointer past the end of memory: it wraps around."""
 _U64 = struct.Struct("<Q")
 
 
@@ -41,7 +44,8 @@ def _align(n: int) -> int:
 
 def stalled_object(heap: bytes | mmap.mmap, at: int) -> int | None:
     """Offset of the object where libhdf5's walk of the collection at ``at`` would stall (an
-    object that does not advance the walk), or None if the walk ends or this is not a
+    object whose size, in libhdf5's 64-bit arithmetic, does not advance the walk: zero, or so
+    large that the pointer wraps around), or None if the walk ends or this is not a
     collection libhdf5 would load (it reports those itself)."""
     if heap[at + 4 : at + 5] != b"\x01" or at + HEADER > len(heap):
         return None
@@ -54,8 +58,10 @@ def stalled_object(heap: bytes | mmap.mmap, at: int) -> int | None:
         if p + OBJECT_HEADER > end:
             return None  # a tail too small for an object: free space
         index, _refs, _reserved, length = _OBJECT.unpack_from(heap, p)
-        step = OBJECT_HEADER + _align(length) if index else length
-        if step <= 0:
+        # libhdf5 computes the step in size_t: a size near 2**64 wraps it to zero or to a
+        # step backwards (a walk that never ends), not past the end
+        step = (OBJECT_HEADER + _align(length) if index else length) & _SIZE_T
+        if step == 0 or step >= _WRAPS:
             return p
         p += step
     return None
@@ -75,10 +81,12 @@ def check_file(path: str, where: str) -> dict[int, int]:
             while at >= 0:
                 stalled = stalled_object(data, at)
                 if stalled is not None:
+                    length = _U64.unpack_from(data, stalled + 8)[0]
                     raise FormatError(
                         f"{where}: damaged HDF5 metadata: the global heap collection at byte "
-                        f"{at} holds an object of size 0 at byte {stalled} (reading its "
-                        "variable-length values would never end)"
+                        f"{at} holds an object of size {length} at byte {stalled}, which "
+                        "libhdf5's walk does not get past (reading its variable-length values "
+                        "would never end)"
                     )
                 found[at] = _U64.unpack_from(data, at + 8)[0] if at + HEADER <= size else 0
                 at = data.find(SIGNATURE, at + 4)
