@@ -31,6 +31,7 @@ from nwbzarr.codecs import (
 )
 from nwbzarr.dims import group_dims, merge_dims
 from nwbzarr.dtypes import CompoundType, DType, ReferenceType
+from nwbzarr.errors import UnsupportedFeatureError
 from nwbzarr.links import base_is_dir, direct_link, file_location, relink
 from nwbzarr.storage import Location, resolve
 from nwbzarr.tree import (
@@ -266,7 +267,7 @@ class TreeCopier:
             regions = list(iter_blocks(job.src.shape, grid))
             per_region = max(1, job.src.nbytes // max(len(regions), 1))
             batch = max(1, CLUSTER_TASK_BYTES // per_region)
-            doc = job.dst.doc  # type: ignore[attr-defined]
+            doc = _metadata_document(job.dst)
             for start in range(0, len(regions), batch):
                 futures.append(
                     self.client.submit(
@@ -531,6 +532,17 @@ def _distributable(job: _Job) -> bool:
     )
 
 
+def _metadata_document(dst: Array) -> dict[str, Any]:
+    """The Zarr metadata a worker needs to write ``dst``'s chunks (Zarr destinations only)."""
+    from nwbzarr.backends.zarr import ZarrArray
+
+    if not isinstance(dst, ZarrArray):
+        raise UnsupportedFeatureError(
+            f"{dst.describe()}: chunk copies on a dask cluster write Zarr destinations only"
+        )
+    return dst.metadata_document()
+
+
 def copy_regions(
     src_loc: Location,
     src_path: str,
@@ -542,23 +554,18 @@ def copy_regions(
     raw: bool,
 ) -> int:
     """Copy ``regions`` of one array on a dask worker (the source is opened once per process)."""
-    from nwbzarr.backends.zarr import zarrio
-    from nwbzarr.backends.zarr_stores import zarr_store
+    from nwbzarr.backends.zarr_stores import array_writer
     from nwbzarr.reopen import reopen
 
     src = reopen(src_loc).array(src_path)
-    store = zarr_store(dst_loc, "r+")
-    key = dst_path.strip("/")
-    meta = {k: v for k, v in dst_doc.items() if k != "consolidated_metadata"}
-    dst = zarrio.open_array(store, key, meta, {"write_empty_chunks": True})
+    dst = array_writer(dst_loc, dst_path, dst_doc)
     nbytes = 0
     for region in regions:
         data = src.read_chunk_raw(chunk_index(region, grid)) if raw else None
         if data is not None:
-            chunk = dst.metadata.encode_chunk_key(chunk_index(region, grid))
-            zarrio.put_objects(store, {f"{key}/{chunk}": data})
+            dst.write_chunk(chunk_index(region, grid), data)
         else:
-            dst[region] = src[region]
+            dst.write(region, src[region])
         nbytes += int(np.prod([r.stop - r.start for r in region])) * src.dtype.itemsize
     return nbytes
 

@@ -142,3 +142,25 @@ def test_index_gives_each_side_its_own_options(s3: S3Server, session: Path) -> N
     url = f"s3://{BUCKET}/index-side.nwb.zarr"
     nwbzarr.index(session, url, src_storage_options=NOWHERE, dst_storage_options=s3.storage_options)
     np.testing.assert_array_equal(_data(url, s3.storage_options), _data(session))
+
+
+def test_zarr_python_and_nwbzarr_share_a_process_on_one_url(
+    s3: S3Server, session: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through fsspec (aiohttp sessions bind to the loop they first ran on): nwbzarr's store
+    calls run on its own loop with file systems of its own, zarr-python's on zarr's."""
+    zarr = pytest.importorskip("zarr")
+    monkeypatch.setenv("NWBZARR_NO_OBSTORE", "1")
+    url = f"s3://{BUCKET}/shared.nwb.zarr"
+    nwbzarr.convert(session, url, storage_options=s3.storage_options, progress=False)
+    expected = _data(session)
+    fsspec = pytest.importorskip("fsspec")
+    from nwbzarr.backends.zarr_stores import zarr_store
+
+    ours = zarr_store(nwbzarr.storage.resolve(url, s3.storage_options), "r").fs
+    theirs, _ = fsspec.core.url_to_fs(url, asynchronous=True, **s3.storage_options)
+    assert ours is not theirs and ours.asynchronous
+    for _ in range(2):  # each in turn, twice: neither one's session is the other's
+        group = zarr.open_group(url, mode="r", storage_options=s3.storage_options)
+        np.testing.assert_array_equal(group["acquisition/ts/data"][...], expected)
+        np.testing.assert_array_equal(_data(url, s3.storage_options), expected)

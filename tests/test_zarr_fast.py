@@ -8,16 +8,18 @@ one shortcut against the slow path it replaces, or against what is stored.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numcodecs
 import numpy as np
 import pytest
 import zarr
+from zarr.storage import WrapperStore
 
 import nwbzarr
 from nwbzarr import Array, Filter, Group, codecs
@@ -395,32 +397,42 @@ def _write_and_edit(path: Path | str) -> None:
         root.array("a/big")[:5] = -1
 
 
-def test_the_public_event_loop_fallback_gives_the_same_files(
+class _LoopRecorder(WrapperStore[Any]):
+    """A store that records the event loop each of its calls runs on."""
+
+    loops: ClassVar[list[asyncio.AbstractEventLoop]] = []
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        self.loops.append(asyncio.get_running_loop())
+        return await super().get(*args, **kwargs)
+
+    async def set(self, *args: Any, **kwargs: Any) -> None:
+        self.loops.append(asyncio.get_running_loop())
+        await super().set(*args, **kwargs)
+
+    async def delete_dir(self, *args: Any, **kwargs: Any) -> None:
+        self.loops.append(asyncio.get_running_loop())
+        await super().delete_dir(*args, **kwargs)
+
+
+def test_every_store_call_runs_on_nwbzarr_loop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Documents, chunks (zarr-python's arrays included) and deletes: one loop, nwbzarr's own,
+    whatever the store (fsspec's aiohttp sessions bind to the loop they first ran on)."""
+    from nwbzarr.backends import zarr_stores
     from nwbzarr.backends.zarr import zarrio
 
-    assert zarrio._zarr_sync is not None  # this zarr: its own loop is used
-    base = (
-        f"memory://{tmp_path.name}"  # a store that is not local files: every call is a store call
-    )
-    _write_and_edit(f"{base}/private.nwb.zarr")
-    calls: list[str] = []
-    original = zarrio._FALLBACK.run
-
-    def spy(coro: Any) -> Any:
-        calls.append(type(coro).__name__)
-        return original(coro)
-
-    monkeypatch.setattr(zarrio, "_zarr_sync", None)
-    monkeypatch.setattr(zarrio._FALLBACK, "run", spy)
+    made = zarr_stores.zarr_store
+    monkeypatch.setattr(zarr_stores, "zarr_store", lambda loc, mode: _LoopRecorder(made(loc, mode)))
     monkeypatch.setattr(zarrio, "get_object", _through_loop(zarrio))  # no get_sync shortcut
-    _write_and_edit(f"{base}/public.nwb.zarr")
-    public = _snapshot(f"{base}/public.nwb.zarr")
-    assert len(calls) > 10  # the fallback ran the store calls (documents, chunks, deletes)
+    _LoopRecorder.loops.clear()
+    path = f"memory://{tmp_path.name}/loop.nwb.zarr"
+    _write_and_edit(path)
+    loops = set(_LoopRecorder.loops)
+    assert len(_LoopRecorder.loops) > 10 and loops == {zarrio.event_loop()}
     monkeypatch.undo()
-    assert public == _snapshot(f"{base}/private.nwb.zarr")
-    assert public["/a/big"][1].startswith("[-1, -1, -1, -1, -1, 5,")
+    assert _snapshot(path)["/a/big"][1].startswith("[-1, -1, -1, -1, -1, 5,")
 
 
 def _through_loop(zarrio: Any) -> Callable[[Any, str], bytes | None]:
@@ -431,12 +443,15 @@ def _through_loop(zarrio: Any) -> Callable[[Any, str], bytes | None]:
     return get_object
 
 
-def test_only_known_zarr_versions_use_the_private_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_store_io_from_its_own_loop_is_refused() -> None:
+    """A store call made from inside the loop would wait for itself: it is an error instead."""
     from nwbzarr.backends.zarr import zarrio
 
-    for version, private in (("3.1.0", True), ("3.4.2", True), ("4.0.0", False), ("3.0.8", False)):
-        monkeypatch.setattr(zarr, "__version__", version)
-        assert (zarrio._private_sync() is not None) == private, version
+    async def nested() -> None:
+        zarrio.run(asyncio.sleep(0))
+
+    with pytest.raises(RuntimeError, match="nwbzarr store IO called from its own event loop"):
+        zarrio.run(nested())
 
 
 def test_tiny_caches_read_and_write_the_same(
@@ -497,7 +512,7 @@ def test_bounded_cache_drops_its_oldest_entries() -> None:
 
 
 def test_zarr_private_names_live_in_one_module() -> None:
-    """``zarr.core`` is private to zarr-python: only zarrio reaches it, behind a version check."""
+    """``zarr.core`` is private to zarr-python: no module of nwbzarr reaches it."""
     import ast
 
     package = Path(nwbzarr.__file__).parent
@@ -520,7 +535,7 @@ def test_zarr_private_names_live_in_one_module() -> None:
                 "_supports_sync_io" in names
             ):
                 users.add(source.relative_to(package).as_posix())
-    assert users == {"backends/zarr/zarrio.py"}
+    assert users == set()
 
 
 def test_zarr_backend_modules_are_small() -> None:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from zarr.storage import FsspecStore, LocalStore, ObjectStore
 
+from nwbzarr.backends.zarr import zarrio
 from nwbzarr.storage import Location, obstore_raw
 
 
@@ -27,10 +28,23 @@ def zarr_store(loc: Location, mode: str) -> Any:
     raw = obstore_raw(loc, prefix=urlsplit(loc.path).path.strip("/"))
     if raw is not None:  # one GET per chunk, no HEAD
         return ObjectStore(raw, read_only=read_only)
-    opts = dict(loc.storage_options)
-    if loc.protocol in ("https", "http"):
-        opts.setdefault("asynchronous", True)
-    return FsspecStore.from_url(loc.path, storage_options=opts or None, read_only=read_only)
+    # Asynchronous fsspec file systems are cached per thread and per arguments, and their
+    # aiohttp sessions bind to the first loop they run on. Naming nwbzarr's loop (every store
+    # call of nwbzarr runs there, see zarrio) gives nwbzarr file systems of its own: a user's
+    # zarr-python calls on the same URL, on zarr's loop, get others.
+    opts = {**loc.storage_options, "asynchronous": True, "loop": zarrio.event_loop()}
+    return FsspecStore.from_url(loc.path, storage_options=opts, read_only=read_only)
 
 
-__all__ = ["zarr_store"]
+def array_writer(loc: Location, path: str, metadata: dict[str, Any]) -> zarrio.ArrayIO:
+    """The array at ``path`` of the Zarr store at ``loc``, from its metadata document.
+
+    ``metadata`` is what :meth:`ZarrArray.metadata_document
+    <nwbzarr.backends.zarr.ZarrArray.metadata_document>` gives: another process writes the
+    array's chunks with it while the file that holds the array is still open for writing.
+    """
+    store = zarr_store(loc, "r+")
+    return zarrio.open_array(store, path.strip("/"), metadata, {"write_empty_chunks": True})
+
+
+__all__ = ["array_writer", "zarr_store"]

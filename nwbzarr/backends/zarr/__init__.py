@@ -11,7 +11,7 @@ arrays) and LINDI annotations (``_SOFT_LINK``, ``_EXTERNAL_ARRAY_LINK``, ``_SCAL
 The modules, by concern (each imports only those above it):
 
 - :mod:`.conventions`: reserved names, node keys, references as JSON.
-- :mod:`.zarrio`: store calls on zarr-python's event loop (the one use of a private zarr name).
+- :mod:`.zarrio`: every store call and array read/write, on one event loop of nwbzarr's own.
 - :mod:`.datatypes`: nwbzarr data types <-> Zarr data types and fill values.
 - :mod:`.cache`: the bounded caches of one file and their invalidation.
 - :mod:`.localfiles`: raw local file IO for zarr's ``LocalStore``.

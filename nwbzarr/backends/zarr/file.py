@@ -292,11 +292,11 @@ class ZarrFile(File):
         self.pending.pop(key, None)
         self.put_objects({key: data})
 
-    def zarr_array(self, key: str) -> Any:
+    def zarr_array(self, key: str) -> zarrio.ArrayIO:
         """zarr-python's array for ``key``, built from its document without a read."""
         if self.pending:  # zarr-python reads the store: give it the chunks encoded so far
             self.write_pending()
-        arr = self.caches.arrays.get(key)
+        arr: zarrio.ArrayIO | None = self.caches.arrays.get(key)
         if arr is None:
             doc = self.docs[key]
             meta = {k: v for k, v in doc.items() if k != "consolidated_metadata"}

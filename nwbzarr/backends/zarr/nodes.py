@@ -8,6 +8,7 @@ file's caches. Small numeric single-chunk arrays are read and written by the sma
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import posixpath
@@ -24,6 +25,7 @@ from nwbzarr.backends.zarr.datatypes import compound_zarr_dtype
 from nwbzarr.backends.zarr.documents import array_document, read_spec
 from nwbzarr.backends.zarr.legacy import read_v2_object_array
 from nwbzarr.backends.zarr.smallchunk import NO_PLAN, SmallPlan, small_plan
+from nwbzarr.backends.zarr.zarrio import ArrayIO
 from nwbzarr.dtypes import DType, ReferenceType, StringType, numpy_dtype
 from nwbzarr.errors import FormatError, UnsupportedFeatureError
 from nwbzarr.tree import (
@@ -170,7 +172,15 @@ class ZarrArray(Array):
             caches.specs.put(self.key, cached)
         return cached
 
-    def _zarr(self) -> Any:
+    def metadata_document(self) -> dict[str, Any]:
+        """A copy of this array's Zarr metadata: its ``zarr.json`` as the next flush writes it.
+
+        With it, :func:`nwbzarr.backends.zarr_stores.array_writer` writes this array's chunks
+        from another process before the file is flushed (a conversion on a dask cluster).
+        """
+        return copy.deepcopy({k: v for k, v in self.doc.items() if k != "consolidated_metadata"})
+
+    def _zarr(self) -> ArrayIO:
         return self.zfile.zarr_array(self.key)
 
     @property
@@ -232,12 +242,7 @@ class ZarrArray(Array):
             return np.empty((0,), dtype=self.dtype)
         arr = self._zarr()
         try:
-            if spec.extra.get("v2_scalar"):
-                raw = arr[(0, *key)] if key else arr[0]
-            elif any(isinstance(k, list | np.ndarray) for k in key):
-                raw = arr.oindex[key]
-            else:
-                raw = arr[key] if key else arr[()]
+            raw = arr.read((0, *key) if spec.extra.get("v2_scalar") else key)
         except Exception as err:  # zarr raises many types for corrupt chunks
             raise _read_error(self.describe(), key, err) from err
         decoded: np.ndarray[Any, Any] = self._decode(raw)
@@ -311,11 +316,7 @@ class ZarrArray(Array):
                 whole = np.broadcast_to(data, tuple(self.doc["shape"]))
                 self.zfile.pending[chunk] = smallchunk.encode_text(whole, chain)
                 return
-        arr = self._zarr()
-        if key:
-            arr[key] = data
-        else:
-            arr[()] = data
+        self._zarr().write(key, data)
 
     def _resize(self, shape: tuple[int, ...]) -> None:
         self.zfile.write_pending()
@@ -325,11 +326,9 @@ class ZarrArray(Array):
         self.zfile.array_changed(self.key)
 
     def _chunk_key(self, index: tuple[int, ...]) -> str | None:
-        arr = self._zarr()
-        meta = arr.metadata
         if self.spec.shards or self.spec.extra.get("v2_object") or self.spec.extra.get("v2_scalar"):
             return None
-        chunk = meta.encode_chunk_key(index)
+        chunk = self._zarr().chunk_key(index)
         return f"{self.key}/{chunk}" if self.key else chunk
 
     def read_chunk_raw(self, index: tuple[int, ...]) -> bytes | None:

@@ -1,84 +1,77 @@
-"""Store calls outside zarr-python's array API, on zarr-python's event loop.
+"""All of nwbzarr's Zarr store IO, on one event loop of nwbzarr's own.
 
-zarr-python's stores are asynchronous. Their calls run on one event-loop thread that
-zarr-python owns, and stores whose async clients bind to the loop they first ran on (fsspec's
-aiohttp sessions) must see every call on that same loop, so nwbzarr runs its own store calls
-(documents, small chunks, listings, deletes) there too. zarr-python reaches that loop only
-through ``zarr.core.sync.sync``, a private name: it is used here, and only here, behind a
-version check. Without it (another zarr version), the calls run on one event-loop thread of
-nwbzarr's own (:class:`_LoopThread`): right for local, memory and obstore stores, and tested to
-give the same results (tests/test_zarr_fast.py). Everything else uses public zarr names.
+zarr-python's stores are asynchronous, and stores whose async clients bind to the loop they
+first ran on (fsspec's aiohttp sessions: s3fs, HTTP) must see every call on that same loop.
+nwbzarr therefore runs every store call it makes (documents, small chunks, listings, deletes)
+and every read and write of array data (:class:`ArrayIO`, zarr-python's public
+``AsyncArray`` awaited here) on one loop thread of its own (:class:`_LoopThread`), never on
+zarr-python's: zarr reaches its own loop only through ``zarr.core.sync``, which zarr-python
+says is private. The fsspec file systems nwbzarr makes are its own too (see
+:mod:`nwbzarr.backends.zarr_stores`), so a user's zarr-python calls in the same process, on
+zarr's loop, never share an aiohttp session with nwbzarr's.
 
-What the private name buys is correctness for loop-bound stores, not speed: one store call on
-a memory store costs ~65 us through zarr's loop and ~40 us through the fallback's (measured
-2026-12-04, zarr 3.4.2, median of 3 x 2,000 calls on this 2-core machine).
+A call from synchronous code costs what zarr's own ``sync`` costs: one hand-over to the loop
+thread and back (~40 us on a memory store, 2026-12-04, zarr 3.4.2, this 2-core machine).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
+import numpy as np
 import zarr
 from zarr.abc.store import Store, SupportsGetSync
 from zarr.buffer import default_buffer_prototype
 from zarr.storage import StorePath
 
 WRITE_BATCH = 256
-# zarr-python versions whose private ``zarr.core.sync.sync`` runs a coroutine on its loop
-_PRIVATE_SYNC_VERSIONS = ((3, 1), (4, 0))  # [from, to)
 
 
 class _LoopThread:
-    """One event loop on a daemon thread: the public fallback for zarr's own loop."""
+    """One event loop on a daemon thread, made on first use (and again in a forked child)."""
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
         self._lock = threading.Lock()
 
-    def _started(self) -> asyncio.AbstractEventLoop:
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The running loop (started here if there is none in this process)."""
         with self._lock:
-            if self._loop is None or self._loop.is_closed():
+            loop = self._loop
+            if loop is None or loop.is_closed() or self._pid != os.getpid():
                 loop = asyncio.new_event_loop()
-                threading.Thread(
+                self._thread = threading.Thread(
                     target=loop.run_forever, name="nwbzarr-store-io", daemon=True
-                ).start()
-                self._loop = loop
-            return self._loop
+                )
+                self._thread.start()
+                self._loop, self._pid = loop, os.getpid()
+            return loop
 
     def run[T](self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._started()).result()
+        loop = self.loop()
+        if threading.current_thread() is self._thread:
+            coro.close()  # waiting here for the loop would wait for ourselves
+            raise RuntimeError("nwbzarr store IO called from its own event loop")
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
 
 
-def _version(text: str) -> tuple[int, int]:
-    parts = [*text.split("."), "0"][:2]
-    return int(parts[0]), int("".join(c for c in parts[1] if c.isdigit()) or 0)
-
-
-def _private_sync() -> Callable[[Coroutine[Any, Any, Any]], Any] | None:
-    """zarr-python's own ``sync`` where this version is known to have it, else None."""
-    low, high = _PRIVATE_SYNC_VERSIONS
-    if not low <= _version(zarr.__version__) < high:
-        return None
-    try:
-        from zarr.core.sync import sync
-    except ImportError:
-        return None
-    return sync
-
-
-_FALLBACK = _LoopThread()
-_zarr_sync = _private_sync()
+_LOOP = _LoopThread()
 
 
 def run[T](coro: Coroutine[Any, Any, T]) -> T:
-    """Run a store coroutine to its end from synchronous code (see the module docstring)."""
-    if _zarr_sync is not None:
-        result: T = _zarr_sync(coro)
-        return result
-    return _FALLBACK.run(coro)
+    """Run a store coroutine to its end from synchronous code, on nwbzarr's loop."""
+    return _LOOP.run(coro)
+
+
+def event_loop() -> asyncio.AbstractEventLoop:
+    """The loop every store call of nwbzarr runs on (for stores that take a loop)."""
+    return _LOOP.loop()
 
 
 def get_object(store: Store, key: str) -> bytes | None:
@@ -148,15 +141,55 @@ def has_any_key(store: Store) -> bool:
     return run(_first(store))
 
 
-def open_array(store: Store, key: str, meta: dict[str, Any], config: dict[str, Any]) -> Any:
-    """A zarr-python array of the document ``meta`` at ``key``, without reading the store."""
+class ArrayIO:
+    """One zarr-python array, its data read and written on nwbzarr's loop.
+
+    ``zarr.AsyncArray`` is zarr-python's public array; its coroutines are awaited here,
+    on the loop of every other store call (see the module docstring).
+    """
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+
+    @property
+    def metadata(self) -> Any:
+        return self.array.metadata
+
+    def chunk_key(self, index: tuple[int, ...]) -> str:
+        """The store key of the chunk at grid ``index``, relative to the array."""
+        key: str = self.array.metadata.encode_chunk_key(index)
+        return key
+
+    def read(self, key: tuple[Any, ...]) -> Any:
+        """``array[key]``; integer or boolean arrays in ``key`` select per axis (``oindex``)."""
+        if any(isinstance(k, list | np.ndarray) for k in key):
+            return run(self.array.get_orthogonal_selection(key))
+        return run(self.array.getitem(key))
+
+    def write(self, key: tuple[Any, ...], value: Any) -> None:
+        """``array[key] = value`` (basic selections)."""
+        run(self.array.setitem(key, value))
+
+    def write_chunk(self, index: tuple[int, ...], data: bytes) -> None:
+        """Store the encoded bytes of the chunk at grid ``index`` as they are."""
+        path = self.array.store_path
+        chunk = self.chunk_key(index)
+        put_objects(path.store, {f"{path.path}/{chunk}" if path.path else chunk: data})
+
+
+def open_array(store: Store, key: str, meta: dict[str, Any], config: dict[str, Any]) -> ArrayIO:
+    """The array of the document ``meta`` at ``key``, without reading the store."""
     async_array = zarr.AsyncArray(metadata=meta, store_path=StorePath(store, key), config=config)  # type: ignore[call-overload]
-    return zarr.Array(async_array)
+    return ArrayIO(async_array)
 
 
 __all__ = [
+    "ArrayIO",
     "delete",
     "delete_dirs",
+    "event_loop",
     "get_object",
     "has_any_key",
     "list_dir",
