@@ -30,7 +30,7 @@ from nwbzarr.errors import FormatError, NodeNotFoundError, ValidationError
 from nwbzarr.tree import Attributes, Reference
 
 if TYPE_CHECKING:
-    from nwbzarr.backends.zarr.nodes import ZarrArray, ZarrGroup
+    from nwbzarr.backends.zarr.nodes import ZarrNode
 
 
 def _json_default_dtype(value: Any) -> DType:
@@ -137,7 +137,7 @@ def attr_from_json(value: Any, dtype: DType) -> Any:
 class ZarrAttributes(Attributes):
     """The attributes of a Zarr node: the ``attributes`` of its document, reserved names hidden."""
 
-    def __init__(self, node: ZarrGroup | ZarrArray) -> None:
+    def __init__(self, node: ZarrNode) -> None:
         self._node = node
 
     @property

@@ -35,6 +35,7 @@ from nwbzarr.tree import (
     ExternalLink,
     Group,
     Link,
+    Node,
     Reference,
     SoftLink,
 )
@@ -43,8 +44,12 @@ if TYPE_CHECKING:
     from nwbzarr.backends.zarr.file import ZarrFile
 
 
-class ZarrGroup(Group):
-    """A Zarr group: members from the file's documents and the ``_LINKS`` attribute."""
+class ZarrNode(Node):
+    """What Zarr groups and arrays share: their file, key, document and attributes.
+
+    The first base of :class:`ZarrGroup` and :class:`ZarrArray`, before the tree's ``Group``
+    and ``Array``.
+    """
 
     def __init__(self, file: ZarrFile, path: str) -> None:
         super().__init__(file, path)
@@ -63,6 +68,10 @@ class ZarrGroup(Group):
     @property
     def identity(self) -> Hashable:
         return ("zarr", id(self.zfile), self.key)
+
+
+class ZarrGroup(ZarrNode, Group):
+    """A Zarr group: members from the file's documents and the ``_LINKS`` attribute."""
 
     def _links(self) -> dict[str, Link]:
         attrs = self.doc.get("attributes", {})
@@ -142,26 +151,8 @@ class ZarrGroup(Group):
         self.zfile.remove_subtree(f"{self.key}/{name}" if self.key else name)
 
 
-class ZarrArray(Array):
+class ZarrArray(ZarrNode, Array):
     """A Zarr array: small single-chunk ones through the fast path, others through zarr."""
-
-    def __init__(self, file: ZarrFile, path: str) -> None:
-        super().__init__(file, path)
-        self.zfile = file
-        self.key = node_key(path)
-        self._attrs = ZarrAttributes(self)
-
-    @property
-    def doc(self) -> dict[str, Any]:
-        return self.zfile.docs[self.key]
-
-    @property
-    def attrs(self) -> Attributes:
-        return self._attrs
-
-    @property
-    def identity(self) -> Hashable:
-        return ("zarr", id(self.zfile), self.key)
 
     @property
     def spec(self) -> ArraySpec:
@@ -425,4 +416,4 @@ def _read_error(where: str, key: Any, err: Exception) -> Exception:
     return FormatError(msg)
 
 
-__all__ = ["ZarrArray", "ZarrGroup", "orthogonal"]
+__all__ = ["ZarrArray", "ZarrGroup", "ZarrNode", "orthogonal"]
