@@ -33,6 +33,7 @@ from nwbzarr.model import (
     OpticalChannel,
     Subject,
     TwoPhotonSeries,
+    Units,
     write,
 )
 from nwbzarr.tree import Array, Group
@@ -43,7 +44,7 @@ CONVERSION = 0.195e-6  # volts per int16 count (Intan-like)
 TRIAL_PERIOD = 1.0  # seconds between trial starts
 EVOKED_LATENCY = 0.05  # seconds from trial start to the evoked trough
 N_ROIS = 8
-FOV = 64  # imaging field of view, pixels per side
+FOV = 48  # imaging field of view, pixels per side (fewer than the frames of the shortest demo)
 EPHYS = "acquisition/ElectricalSeries"
 ROI_SERIES = "processing/ophys/Fluorescence/RoiResponseSeries"
 
@@ -137,13 +138,21 @@ def build_nwbfile(*, seconds: float = 10.0, channels: int = 32, units: int = 6) 
     """The demo session as an :class:`~nwbzarr.model.NWBFile` (ephys, imaging, trials)."""
     starts = trial_starts(seconds)
     nwbfile = NWBFile(
-        session_description="nwbzarr demo: probe recording and 2-photon imaging in V1",
+        session_description="nwbzarr demo: probe recording and 2-photon imaging in VISp",
         identifier="nwbzarr-demo",
         session_start_time=datetime(2024, 5, 1, 9, 30, tzinfo=UTC),
         experimenter=["Doe, Jane"],
         lab="nwbzarr lab",
         institution="nowhere",
-        subject=Subject(subject_id="m01", species="Mus musculus", sex="F", age="P90D"),
+        experiment_description="synthetic visual responses, recorded and imaged at once",
+        keywords=["ecephys", "ophys", "synthetic"],
+        subject=Subject(
+            subject_id="m01",
+            description="synthetic mouse",
+            species="Mus musculus",
+            sex="F",
+            age="P90D",
+        ),
     )
     _add_ephys(nwbfile, seconds, channels, units, starts)
     _add_ophys(nwbfile, seconds, starts)
@@ -160,10 +169,10 @@ def _add_ephys(
         name="probe", description=f"{channels}-channel silicon probe", manufacturer="acme"
     )
     shank = nwbfile.create_electrode_group(
-        name="shank0", description="single shank", location="V1", device=probe
+        name="shank0", description="single shank", location="VISp", device=probe
     )
     for i in range(channels):
-        nwbfile.add_electrode(group=shank, location="V1", x=0.0, y=float(i * 25), z=0.0)
+        nwbfile.add_electrode(group=shank, location="VISp", x=0.0, y=float(i * 25), z=0.0)
     region = nwbfile.create_electrode_table_region(
         region=list(range(channels)), description="all electrodes"
     )
@@ -184,6 +193,7 @@ def _add_ephys(
             conversion=CONVERSION,
         )
     )
+    nwbfile.units = Units(name="units", description="sorted units", resolution=1 / RATE)
     for unit, train in enumerate(spike_trains(seconds, starts, units)):
         nwbfile.add_unit(spike_times=train, electrodes=[unit * channels // units])
 
@@ -199,7 +209,7 @@ def _add_ophys(nwbfile: NWBFile, seconds: float, starts: np.ndarray[Any, Any]) -
         device=scope,
         excitation_lambda=920.0,
         indicator="GCaMP6f",
-        location="V1",
+        location="VISp",
         imaging_rate=FRAME_RATE,
     )
     n_frames = int(seconds * FRAME_RATE)
@@ -208,6 +218,7 @@ def _add_ophys(nwbfile: NWBFile, seconds: float, starts: np.ndarray[Any, Any]) -
     nwbfile.add_acquisition(
         TwoPhotonSeries(
             name="TwoPhotonSeries",
+            description="GCaMP6f movie of layer 2/3",
             data=movie(traces, masks),
             imaging_plane=plane,
             rate=FRAME_RATE,
@@ -227,6 +238,7 @@ def _add_ophys(nwbfile: NWBFile, seconds: float, starts: np.ndarray[Any, Any]) -
     ophys.add(responses)
     responses.create_roi_response_series(
         name="RoiResponseSeries",
+        description="fluorescence of each ROI",
         data=traces,
         rois=cells.create_roi_table_region(description="all ROIs"),
         unit="a.u.",

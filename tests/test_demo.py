@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from inspection import nwb_files, serious_findings
 
 import nwbzarr
 from nwbzarr.cli import main
@@ -39,6 +40,15 @@ def test_demo_cli_without_figure(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 0
     assert not (tmp_path / "demo.png").exists()
     assert "identical" in capsys.readouterr().out
+
+
+def test_demo_files_pass_nwbinspector(tmp_path: Path) -> None:
+    """The shortest demo (2 s): no CRITICAL, best-practice violation or reading error."""
+    result = run(tmp_path, seconds=2.0, channels=4, figure=False)
+    written = nwb_files(tmp_path)
+    assert {p.name for p in written} == {p.name for p in result["paths"].values()}
+    findings = [f for path in written for f in serious_findings(path)]
+    assert findings == [], "\n".join(findings)
 
 
 def test_demo_too_short_is_a_clear_error(

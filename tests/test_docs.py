@@ -1,6 +1,7 @@
 """Every code example of the documentation runs, and the site builds with warnings as errors.
 
-* every ``docs/examples/*.py`` runs as a script with a temporary output directory;
+* every ``docs/examples/*.py`` runs as a script with a temporary output directory, and
+  nwbinspector finds nothing CRITICAL nor any best-practice violation in the files it writes;
 * every fenced ``python`` block of ``docs/**/*.md`` and ``README.md`` runs, the blocks of one
   page in order in one namespace, in a directory holding ``session.nwb`` (the demo session).
   A block preceded by the line ``<!-- skip -->`` is not run; blocks that include a script
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from inspection import nwb_files, serious_findings
 
 import nwbzarr
 from nwbzarr.demo import build_nwbfile
@@ -56,6 +58,10 @@ def test_example_runs(script: Path, tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    written = nwb_files(tmp_path)
+    assert written, f"{script.name} wrote no NWB file in {tmp_path}"
+    findings = [f for path in written for f in serious_findings(path)]
+    assert findings == [], "\n".join(findings)
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from nwbzarr.model import (
     NWBFile,
     Subject,
     TimeSeries,
+    Units,
     read,
     write,
 )
@@ -71,7 +72,7 @@ def build() -> NWBFile:
         name="ts_timestamps",
         data=np.linspace(0, 1, 11),
         unit="m",
-        timestamps=np.linspace(0, 10, 11),
+        timestamps=np.cumsum([0.0, 1.0, 1.1, 0.9, 1.0, 1.2, 0.8, 1.0, 1.1, 0.9, 1.0]),  # irregular
         conversion=0.001,
         offset=0.5,
         resolution=0.01,
@@ -86,6 +87,8 @@ def build() -> NWBFile:
     nwbfile.add_trial_column(name="correct", description="correct trial")
     nwbfile.add_trial(start_time=0.0, stop_time=1.0, correct=True)
     nwbfile.add_trial(start_time=2.0, stop_time=3.5, correct=False)
+    # spike times are known to the sampling period of the recording (1 ms here)
+    nwbfile.units = Units(name="units", description="sorted units", resolution=1e-3)
     nwbfile.add_unit(spike_times=[0.1, 0.2, 0.3], obs_intervals=[[0.0, 1.0]], electrodes=[0, 1])
     nwbfile.add_unit(spike_times=[0.5], obs_intervals=[[0.0, 0.5], [1.0, 2.0]], electrodes=[2])
     behavior = nwbfile.create_processing_module(name="behavior", description="behavioral data")

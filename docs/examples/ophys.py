@@ -19,12 +19,19 @@ from nwbzarr.model import (
     ImageSegmentation,
     NWBFile,
     OpticalChannel,
+    Subject,
     TwoPhotonSeries,
     read,
     write,
 )
 
 SUFFIX = {"hdf5": ".nwb", "zarr": ".nwb.zarr"}
+EXTERNAL = "frames.npy"  # an ImageSeries may keep its frames in an external file
+
+
+def movie() -> np.ndarray:
+    """20 frames of 8 x 8 pixels."""
+    return np.arange(20 * 8 * 8, dtype="uint16").reshape(20, 8, 8)
 
 
 def build() -> NWBFile:
@@ -32,6 +39,7 @@ def build() -> NWBFile:
         session_description="calcium imaging",
         identifier="ophys-example",
         session_start_time=datetime(2019, 4, 3, 11, 0, tzinfo=ZoneInfo("US/Pacific")),
+        subject=Subject(subject_id="002", species="Mus musculus", sex="F", age="P60D"),
     )
     microscope = nwbfile.create_device(name="Microscope", description="2p scope")
     channel = OpticalChannel(name="OpticalChannel", description="green", emission_lambda=500.0)
@@ -42,12 +50,12 @@ def build() -> NWBFile:
         device=microscope,
         excitation_lambda=600.0,
         indicator="GFP",
-        location="V1",
+        location="VISp",  # the Allen CCF name of V1
         imaging_rate=30.0,
         grid_spacing=[0.01, 0.01],
         origin_coords=[1.0, 2.0, 0.0],
     )
-    frames = np.arange(20 * 8 * 8, dtype="uint16").reshape(20, 8, 8)
+    frames = movie()
     nwbfile.add_acquisition(
         TwoPhotonSeries(
             name="TwoPhotonSeries",
@@ -62,7 +70,7 @@ def build() -> NWBFile:
     nwbfile.add_acquisition(
         TwoPhotonSeries(
             name="TwoPhotonSeriesExternal",
-            external_file=["images.tiff"],
+            external_file=[EXTERNAL],  # written next to the file by main()
             starting_frame=[0],
             format="external",
             imaging_plane=plane,
@@ -104,7 +112,7 @@ def build() -> NWBFile:
         data=np.zeros((50, 3)),
         rois=masks.create_roi_table_region(description="all ROIs"),
         unit="n.a.",
-        timestamps=np.arange(50) / 30.0,
+        timestamps=np.cumsum(np.r_[0.0, np.full(49, 1 / 30.0)] * np.tile([1.0, 1.1], 25)),
     )
     return nwbfile
 
@@ -114,6 +122,7 @@ def main(out_dir: Path, formats: list[str]) -> list[Path]:
     paths = []
     for fmt in formats:
         path = out_dir / f"ophys{SUFFIX[fmt]}"
+        np.save(out_dir / EXTERNAL, movie())  # the movie the external series points to
         write(build(), path, overwrite=True)
         back = read(path)
         print(f"{path}: {sorted(back.acquisition)}")

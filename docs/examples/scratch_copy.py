@@ -1,7 +1,8 @@
 """Scratch analysis on a shallow copy: link to the raw data, add results, never copy raw bytes.
 
 pynwb's "scratch data" and "shallow copy" workflows with nwbzarr: the analysis file holds
-external links to every object of the raw file (HDF5 or Zarr), plus new results computed with
+external links to the objects of the raw file (HDF5 or Zarr; its metadata in ``/general`` is
+copied, as pynwb reads it), plus new results computed with
 xarray and notes in ``/scratch``. Run: ``python docs/examples/scratch_copy.py [OUTPUT_DIR]``.
 """
 
@@ -23,7 +24,8 @@ ROOT_GROUPS = ("acquisition", "analysis", "processing", "stimulus", "intervals",
 
 
 def shallow_copy(src: Path, dst: Path) -> None:
-    """``dst``: the root metadata of ``src`` copied, every object below linked (no data copied)."""
+    """``dst``: the metadata of ``src`` (root values, ``/general``) copied, every other object
+    linked (no data copied)."""
     source = os.path.relpath(src, dst.parent)  # relative: the pair can move together
     with nwbzarr.open(src) as raw, nwbzarr.open(dst, "w", overwrite=True) as out:
         # .specloc points into the source's /specifications: the copy caches its own schema
@@ -33,6 +35,8 @@ def shallow_copy(src: Path, dst: Path) -> None:
             if isinstance(member, nwbzarr.Array):  # identifier, session_start_time...
                 value = member[()] if not member.shape else member[...]
                 out.create_array(name, value, dtype=member.datatype)
+            elif name == "general" and isinstance(member, nwbzarr.Group):  # small; pynwb reads
+                _copy_metadata(member, out.create_group(name))  # the electrodes table only here
             elif isinstance(member, nwbzarr.Group) and (name in ROOT_GROUPS or name == "units"):
                 _link_members(member, out.create_group(name), source)
         for name in ("stimulus/presentation", "stimulus/templates", "analysis"):
@@ -48,6 +52,32 @@ def _link_members(group: nwbzarr.Group, out: nwbzarr.Group, source: str) -> None
     out.attrs.update_typed(group.attrs.items_typed())
     for name, _ in group.members():
         out[name] = nwbzarr.ExternalLink(source, f"{group.path}/{name}")
+
+
+def _copy_metadata(group: nwbzarr.Group, out: nwbzarr.Group) -> None:
+    """Copy ``group``'s tree: arrays with their values, links and references by their paths
+    (the copy has the source's layout, so they point to the copies)."""
+    arrays: list[tuple[nwbzarr.Array, nwbzarr.Group, str]] = []
+    _copy_groups(group, out, arrays)
+    for member, parent, name in arrays:  # after the groups their references point to
+        value = member[()] if not member.shape else member[...]
+        copied = parent.create_array(name, value, dtype=member.datatype)
+        copied.attrs.update_typed(member.attrs.items_typed())
+
+
+def _copy_groups(
+    group: nwbzarr.Group, out: nwbzarr.Group, arrays: list[tuple[nwbzarr.Array, nwbzarr.Group, str]]
+) -> None:
+    out.attrs.update_typed(group.attrs.items_typed())
+    for name in group:
+        link = group.get_link(name)
+        member = group[name]
+        if link is not None:
+            out[name] = link
+        elif isinstance(member, nwbzarr.Array):
+            arrays.append((member, out, name))
+        elif isinstance(member, nwbzarr.Group):
+            _copy_groups(member, out.create_group(name), arrays)
 
 
 def main(out_dir: Path) -> Path:
