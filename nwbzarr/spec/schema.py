@@ -65,8 +65,43 @@ class AttributeSpec:
         return self.shape is None
 
 
+class _Counted:
+    """``required`` and ``many`` of a child spec, from its ``quantity``."""
+
+    __slots__ = ()
+    quantity: Quantity
+
+    @property
+    def required(self) -> bool:
+        """True when the quantity asks for at least one."""
+        return quantity_required(self.quantity)
+
+    @property
+    def many(self) -> bool:
+        """True when more than one may appear (``*``, ``+`` or a count above 1)."""
+        return quantity_many(self.quantity)
+
+
+class _Typed(_Counted):
+    """What dataset and group specs share besides their count: their type and attributes."""
+
+    __slots__ = ()
+    data_type_def: str | None
+    data_type_inc: str | None
+    attributes: tuple[AttributeSpec, ...]
+
+    @property
+    def type_name(self) -> str | None:
+        """The type this spec defines, else the type it includes, else None."""
+        return self.data_type_def or self.data_type_inc
+
+    def attribute(self, name: str) -> AttributeSpec | None:
+        """The attribute called ``name``, or None."""
+        return next((a for a in self.attributes if a.name == name), None)
+
+
 @dataclass(frozen=True, slots=True)
-class DatasetSpec:
+class DatasetSpec(_Typed):
     """A dataset: a named field of a type, a typed child, or a dataset type's own definition."""
 
     name: str | None = None
@@ -85,28 +120,9 @@ class DatasetSpec:
     given: frozenset[str] = frozenset()
     kind: Literal["dataset"] = field(default="dataset", init=False)
 
-    @property
-    def type_name(self) -> str | None:
-        """The type this spec defines, else the type it includes, else None."""
-        return self.data_type_def or self.data_type_inc
-
-    @property
-    def required(self) -> bool:
-        """True when the quantity asks for at least one."""
-        return quantity_required(self.quantity)
-
-    @property
-    def many(self) -> bool:
-        """True when more than one may appear (``*``, ``+`` or a count above 1)."""
-        return quantity_many(self.quantity)
-
-    def attribute(self, name: str) -> AttributeSpec | None:
-        """The attribute called ``name``, or None."""
-        return next((a for a in self.attributes if a.name == name), None)
-
 
 @dataclass(frozen=True, slots=True)
-class LinkSpec:
+class LinkSpec(_Counted):
     """A link to an object of ``target_type``."""
 
     name: str | None
@@ -116,17 +132,9 @@ class LinkSpec:
     given: frozenset[str] = frozenset()
     kind: Literal["link"] = field(default="link", init=False)
 
-    @property
-    def required(self) -> bool:
-        return quantity_required(self.quantity)
-
-    @property
-    def many(self) -> bool:
-        return quantity_many(self.quantity)
-
 
 @dataclass(frozen=True, slots=True)
-class GroupSpec:
+class GroupSpec(_Typed):
     """A group: a named field of a type, a typed child, or a group type's own definition."""
 
     name: str | None = None
@@ -142,22 +150,6 @@ class GroupSpec:
     links: tuple[LinkSpec, ...] = ()
     given: frozenset[str] = frozenset()
     kind: Literal["group"] = field(default="group", init=False)
-
-    @property
-    def type_name(self) -> str | None:
-        return self.data_type_def or self.data_type_inc
-
-    @property
-    def required(self) -> bool:
-        return quantity_required(self.quantity)
-
-    @property
-    def many(self) -> bool:
-        return quantity_many(self.quantity)
-
-    def attribute(self, name: str) -> AttributeSpec | None:
-        """The attribute called ``name``, or None."""
-        return next((a for a in self.attributes if a.name == name), None)
 
     def child(self, name: str) -> DatasetSpec | GroupSpec | LinkSpec | None:
         """The named dataset, group or link called ``name``, or None."""
