@@ -33,7 +33,6 @@ from nwbzarr.model import (
     OpticalChannel,
     Subject,
     TwoPhotonSeries,
-    Units,
     write,
 )
 from nwbzarr.tree import Array, Group
@@ -193,9 +192,10 @@ def _add_ephys(
             conversion=CONVERSION,
         )
     )
-    nwbfile.units = Units(name="units", description="sorted units", resolution=1 / RATE)
     for unit, train in enumerate(spike_trains(seconds, starts, units)):
         nwbfile.add_unit(spike_times=train, electrodes=[unit * channels // units])
+    if nwbfile.units is not None:  # made by add_unit
+        nwbfile.units.resolution = 1 / RATE  # spike times are known to one sample
 
 
 def _add_ophys(nwbfile: NWBFile, seconds: float, starts: np.ndarray[Any, Any]) -> None:

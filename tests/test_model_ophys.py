@@ -52,7 +52,7 @@ def test_peer_validates(written: Path) -> None:
     assert peer_validate(written) == []
 
 
-def test_peer_reads_same_values(written: Path) -> None:
+def test_peer_reads_same_values(written: Path, example: ModuleType) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         io: Any = peer_read(written)
@@ -64,7 +64,7 @@ def test_peer_reads_same_values(written: Path) -> None:
             assert series.imaging_plane is nwb.imaging_planes["ImagingPlane"]
             assert series.rate == 30.0
             external = nwb.acquisition["TwoPhotonSeriesExternal"]
-            assert list(external.external_file[:]) == ["images.tiff"]
+            assert list(external.external_file[:]) == [example.EXTERNAL]
             assert external.format == "external"
             plane = nwb.imaging_planes["ImagingPlane"]
             assert plane.device is nwb.devices["Microscope"]

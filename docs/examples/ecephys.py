@@ -20,7 +20,6 @@ from nwbzarr.model import (
     NWBFile,
     Subject,
     TimeSeries,
-    Units,
     read,
     write,
 )
@@ -87,10 +86,10 @@ def build() -> NWBFile:
     nwbfile.add_trial_column(name="correct", description="correct trial")
     nwbfile.add_trial(start_time=0.0, stop_time=1.0, correct=True)
     nwbfile.add_trial(start_time=2.0, stop_time=3.5, correct=False)
-    # spike times are known to the sampling period of the recording (1 ms here)
-    nwbfile.units = Units(name="units", description="sorted units", resolution=1e-3)
     nwbfile.add_unit(spike_times=[0.1, 0.2, 0.3], obs_intervals=[[0.0, 1.0]], electrodes=[0, 1])
     nwbfile.add_unit(spike_times=[0.5], obs_intervals=[[0.0, 0.5], [1.0, 2.0]], electrodes=[2])
+    if nwbfile.units is not None:  # made by add_unit
+        nwbfile.units.resolution = 1e-3  # spike times are known to the sampling period (1 ms)
     behavior = nwbfile.create_processing_module(name="behavior", description="behavioral data")
     behavior.add(TimeSeries(name="speed", data=np.arange(5.0), unit="m/s", rate=10.0))
     nwbfile.add_scratch(np.arange(5.0), name="scratch_array", description="an ndarray in scratch")

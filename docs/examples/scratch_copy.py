@@ -1,8 +1,8 @@
 """Scratch analysis on a shallow copy: link to the raw data, add results, never copy raw bytes.
 
 pynwb's "scratch data" and "shallow copy" workflows with nwbzarr: the analysis file holds
-external links to the objects of the raw file (HDF5 or Zarr; its metadata in ``/general`` is
-copied, as pynwb reads it), plus new results computed with
+external links to the objects of the raw file (HDF5 or Zarr; its metadata in ``/general`` and
+its units are copied, as pynwb reads them), plus new results computed with
 xarray and notes in ``/scratch``. Run: ``python docs/examples/scratch_copy.py [OUTPUT_DIR]``.
 """
 
@@ -20,12 +20,15 @@ import nwbzarr
 from nwbzarr.demo import build_nwbfile
 from nwbzarr.spec import cache_schema
 
-ROOT_GROUPS = ("acquisition", "analysis", "processing", "stimulus", "intervals", "general")
+ROOT_GROUPS = ("acquisition", "analysis", "processing", "stimulus", "intervals")
+# small, and read by pynwb only in the file itself: the electrodes table, and the units whose
+# electrodes refer to it (hdmf builds no object that a linked table refers to in another file)
+COPIED = ("general", "units")
 
 
 def shallow_copy(src: Path, dst: Path) -> None:
-    """``dst``: the metadata of ``src`` (root values, ``/general``) copied, every other object
-    linked (no data copied)."""
+    """``dst``: the metadata of ``src`` (root values, ``/general``) and its units copied, every
+    other object linked (no recorded data copied)."""
     source = os.path.relpath(src, dst.parent)  # relative: the pair can move together
     with nwbzarr.open(src) as raw, nwbzarr.open(dst, "w", overwrite=True) as out:
         # .specloc points into the source's /specifications: the copy caches its own schema
@@ -35,20 +38,15 @@ def shallow_copy(src: Path, dst: Path) -> None:
             if isinstance(member, nwbzarr.Array):  # identifier, session_start_time...
                 value = member[()] if not member.shape else member[...]
                 out.create_array(name, value, dtype=member.datatype)
-            elif name == "general" and isinstance(member, nwbzarr.Group):  # small; pynwb reads
-                _copy_metadata(member, out.create_group(name))  # the electrodes table only here
-            elif isinstance(member, nwbzarr.Group) and (name in ROOT_GROUPS or name == "units"):
+            elif name in COPIED and isinstance(member, nwbzarr.Group):
+                _copy_metadata(member, out.create_group(name))
+            elif isinstance(member, nwbzarr.Group) and name in ROOT_GROUPS:
                 _link_members(member, out.create_group(name), source)
         for name in ("stimulus/presentation", "stimulus/templates", "analysis"):
             out.require_group(name)
 
 
 def _link_members(group: nwbzarr.Group, out: nwbzarr.Group, source: str) -> None:
-    if group.name == "units":  # a table: link it whole, in place of the group just made
-        parent = out.root
-        del parent["units"]
-        parent["units"] = nwbzarr.ExternalLink(source, group.path)
-        return
     out.attrs.update_typed(group.attrs.items_typed())
     for name, _ in group.members():
         out[name] = nwbzarr.ExternalLink(source, f"{group.path}/{name}")

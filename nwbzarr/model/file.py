@@ -296,22 +296,7 @@ class NWBFile(FileTableMethods, GeneralMethods, NWBContainer):
         clone = _copy.copy(self)
         clone.linked_copy = True
         clone.object_id = new_object_id()
-        for key in (
-            "devices",
-            "acquisition",
-            "analysis",
-            "stimulus",
-            "stimulus_template",
-            "processing",
-            "scratch",
-            "intervals",
-            "electrode_groups",
-            "imaging_planes",
-            "icephys_electrodes",
-            "ogen_sites",
-            "lab_meta_data",
-            "icephys_tables",
-        ):
+        for key in (*CONTAINER_DICTS, "icephys_tables"):
             setattr(clone, key, dict(getattr(self, key)))
         clone.electrodes = _local_table(self.electrodes)
         clone.units = _local_table(self.units)
