@@ -113,6 +113,13 @@ def corpus_entries(corpus: Path) -> dict[str, list[str]]:
     return {fmt: corpus_sources(fmt) for fmt in FORMATS}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests (opt-in, long budgets) are exempt from the suite's per-test timeout."""
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(pytest.mark.timeout(0))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """``hdf5_source`` / ``zarr_source`` arguments: one test per generated entry and one for
     the third-party entries (``check_each`` runs a check on what a parameter stands for)."""
