@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nwbzarr import locking
-from nwbzarr.errors import DestinationExistsError, FormatError, IncompleteFileError
+from nwbzarr.errors import DestinationExistsError, FormatError, IncompleteFileError, ReadOnlyError
 from nwbzarr.links import LinkPolicy, Resolver
 from nwbzarr.storage import (
     Location,
@@ -51,8 +51,10 @@ def open(
         ``"r"`` (read), ``"r+"`` (modify an existing file), ``"a"`` (modify or create), ``"w"``
         (create; an existing destination is refused unless ``overwrite=True``).
     format
-        ``"hdf5"``, ``"zarr"`` or ``"icechunk"``; guessed from the content (HDF5 signature,
-        ``zarr.json`` / ``.zgroup``, an Icechunk repository's ``repo``) or, for new files and
+        ``"hdf5"``, ``"zarr"``, ``"icechunk"`` or ``"references"`` (a kerchunk or LINDI
+        reference file: ``.lindi.json``, ``.lindi.tar``, ``.kerchunk.json``; read-only);
+        guessed from the content (HDF5 signature, ``zarr.json`` / ``.zgroup``, an Icechunk
+        repository's ``repo``, a JSON object of ``refs``, a LINDI tar) or, for new files and
         URLs, from the suffix (``.icechunk`` for a new repository).
     storage_options
         Passed to fsspec / obstore for URLs (``anon``, ``endpoint_url``, ``key``...).
@@ -102,7 +104,16 @@ def open(
             file = _open_file(loc, "w", fmt, page_size, memb_size, versions)
         else:
             fmt = format or guess_format(loc)
-            file = _open_file(loc, "r+" if mode == "a" else mode, fmt, None, None, versions)
+            file = _open_file(
+                loc,
+                "r+" if mode == "a" else mode,
+                fmt,
+                None,
+                None,
+                versions,
+                resolver=resolver,
+                storage_options=storage_options,
+            )
     except BaseException:
         if lock is not None:
             locking.release(lock)
@@ -147,7 +158,8 @@ class Versions:
 
 
 def _open_link_target(loc: Location, resolver: Resolver) -> Group:
-    file = _open_file(loc, "r", guess_format(loc), None, None, Versions(policy=resolver.policy))
+    versions = Versions(policy=resolver.policy)
+    file = _open_file(loc, "r", guess_format(loc), None, None, versions, resolver=resolver)
     _attach(file, loc, resolver)
     return file.root
 
@@ -159,6 +171,9 @@ def _open_file(
     page_size: int | None,
     memb_size: int | None = None,
     versions: Versions | None = None,
+    *,
+    resolver: Resolver | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> File:
     # Each backend is imported when a file of its format is opened: an HDF5 read never
     # imports zarr-python, and a Zarr read never imports h5py.
@@ -168,9 +183,37 @@ def _open_file(
     versions.check_unversioned(loc, fmt)
     if fmt == "zarr":
         return _open_zarr(loc, mode)
+    if fmt in ("references", "kerchunk", "lindi"):
+        return _open_references(loc, mode, resolver, storage_options)
     if fmt != "hdf5":
-        raise ValueError(f"format={fmt!r}: expected 'hdf5', 'zarr' or 'icechunk'")
+        raise ValueError(f"format={fmt!r}: expected 'hdf5', 'zarr', 'icechunk' or 'references'")
     return _open_hdf5(loc, mode, page_size, memb_size)
+
+
+def _open_references(
+    loc: Location,
+    mode: str,
+    resolver: Resolver | None,
+    storage_options: dict[str, Any] | None = None,
+) -> File:
+    """A reference file (kerchunk JSON, LINDI JSON or tar) as a read-only Zarr file; its
+    references' URLs are read with ``storage_options`` (the file's own, if it is remote)."""
+    from nwbzarr.backends.lindi import normalize
+    from nwbzarr.backends.references import ReferenceFile, ReferenceStore, load_references
+
+    if mode != "r":
+        raise ReadOnlyError(
+            f"{loc}: reference files (kerchunk, LINDI) are read-only; write with "
+            "nwbzarr.index(src, dst, format='kerchunk') or convert to Zarr"
+        )
+    references = load_references(loc)
+    normalize(references)
+    base = loc.sibling(".")
+    if storage_options and base.is_local:  # a local index of remote files
+        base = Location(base.path, base.protocol, dict(storage_options))
+    policy = resolver or Resolver(loc, "all" if loc.is_local else "same-origin", _open_link_target)
+    store = ReferenceStore(references, lambda url: policy.reference_target(url, base))
+    return ReferenceFile(str(loc), store, "r")
 
 
 def _open_zarr(loc: Location, mode: str) -> File:

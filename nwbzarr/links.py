@@ -32,8 +32,9 @@ POLICIES = ("same-origin", "all", "none")
 
 
 def base_is_dir(file: File) -> bool:
-    """Zarr link sources are relative to the store itself, HDF5 ones to the file's directory."""
-    return file.format == "zarr"
+    """Zarr link sources are relative to the store itself, HDF5 ones (and those of reference
+    files: kerchunk, LINDI) to the file's directory."""
+    return file.format == "zarr" and not getattr(file, "reference_file", False)
 
 
 class Resolver:
@@ -73,20 +74,36 @@ class Resolver:
             self._check_same_origin(link, base, target, origin_file)
         return target
 
+    def reference_target(self, url: str, base: Location) -> Location:
+        """Where the byte-range reference ``url`` of a reference file (kerchunk, LINDI) points.
+
+        ``url`` is resolved against the directory ``base`` of the reference file. Unless the
+        policy is ``"all"``, it must stay on the origin of the file that was opened (for a
+        reference file, ``"none"`` means ``"same-origin"`` too: its references are its data).
+        """
+        target = base.resolve_relative(url, base_is_dir=True)
+        if self.policy != "all":
+            reason = self._origin_violation(url, base, target, dir_base=True)
+            if reason is not None:
+                raise LinkPolicyError(
+                    f"{self.origin}: byte-range reference to {url} refused: {reason} "
+                    f"(links={self.policy!r}; pass links='all' to follow it)"
+                )
+        return target
+
     def _check_same_origin(
         self, link: ExternalLink, base: Location, target: Location, file: File
     ) -> None:
-        reason = self._same_origin_violation(link, base, target, file)
+        reason = self._origin_violation(link.source, base, target, dir_base=base_is_dir(file))
         if reason is not None:
             raise LinkPolicyError(
                 f"{file.location}: link to {link.source}:{link.path} refused: {reason} "
                 f"(links='same-origin', the default for URLs; pass links='all' to follow it)"
             )
 
-    def _same_origin_violation(
-        self, link: ExternalLink, base: Location, target: Location, file: File
+    def _origin_violation(
+        self, source: str, base: Location, target: Location, *, dir_base: bool
     ) -> str | None:
-        source = link.source
         if self.origin.is_local:
             return None
         if source.startswith("file:") or (not is_url(source) and os.path.isabs(source)):
@@ -99,7 +116,7 @@ class Resolver:
                 return f"it leaves the bucket {bucket!r}"
         base_parts = urlsplit(base.path).path.split("/")
         if ".." in source.split("/") and not is_url(source):
-            depth = len([p for p in base_parts if p]) - (0 if base_is_dir(file) else 1)
+            depth = len([p for p in base_parts if p]) - (0 if dir_base else 1)
             ups = 0
             level = 0
             for part in source.split("/"):

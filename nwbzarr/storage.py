@@ -23,6 +23,9 @@ ROOT_MARKERS = ("zarr.json", ".zmetadata", ".zgroup")
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 HDF5_SUFFIXES = (".nwb", ".h5", ".hdf5", ".hdf", ".he5")
 ICECHUNK_SUFFIXES = (".icechunk",)
+# reference files (kerchunk JSON, LINDI JSON and tar): a Zarr 2 store as a map of references
+REFERENCE_SUFFIXES = (".lindi.json", ".lindi.tar", ".kerchunk.json", ".refs.json")
+TAR_ENTRY = ".tar_entry.json"  # a LINDI tar's first member: where its index is
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,8 @@ def guess_format(loc: Location) -> str:
                 head = fh.read(8)
             if head == HDF5_SIGNATURE:
                 return "hdf5"
+            if looks_like_references(loc.path):
+                return "references"
             if re.fullmatch(r".*?\d+\.[^./]+", os.path.basename(loc.path)):
                 return "hdf5"  # a member of an HDF5 family other than the first: h5py explains
             raise FormatError(
@@ -244,8 +249,21 @@ def is_icechunk_url(loc: Location) -> bool:
         return False
 
 
+def looks_like_references(path: str) -> bool:
+    """Whether the local file ``path`` is a reference file: a JSON object with ``refs`` (or a
+    kerchunk version 0 map of ``.zgroup`` and friends), or a tar whose first member is LINDI's
+    ``.tar_entry.json``."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.lstrip()[:1] == b"{":
+        return b'"refs"' in head or b'".zgroup"' in head
+    return head.startswith(TAR_ENTRY.encode()) and head[257:262] == b"ustar"
+
+
 def guess_format_from_name(name: str) -> str | None:
     lowered = name.lower().rstrip("/")
+    if lowered.endswith(REFERENCE_SUFFIXES):
+        return "references"
     if lowered.endswith(ICECHUNK_SUFFIXES):
         return "icechunk"
     if lowered.endswith(".zarr") or lowered.endswith(".zarr.zip"):
@@ -363,6 +381,7 @@ __all__ = [
     "exists",
     "family_member",
     "guess_format",
+    "looks_like_references",
     "is_icechunk_dir",
     "is_icechunk_url",
     "is_family",

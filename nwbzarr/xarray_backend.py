@@ -17,7 +17,7 @@ import xarray as xr
 from xarray.backends import BackendEntrypoint
 
 from nwbzarr.api import open as nwb_open
-from nwbzarr.storage import HDF5_SIGNATURE
+from nwbzarr.storage import HDF5_SIGNATURE, REFERENCE_SUFFIXES
 from nwbzarr.tree import Group
 from nwbzarr.xr._private import ENABLED, NWBDataTree
 from nwbzarr.xr.datasets import group_to_dataset
@@ -39,8 +39,10 @@ def _looks_like_nwb(filename_or_obj: Any) -> bool:
                     magic = fh.read(8)
             except OSError:
                 return False
-            return magic == HDF5_SIGNATURE and path.endswith(NWB_SUFFIXES)
-    return path.rstrip("/").endswith(NWB_SUFFIXES)
+            return (magic == HDF5_SIGNATURE and path.endswith(NWB_SUFFIXES)) or path.endswith(
+                REFERENCE_SUFFIXES
+            )
+    return path.rstrip("/").endswith(NWB_SUFFIXES + REFERENCE_SUFFIXES)
 
 
 def _zarr_root_is_nwb(path: str) -> bool:

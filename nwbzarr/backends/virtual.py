@@ -207,7 +207,7 @@ class VirtualStore(Store):
         full = self.virtual[array].get("chunk_nbytes")
         if isinstance(full, int) and len(data) < full:
             data += bytes(full - len(data))  # edge of a contiguous dataset: pad the last chunk
-        return _slice(data, byte_range)
+        return slice_bytes(data, byte_range)
 
     # ----- Store API
     async def get(
@@ -274,7 +274,7 @@ class VirtualStore(Store):
         self._store.close()
 
 
-def _slice(data: bytes, byte_range: ByteRequest | None) -> bytes:
+def slice_bytes(data: bytes, byte_range: ByteRequest | None) -> bytes:
     if byte_range is None:
         return data
     if isinstance(byte_range, RangeByteRequest):
@@ -290,4 +290,4 @@ def is_virtual_index(file: ZarrFile) -> bool:
     return isinstance(file.store, VirtualStore)
 
 
-__all__ = ["MANIFEST", "SourceReader", "VirtualStore", "attach", "is_virtual_index"]
+__all__ = ["MANIFEST", "SourceReader", "VirtualStore", "attach", "is_virtual_index", "slice_bytes"]

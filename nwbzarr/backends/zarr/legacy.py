@@ -111,7 +111,8 @@ def read_spec_v2(doc: dict[str, Any], attrs: dict[str, Any], where: str) -> Arra
     datatype: DType
     if isinstance(zdtype, list) or isinstance(raw_dtype, list):
         datatype = _v2_compound(zdtype if isinstance(zdtype, list) else None, raw_dtype, where)
-        if any(isinstance(sub, ReferenceType) for _, sub in datatype.fields):
+        # rows as objects: pickled or JSON (LINDI's _COMPOUND_DTYPE), references inside or not
+        if raw_dtype == "|O" or any(isinstance(sub, ReferenceType) for _, sub in datatype.fields):
             extra["v2_object"] = True
     elif zdtype == "object":
         datatype = REFERENCE
@@ -198,7 +199,7 @@ def read_v2_object_array(
     for region, values in blocks:
         out[region] = values
     attrs = doc.get("attributes", {})
-    scalar = attrs.get("zarr_dtype") == "scalar"
+    scalar = attrs.get("zarr_dtype") == "scalar" or bool(attrs.get("_SCALAR"))  # LINDI's mark
     conv = np.empty(out.shape, dtype=object)
     flat = conv.reshape(-1)
     for i, v in enumerate(out.reshape(-1)):

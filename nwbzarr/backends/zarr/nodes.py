@@ -27,7 +27,7 @@ from nwbzarr.backends.zarr.legacy import read_v2_object_array
 from nwbzarr.backends.zarr.smallchunk import NO_PLAN, SmallPlan, small_plan
 from nwbzarr.backends.zarr.zarrio import ArrayIO
 from nwbzarr.dtypes import DType, ReferenceType, StringType, numpy_dtype
-from nwbzarr.errors import FormatError, UnsupportedFeatureError
+from nwbzarr.errors import FormatError, LinkPolicyError, UnsupportedFeatureError
 from nwbzarr.tree import (
     Array,
     ArraySpec,
@@ -234,6 +234,8 @@ class ZarrArray(ZarrNode, Array):
         arr = self._zarr()
         try:
             raw = arr.read((0, *key) if spec.extra.get("v2_scalar") else key)
+        except LinkPolicyError:
+            raise  # a reference file's chunk outside the allowed origin: not a damaged file
         except Exception as err:  # zarr raises many types for corrupt chunks
             raise _read_error(self.describe(), key, err) from err
         decoded: np.ndarray[Any, Any] = self._decode(raw)
