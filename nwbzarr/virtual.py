@@ -52,6 +52,7 @@ INLINE_MANIFEST_CHUNKS = 256
 INDEX_FORMATS: dict[str, tuple[str, str]] = {
     "nwbzarr": ("nwbzarr.virtual", "build_index"),
     "icechunk": ("nwbzarr.icechunk_index", "build_icechunk_index"),
+    "kerchunk": ("nwbzarr.kerchunk", "build_kerchunk"),
 }
 
 

@@ -13,7 +13,6 @@ import json
 import re
 import shutil
 import zlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,8 @@ import h5py
 import numpy as np
 import pytest
 from support.corpus import SHARED_CORPUS, third_party_param
-from support.lindi_files import write_lindi
+from support.h5compare import differences, tree_reader
+from support.lindi_files import SESSION_CHANNELS, write_lindi, write_session
 
 import nwbzarr
 from nwbzarr.dtypes import ReferenceType
@@ -29,54 +29,13 @@ from nwbzarr.errors import FormatError, LinkPolicyError, ReadOnlyError
 from nwbzarr.testing import tree_diff
 from nwbzarr.tree import Array, ExternalLink, Group, Reference
 
-ROWS, CHANNELS, CHUNK_ROWS = 40_000, 8, 16_384
-
-
-def _source(path: Path) -> Path:
-    """A pynwb file: gzip+shuffle chunked ephys (byte-range references), an electrodes table
-    (a reference column), trials with a timeseries column (compound with references), a
-    many-chunk series (LINDI's external array link), soft links, scalars and text."""
-    import pynwb
-    from hdmf.backends.hdf5.h5_utils import H5DataIO
-    from pynwb.testing.mock.ecephys import mock_ElectricalSeries, mock_electrodes
-    from pynwb.testing.mock.file import mock_NWBFile
-
-    rng = np.random.default_rng(3)
-    data = np.cumsum(rng.integers(-9, 10, (ROWS, CHANNELS), dtype=np.int16), axis=0, dtype=np.int16)
-    nwb = mock_NWBFile(
-        session_description="LINDI test",
-        identifier="lindi-test",
-        session_start_time=datetime(2024, 5, 1, tzinfo=UTC),
-    )
-    region = mock_electrodes(nwbfile=nwb, n_electrodes=CHANNELS)
-    series = mock_ElectricalSeries(
-        nwbfile=nwb,
-        data=H5DataIO(data, chunks=(CHUNK_ROWS, CHANNELS), compression="gzip", shuffle=True),
-        rate=30000.0,
-        electrodes=region,
-    )
-    many = pynwb.TimeSeries(
-        name="many_chunks",
-        data=H5DataIO(np.arange(2_000, dtype=np.float64), chunks=(20,)),
-        unit="m",
-        timestamps=np.linspace(0.0, 1.0, 2_000),
-    )
-    nwb.add_acquisition(many)
-    nwb.add_acquisition(
-        pynwb.TimeSeries(name="linked", data=many, unit="m", timestamps=many)  # soft links
-    )
-    nwb.add_trial_column("kind", "trial kind")
-    nwb.add_trial(start_time=0.0, stop_time=0.5, kind="a", timeseries=[series])
-    nwb.add_trial(start_time=0.5, stop_time=1.0, kind="b", timeseries=[series, many])
-    with pynwb.NWBHDF5IO(str(path), "w") as io:
-        io.write(nwb)
-    return path
+CHANNELS = SESSION_CHANNELS
 
 
 @pytest.fixture(scope="module")
 def lindi_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("lindi")
-    src = _source(folder / "session.nwb")
+    src = write_session(folder / "session.nwb")
     write_lindi(src, folder / "session.nwb.lindi.json", external_chunks=50)
     write_lindi(src, folder / "session.nwb.lindi.tar", external_chunks=50)
     write_lindi(src, folder / "plain.nwb.lindi.tar")  # no external array link
@@ -84,51 +43,7 @@ def lindi_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _h5_equal(h5path: Path, root: Group) -> list[str]:
-    """Every dataset of the HDF5 file (links not followed) against ``root``'s value."""
-    problems: list[str] = []
-    with h5py.File(h5path, "r") as f:
-        names: list[str] = []
-        f.visititems(
-            lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None
-        )
-        for name in names:
-            node = root[name]
-            if not isinstance(node, Array):
-                problems.append(f"/{name}: not an array")
-                continue
-            if not _same(f, f[name][()], node[()]):
-                problems.append(f"/{name}: values differ")
-    return problems
-
-
-def _same(f: h5py.File, expected: Any, got: Any) -> bool:
-    if isinstance(expected, np.ndarray) and expected.dtype.names:
-        return all(
-            _same(f, expected[n], np.asarray(got)[n]) for n in expected.dtype.names
-        ) and expected.shape == np.shape(got)
-    exp = np.asarray(expected, dtype=object if not _numeric(expected) else None)
-    arr = np.asarray(got, dtype=object if not _numeric(expected) else None)
-    if exp.shape != arr.shape:
-        return False
-    if _numeric(expected):
-        return bool(np.array_equal(exp, arr))
-    return all(
-        _item(f, e) == _item(f, g) for e, g in zip(exp.reshape(-1), arr.reshape(-1), strict=True)
-    )
-
-
-def _numeric(value: Any) -> bool:
-    return np.asarray(value).dtype.kind in "biuf"
-
-
-def _item(f: h5py.File, value: Any) -> Any:
-    if isinstance(value, h5py.Reference):
-        return f[value].name
-    if isinstance(value, Reference):
-        return value.path
-    if isinstance(value, bytes):
-        return value.decode()
-    return value
+    return differences(h5path, tree_reader(root))
 
 
 EXTERNAL = "/acquisition/many_chunks/data"  # LINDI's _EXTERNAL_ARRAY_LINK: an external link

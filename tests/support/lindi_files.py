@@ -21,6 +21,7 @@ import io
 import json
 import math
 import tarfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ import numcodecs
 import numpy as np
 
 JSON_CODEC = numcodecs.JSON()
+SESSION_ROWS, SESSION_CHANNELS, SESSION_CHUNK_ROWS = 40_000, 8, 16_384
 ENTRY_BYTES = 1024  # .tar_entry.json is always 1024 bytes (padded with spaces)
 
 
@@ -300,8 +302,55 @@ def _write_tar(out: Path, lindi_json: bytes, blobs: dict[str, bytes]) -> None:
             t.addfile(info, io.BytesIO(data))
 
 
+def write_session(path: Path) -> Path:
+    """A pynwb file: gzip+shuffle chunked ephys (byte-range references), an electrodes table
+    (a reference column), trials with a timeseries column (compound with references), a
+    many-chunk series (LINDI's external array link), soft links, scalars and text."""
+    import pynwb
+    from hdmf.backends.hdf5.h5_utils import H5DataIO
+    from pynwb.testing.mock.ecephys import mock_ElectricalSeries, mock_electrodes
+    from pynwb.testing.mock.file import mock_NWBFile
+
+    rng = np.random.default_rng(3)
+    data = np.cumsum(
+        rng.integers(-9, 10, (SESSION_ROWS, SESSION_CHANNELS), dtype=np.int16),
+        axis=0,
+        dtype=np.int16,
+    )
+    nwb = mock_NWBFile(
+        session_description="LINDI test",
+        identifier="lindi-test",
+        session_start_time=datetime(2024, 5, 1, tzinfo=UTC),
+    )
+    region = mock_electrodes(nwbfile=nwb, n_electrodes=SESSION_CHANNELS)
+    series = mock_ElectricalSeries(
+        nwbfile=nwb,
+        data=H5DataIO(
+            data, chunks=(SESSION_CHUNK_ROWS, SESSION_CHANNELS), compression="gzip", shuffle=True
+        ),
+        rate=30000.0,
+        electrodes=region,
+    )
+    many = pynwb.TimeSeries(
+        name="many_chunks",
+        data=H5DataIO(np.arange(2_000, dtype=np.float64), chunks=(20,)),
+        unit="m",
+        timestamps=np.linspace(0.0, 1.0, 2_000),
+    )
+    nwb.add_acquisition(many)
+    nwb.add_acquisition(
+        pynwb.TimeSeries(name="linked", data=many, unit="m", timestamps=many)  # soft links
+    )
+    nwb.add_trial_column("kind", "trial kind")
+    nwb.add_trial(start_time=0.0, stop_time=0.5, kind="a", timeseries=[series])
+    nwb.add_trial(start_time=0.5, stop_time=1.0, kind="b", timeseries=[series, many])
+    with pynwb.NWBHDF5IO(str(path), "w") as io:
+        io.write(nwb)
+    return path
+
+
 def _padded(n: int) -> int:
     return -(-n // 512) * 512
 
 
-__all__ = ["write_lindi"]
+__all__ = ["SESSION_CHANNELS", "write_lindi", "write_session"]

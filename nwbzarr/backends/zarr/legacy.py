@@ -20,7 +20,7 @@ from zarr.abc.store import Store
 from nwbzarr import safe_pickle
 from nwbzarr.backends import bounded
 from nwbzarr.backends.zarr import zarrio
-from nwbzarr.backends.zarr.conventions import reference_from_json
+from nwbzarr.backends.zarr.conventions import RECORD, reference_from_json
 from nwbzarr.backends.zarr.datatypes import datatype_from_numpy, fill_from_json
 from nwbzarr.codecs import filters_from_v2
 from nwbzarr.dtypes import (
@@ -30,6 +30,7 @@ from nwbzarr.dtypes import (
     DType,
     ReferenceType,
     StringType,
+    from_json,
     numpy_dtype,
 )
 from nwbzarr.errors import FormatError, NwbZarrError, UnsafeContentError
@@ -109,10 +110,21 @@ def read_spec_v2(doc: dict[str, Any], attrs: dict[str, Any], where: str) -> Arra
     filter_ids = [f.get("id") for f in filters_json if isinstance(f, dict)]
     extra: dict[str, Any] = {}
     datatype: DType
-    if isinstance(zdtype, list) or isinstance(raw_dtype, list):
+    record = attrs.get(RECORD)
+    record = record if isinstance(record, dict) else {}
+    if "dtype" in record:  # nwbzarr's own format-2 documents (the kerchunk form of the index)
+        datatype = from_json(record["dtype"])
+        extra["v2_object"] = raw_dtype == "|O"
+    elif attrs.get("_DTYPE") == "object_reference":  # the NWB-Zarr convention's mark
+        datatype = REFERENCE
+        extra["v2_object"] = raw_dtype == "|O"
+    elif isinstance(zdtype, list) or isinstance(raw_dtype, list):
         datatype = _v2_compound(zdtype if isinstance(zdtype, list) else None, raw_dtype, where)
         # rows as objects: pickled or JSON (LINDI's _COMPOUND_DTYPE), references inside or not
-        if raw_dtype == "|O" or any(isinstance(sub, ReferenceType) for _, sub in datatype.fields):
+        if raw_dtype == "|O" or (
+            isinstance(zdtype, list)
+            and any(isinstance(sub, ReferenceType) for _, sub in datatype.fields)
+        ):
             extra["v2_object"] = True
     elif zdtype == "object":
         datatype = REFERENCE
@@ -120,7 +132,9 @@ def read_spec_v2(doc: dict[str, Any], attrs: dict[str, Any], where: str) -> Arra
     elif raw_dtype == "|O" or zdtype in ("str", "utf", "text"):
         datatype = (
             StringType("ascii")
-            if zdtype in ("bytes", "ascii") or "vlen-bytes" in filter_ids
+            if zdtype in ("bytes", "ascii")
+            or attrs.get("_DTYPE") in ("bytes", "ascii")
+            or "vlen-bytes" in filter_ids
             else UTF8
         )
         extra["v2_object"] = raw_dtype == "|O"
@@ -136,11 +150,14 @@ def read_spec_v2(doc: dict[str, Any], attrs: dict[str, Any], where: str) -> Arra
     compression = filters_from_v2(filters_json, doc.get("compressor"))
     fill = fill_from_json(doc.get("fill_value"), datatype, 2)
     dims = attrs.get("_ARRAY_DIMENSIONS")
+    maxshape = record.get("maxshape")
     return ArraySpec(
         shape=shape,
         datatype=datatype,
         chunks=chunks,
-        maxshape=(None,) * len(shape),
+        maxshape=tuple(maxshape)
+        if isinstance(maxshape, list) and len(maxshape) == len(shape)
+        else (None,) * len(shape),
         compression=compression,
         fillvalue=fill,
         dims=tuple(dims) if isinstance(dims, list) and len(dims) == len(shape) else None,
@@ -200,10 +217,11 @@ def read_v2_object_array(
         out[region] = values
     attrs = doc.get("attributes", {})
     scalar = attrs.get("zarr_dtype") == "scalar" or bool(attrs.get("_SCALAR"))  # LINDI's mark
+    references = isinstance(read_spec_v2(doc, attrs, where).datatype, ReferenceType)
     conv = np.empty(out.shape, dtype=object)
     flat = conv.reshape(-1)
     for i, v in enumerate(out.reshape(-1)):
-        if isinstance(v, dict):
+        if isinstance(v, dict) or (references and isinstance(v, str)):
             flat[i] = reference_from_json(safe_pickle.plain(v))
         elif isinstance(v, bytes):
             flat[i] = v.decode("utf-8", "surrogateescape")
