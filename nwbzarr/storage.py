@@ -210,17 +210,7 @@ def guess_format(loc: Location) -> str:
                 return "zarr"  # incomplete store: the Zarr backend says so
             raise FormatError(f"{loc.path}: an empty directory is neither HDF5 nor Zarr")
         if os.path.isfile(loc.path):
-            with open(loc.path, "rb") as fh:
-                head = fh.read(8)
-            if head == HDF5_SIGNATURE:
-                return "hdf5"
-            if looks_like_references(loc.path):
-                return "references"
-            if re.fullmatch(r".*?\d+\.[^./]+", os.path.basename(loc.path)):
-                return "hdf5"  # a member of an HDF5 family other than the first: h5py explains
-            raise FormatError(
-                f"{loc.path}: not an HDF5 file (signature {head!r}) and not a Zarr store directory"
-            )
+            return _format_of_file(loc.path)
         raise FileNotFoundError(f"{loc.path}: no such file or store")
     by_name = guess_format_from_name(loc.path)
     if by_name in (None, "icechunk") and is_icechunk_url(loc):
@@ -247,6 +237,22 @@ def is_icechunk_url(loc: Location) -> bool:
         return bool(fs.exists(f"{path.rstrip('/')}/repo"))
     except OSError:
         return False
+
+
+def _format_of_file(path: str) -> str:
+    """``"hdf5"`` or ``"references"`` (kerchunk, LINDI), from a local file's first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head == HDF5_SIGNATURE:
+        return "hdf5"
+    if looks_like_references(path):
+        return "references"
+    if re.fullmatch(r".*?\d+\.[^./]+", os.path.basename(path)):
+        return "hdf5"  # a member of an HDF5 family other than the first: h5py explains
+    raise FormatError(
+        f"{path}: not an HDF5 file (signature {head!r}), not a reference file (kerchunk, "
+        "LINDI) and not a Zarr store directory"
+    )
 
 
 def looks_like_references(path: str) -> bool:
