@@ -324,6 +324,7 @@ def write_session(path: Path) -> Path:
     )
     region = mock_electrodes(nwbfile=nwb, n_electrodes=SESSION_CHANNELS)
     series = mock_ElectricalSeries(
+        name="ElectricalSeries",  # mock names count up within a process
         nwbfile=nwb,
         data=H5DataIO(
             data, chunks=(SESSION_CHUNK_ROWS, SESSION_CHANNELS), compression="gzip", shuffle=True
