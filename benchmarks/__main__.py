@@ -19,6 +19,7 @@ from benchmarks import (
     bench_cloud,
     bench_convert,
     bench_dask_mean,
+    bench_index,
     bench_many_series,
     bench_scaling,
     bench_tuning,
@@ -37,6 +38,7 @@ SCENARIOS: dict[str, Scenario] = {
     "scaling": bench_scaling.run,
     "tuning": bench_tuning.run,
     "cloud": bench_cloud.run,
+    "index": bench_index.run,
 }
 
 
