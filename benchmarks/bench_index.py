@@ -55,9 +55,9 @@ def python_for(tool: str) -> str:
     python = venv / "bin" / "python"
     if not python.exists():
         print(f"[index] making {venv} ({', '.join(packages)}) ...", file=sys.stderr, flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, cwd=venv.parent)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, cwd=BENCH_DIR)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", *packages], check=True, cwd=venv.parent
+            [str(python), "-m", "pip", "install", "-q", *packages], check=True, cwd=BENCH_DIR
         )
     return str(python)
 
@@ -69,7 +69,7 @@ def _worker(tool: str, *args: str) -> list[dict[str, Any]]:
         capture_output=True,
         text=True,
         check=False,
-        cwd=tempfile.gettempdir(),
+        cwd=BENCH_DIR,
         env=env,
         timeout=3600,
     )
@@ -167,7 +167,7 @@ def _cloud_indexes(
     subprocess.run(
         [python_for("lindi"), "-c", code, str(ephys), http, str(local)],
         check=True,
-        cwd=tempfile.gettempdir(),
+        cwd=BENCH_DIR,
     )
     s3.upload(local, f"s3://{BUCKET}/{local.name}")
     targets["lindi"] = f"{s3.endpoint}/{BUCKET}/{local.name}"

@@ -293,6 +293,8 @@ EPILOG_INDEX = """examples:
   nwbzarr index session.nwb session.index.zarr
   nwbzarr index s3://bucket/session.nwb session.index.zarr -s anon=true
   nwbzarr ls session.index.zarr -r                        # then open it like any Zarr store
+  nwbzarr index session.nwb session.kerchunk.json --format kerchunk   # fsspec/xarray read it
+  nwbzarr ls session.nwb.lindi.json -r                    # LINDI files open like the others
 
 The index is a Zarr store whose arrays point at the chunks of SRC: no data is copied.
 """
@@ -525,8 +527,8 @@ def _add_writing_commands(add: Adder) -> None:
         "--format",
         default="nwbzarr",
         help="form of the index: nwbzarr (default: a Zarr v3 store), icechunk (an Icechunk "
-        "repository of virtual chunk references) or another listed in "
-        "nwbzarr.virtual.INDEX_FORMATS",
+        "repository of virtual chunk references), kerchunk (version-1 reference JSON) or "
+        "another listed in nwbzarr.virtual.INDEX_FORMATS",
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing index")
     _add_remote(p, pair=True)
