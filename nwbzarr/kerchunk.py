@@ -193,7 +193,7 @@ class _References:
                 ]
 
     def _inline(self, key: str, shape: list[int], attrs: dict[str, Any]) -> None:
-        values = np.asarray(self.zfile.zarr_array(key)[...])
+        values = np.asarray(self.zfile.zarr_array(key).read((Ellipsis,)))
         filters: list[dict[str, Any]] = []
         fill: Any
         if values.dtype.kind in "OUT" and values.dtype.names is None:  # text (or references)
