@@ -118,9 +118,23 @@ def _attribute(spec: AttributeSpec, owner: str | None, known: Collection[str]) -
     if owner is not None:
         candidates = (f"{owner}_{spec.name}", spec.name)
         name = next((c for c in candidates if c in known), f"{owner}__{spec.name}")
+    return _valued(spec, name, "attribute" if owner is None else "dataset_attribute", owner)
+
+
+def _dataset(spec: DatasetSpec, known: Collection[str]) -> list[Field]:
+    assert spec.name is not None
+    main = _valued(spec, spec.name, "dataset", None)
+    return [main, *(_attribute(a, spec.name, known) for a in spec.attributes)]
+
+
+def _valued(
+    spec: AttributeSpec | DatasetSpec, name: str, kind: FieldKind, owner: str | None
+) -> Field:
+    """The field of an attribute or untyped dataset: the values it may hold, and where."""
+    assert spec.name is not None
     return Field(
         name=name,
-        kind="attribute" if owner is None else "dataset_attribute",
+        kind=kind,
         path=spec.name,
         doc=spec.doc,
         dtype=spec.dtype,
@@ -131,23 +145,6 @@ def _attribute(spec: AttributeSpec, owner: str | None, known: Collection[str]) -
         fixed=spec.value,
         owner=owner,
     )
-
-
-def _dataset(spec: DatasetSpec, known: Collection[str]) -> list[Field]:
-    assert spec.name is not None
-    main = Field(
-        name=spec.name,
-        kind="dataset",
-        path=spec.name,
-        doc=spec.doc,
-        dtype=spec.dtype,
-        shape=spec.shape,
-        dims=spec.dims,
-        required=spec.required and spec.value is None,
-        default=spec.default_value,
-        fixed=spec.value,
-    )
-    return [main, *(_attribute(a, spec.name, known) for a in spec.attributes)]
 
 
 def _typed(spec: GroupSpec | DatasetSpec, known: Collection[str]) -> Field:

@@ -210,9 +210,6 @@ class FileTableMethods:
     def invalid_times(self) -> TimeIntervals | None:
         return self.intervals.get("invalid_times")
 
-    def _interval_column(self, table: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        self._time_intervals(table).add_column(*args, **kwargs)
-
     def add_trial_column(
         self,
         name: str,
@@ -226,8 +223,9 @@ class FileTableMethods:
         **kwargs: Any,
     ) -> None:
         """Add a column to the trials table (see ``DynamicTable.add_column``)."""
-        args = (name, description, data, table, index, enum, col_cls, check_ragged)
-        self._interval_column("trials", args, kwargs)
+        self._time_intervals("trials").add_column(
+            name, description, data, table, index, enum, col_cls, check_ragged, **kwargs
+        )
 
     def add_trial(
         self,
@@ -255,8 +253,9 @@ class FileTableMethods:
         **kwargs: Any,
     ) -> None:
         """Add a column to the epochs table (see ``DynamicTable.add_column``)."""
-        args = (name, description, data, table, index, enum, col_cls, check_ragged)
-        self._interval_column("epochs", args, kwargs)
+        self._time_intervals("epochs").add_column(
+            name, description, data, table, index, enum, col_cls, check_ragged, **kwargs
+        )
 
     def add_epoch(
         self,
@@ -284,8 +283,9 @@ class FileTableMethods:
         **kwargs: Any,
     ) -> None:
         """Add a column to the invalid times table (see ``DynamicTable.add_column``)."""
-        args = (name, description, data, table, index, enum, col_cls, check_ragged)
-        self._interval_column("invalid_times", args, kwargs)
+        self._time_intervals("invalid_times").add_column(
+            name, description, data, table, index, enum, col_cls, check_ragged, **kwargs
+        )
 
     def add_invalid_time_interval(
         self,
