@@ -11,9 +11,13 @@ with its own attributes for what Zarr 2 cannot say:
   "object"`` (hdmf-zarr 0.13's mark for reference arrays);
 * ``_COMPOUND_DTYPE: [[name, dtype], ...]`` (``"<REFERENCE>"`` for a reference field): becomes
   hdmf-zarr 0.13's ``zarr_dtype`` list of ``{"name", "dtype"}`` (``"object"`` for references);
-* ``_EXTERNAL_ARRAY_LINK: {"link_type": "hdf5_dataset", "url", "name"}``: a dataset whose data
-  is read from an HDF5 file (often the indexed file itself): becomes an external link of the
-  parent group (``_LINKS``), followed under the link policy like any other.
+* ``_EXTERNAL_ARRAY_LINK: {"link_type": "hdf5_dataset", "url", "name"}``: a dataset of the
+  indexed HDF5 file with too many chunks to list, whose ``.zarray`` and ``.zattrs`` LINDI keeps
+  and whose values its reader takes from the dataset ``name`` of the HDF5 file at ``url``: it
+  stays an array (the annotation is removed from its attributes), and its chunks are served
+  to the store from that dataset by an
+  :class:`~nwbzarr.backends.lindi_external.ExternalArray`, under the link policy as
+  byte-range references are; the HDF5 file is opened on the first read, not at open.
 
 The rewritten documents are gathered into one consolidated ``.zmetadata``, so opening the
 store reads nothing after the reference file.
@@ -22,10 +26,10 @@ store reads nothing after the reference file.
 from __future__ import annotations
 
 import json
-import posixpath
 from typing import Any
 
 from nwbzarr.backends import bounded
+from nwbzarr.backends.lindi_external import LINK_TYPE, ExternalArray
 from nwbzarr.backends.references import ByteRange, References, read_member
 from nwbzarr.errors import FormatError, NwbZarrError
 
@@ -46,7 +50,7 @@ def normalize(references: References) -> None:
         if attrs is None or zarray is None:
             continue
         if "_EXTERNAL_ARRAY_LINK" in attrs:
-            _external_array_link(refs, docs, path, attrs["_EXTERNAL_ARRAY_LINK"], where)
+            references.arrays[path] = _external_array(refs, path, attrs, zarray, where)
         elif "_COMPOUND_DTYPE" in attrs and "zarr_dtype" not in attrs:
             attrs["zarr_dtype"] = _compound(attrs["_COMPOUND_DTYPE"], f"{where}:/{path}")
         elif (
@@ -78,23 +82,29 @@ def _documents(refs: dict[str, bytes | ByteRange], where: str) -> dict[str, Any]
     return docs
 
 
-def _external_array_link(
-    refs: dict[str, bytes | ByteRange], docs: dict[str, Any], path: str, info: Any, where: str
-) -> None:
+def _external_array(
+    refs: dict[str, bytes | ByteRange],
+    path: str,
+    attrs: dict[str, Any],
+    zarray: dict[str, Any],
+    where: str,
+) -> ExternalArray:
+    """The chunk source of an array with LINDI's ``_EXTERNAL_ARRAY_LINK`` (removed from its
+    attributes; any chunk keys the file lists for it are dropped: the dataset has them all)."""
+    info = attrs.pop("_EXTERNAL_ARRAY_LINK")
     if not isinstance(info, dict) or not isinstance(info.get("url"), str) or "name" not in info:
         raise FormatError(
             f"{where}:/{path}: malformed _EXTERNAL_ARRAY_LINK {info!r} (expected url and name)"
         )
+    if info.get("link_type", LINK_TYPE) != LINK_TYPE:
+        raise FormatError(
+            f"{where}:/{path}: _EXTERNAL_ARRAY_LINK of link_type {info['link_type']!r} "
+            f"(LINDI writes {LINK_TYPE!r} only)"
+        )
     for key in [k for k in refs if k.startswith(f"{path}/")]:
-        refs.pop(key)
-        docs.pop(key, None)
-    parent, _, name = path.rpartition("/")
-    attrs_key = f"{parent}/.zattrs" if parent else ".zattrs"
-    attrs = docs.setdefault(attrs_key, {})
-    links = [e for e in attrs.get("_LINKS", []) if isinstance(e, dict) and e.get("name") != name]
-    target = posixpath.join("/", str(info["name"]).lstrip("/"))
-    links.append({"name": name, "source": info["url"], "path": target})
-    attrs["_LINKS"] = links
+        if key.rpartition("/")[2] not in _DOCUMENTS:
+            refs.pop(key)
+    return ExternalArray(f"{where}:/{path}", info["url"], str(info["name"]), zarray)
 
 
 def _compound(fields: Any, where: str) -> list[dict[str, str]]:

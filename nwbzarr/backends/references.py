@@ -5,9 +5,11 @@ A reference file maps every key of a Zarr format 2 store to its bytes: inline (t
 with ``{{name}}`` templates). :func:`load_references` reads one, local or remote (a LINDI tar
 through its ``.tar_entry.json`` / ``.tar_index.json`` in three ranged reads), and
 :class:`ReferenceStore` serves it to zarr-python: inline values from memory, byte ranges by
-ranged reads of their files. Where a url points is decided above this layer: the store is
-given a ``locate`` function (the link policy of :func:`nwbzarr.open`), called once per url
-before anything is read from it, so a url outside the allowed origin is refused.
+ranged reads of their files, and the chunks of arrays the file does not list (LINDI's
+external array links) from their :class:`ChunkSource`. Where a url points is decided above
+this layer: the store is given a ``locate`` function (the link policy of
+:func:`nwbzarr.open`), called once per url before anything is read from it, so a url outside
+the allowed origin is refused.
 
 LINDI's annotations are rewritten, once, into the conventions the Zarr backend reads (see
 :mod:`nwbzarr.backends.lindi`), and a consolidated ``.zmetadata`` is made from the documents,
@@ -21,7 +23,7 @@ import base64
 import json
 import tarfile
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from zarr.abc.buffer import Buffer, BufferPrototype
@@ -44,6 +46,25 @@ class ByteRange:
     size: int | None
 
 
+Locate = Callable[[str], Location]
+"""Where a reference's url points (relative to the reference file), under the link policy."""
+
+
+class ChunkSource(Protocol):
+    """The chunks of an array that a reference file does not list, made on request
+    (:class:`~nwbzarr.backends.lindi_external.ExternalArray`: LINDI's external array links)."""
+
+    def has(self, name: str) -> bool:
+        """Whether ``name`` (a chunk key inside the array) is one of its chunks (no I/O)."""
+        ...
+
+    async def chunk(self, name: str, locate: Locate) -> bytes | None:
+        """The encoded chunk ``name``; its file is located with ``locate``."""
+        ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class References:
     """A parsed reference file: key -> bytes or :class:`ByteRange`, and tar members by name."""
@@ -52,6 +73,7 @@ class References:
     refs: dict[str, bytes | ByteRange]
     members: dict[str, tuple[int, int]]  # LINDI tar: member name -> (data offset, size)
     metadata: dict[str, Any]  # the file's other top-level entries (generation_metadata...)
+    arrays: dict[str, ChunkSource] = field(default_factory=dict)  # array path -> its chunks
 
 
 class RangeReader(Protocol):
@@ -60,10 +82,6 @@ class RangeReader(Protocol):
     async def read(self, start: int, stop: int) -> bytes: ...
 
     def close(self) -> None: ...
-
-
-Locate = Callable[[str], Location]
-"""Where a reference's url points (relative to the reference file), under the link policy."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,7 +289,13 @@ class ReferenceStore(Store):
     ) -> Buffer | None:
         value = self.references.refs.get(key)
         if value is None:
-            return None
+            found = self._chunk_source(key)
+            if found is None:
+                return None
+            data = await found[0].chunk(found[1], self._locate)
+            return (
+                None if data is None else prototype.buffer.from_bytes(slice_bytes(data, byte_range))
+            )
         if isinstance(value, ByteRange):
             data = await self._read(key, value, byte_range)
         else:
@@ -288,7 +312,18 @@ class ReferenceStore(Store):
         )
 
     async def exists(self, key: str) -> bool:
-        return key in self.references.refs
+        if key in self.references.refs:
+            return True
+        found = self._chunk_source(key)
+        return found is not None and found[0].has(found[1])
+
+    def _chunk_source(self, key: str) -> tuple[ChunkSource, str] | None:
+        """The source of ``key`` if it is a chunk of an array with unlisted chunks, and the
+        chunk's name inside the array."""
+        for path, source in self.references.arrays.items():
+            if key.startswith(f"{path}/"):
+                return source, key[len(path) + 1 :]
+        return None
 
     @property
     def supports_writes(self) -> bool:
@@ -328,6 +363,8 @@ class ReferenceStore(Store):
                     yield name
 
     def close(self) -> None:
+        for source in self.references.arrays.values():
+            source.close()
         for reader in self._readers.values():
             reader.close()
         if self._tar is not None:
@@ -359,6 +396,7 @@ async def _read_all(reader: RangeReader) -> bytes:
 
 __all__ = [
     "ByteRange",
+    "ChunkSource",
     "Locate",
     "ReferenceFile",
     "ReferenceStore",
