@@ -7,8 +7,15 @@ Two parts, one run (``python -m benchmarks --only index``):
   build time, total index size, and files whose every dataset read through the index equals
   h5py's value;
 * **cloud**: the ``cloud`` scenario's ephys file (pynwb, shuffle + gzip-4) on the local S3
-  endpoint with 20 ms per request: requests and bytes to open + list the tree and to read
-  1 s x 64 channels, for the indexes that can be read there.
+  endpoint with 20 ms per request, each tool's index of its S3 copy stored there as that
+  tool's user would (JSON or Zarr uploaded beside the file, Icechunk repositories written to
+  the endpoint with a virtual-chunk container for the file's bucket): requests and bytes to
+  open + list the tree and to read 1 s x 64 channels, the window checked against h5py's.
+
+VirtualiZarr's index is written to Icechunk: its ``DataTree`` accessor has ``to_icechunk``
+only (``to_kerchunk`` is for a ``Dataset``, one group), and an NWB file is a tree. On S3,
+when VirtualiZarr cannot index the whole file, the row indexes the ElectricalSeries group
+alone (``electrodes`` dropped), as a user who needs the series would, and says so.
 
 Tools: nwbzarr's ``nwbzarr`` (Zarr v3), ``kerchunk`` and ``icechunk`` forms, run in this
 interpreter; VirtualiZarr 2.8's ``HDFParser`` (written to Icechunk, with and without
@@ -28,7 +35,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_convert import Options
-from benchmarks.common import BENCH_DIR, MB, REPO_DIR, ephys_nwb, fmt_num, markdown_table
+from benchmarks.common import (
+    BENCH_DIR,
+    ES_PATH,
+    MB,
+    REPO_DIR,
+    ephys_nwb,
+    fmt_num,
+    markdown_table,
+)
 
 CORPUS = REPO_DIR.parent / "shared" / "corpus"
 WORKER = BENCH_DIR / "index_tools.py"
@@ -43,6 +58,9 @@ ENVIRONMENTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 OURS = ("nwbzarr", "kerchunk", "icechunk")
 TOOLS = (*OURS, "virtualizarr", "virtualizarr-lr", "lindi")
+ENVIRONMENT_OF = {"virtualizarr-lr": "virtualizarr", "icechunk-xarray": "virtualizarr"}
+"""Tools run in another tool's environment (icechunk-xarray: a plain Icechunk + xarray user)."""
+PLAIN_ICECHUNK = "icechunk, read by icechunk + xarray"
 CHANNELS, CHUNK_ROWS, LATENCY_MS, WINDOW_ROWS, BUCKET = 64, 65536, 20.0, 30_000, "nwb-index"
 
 
@@ -50,7 +68,7 @@ def python_for(tool: str) -> str:
     """The interpreter that runs ``tool`` (its own environment, made when missing)."""
     if tool in OURS:
         return sys.executable
-    name, packages = ENVIRONMENTS[tool.removesuffix("-lr")]
+    name, packages = ENVIRONMENTS[ENVIRONMENT_OF.get(tool, tool)]
     venv = VENVS / name
     python = venv / "bin" / "python"
     if not python.exists():
@@ -111,53 +129,80 @@ def _corpus(sources: list[str]) -> tuple[list[list[str]], dict[str, Any]]:
 
 
 def _cloud(ephys: Path) -> tuple[list[list[str]], dict[str, Any]]:
-    """Open + list and a 1 s window, on the local S3 endpoint, for the indexes readable there."""
+    """Open + list and a 1 s window, on the local S3 endpoint, for every index built there."""
     from nwbzarr.testing.servers import S3Server
 
-    start = CHUNK_ROWS * 2 - WINDOW_ROWS // 2
+    span = (str(CHUNK_ROWS * 2 - WINDOW_ROWS // 2), str(CHUNK_ROWS * 2 + WINDOW_ROWS // 2))
     rows, raw = [], {}
     with tempfile.TemporaryDirectory(prefix="nwbzarr-index-cloud-") as tmp, S3Server() as s3:
         s3.create_bucket(BUCKET, public=True)
         s3.upload(ephys, f"s3://{BUCKET}/{ephys.name}")
-        src_url = f"s3://{BUCKET}/{ephys.name}"
-        options = s3.storage_options
-        targets = _cloud_indexes(Path(tmp), ephys, src_url, options, s3)
+        targets = _cloud_indexes(Path(tmp), ephys, s3)
         s3.latency_ms = LATENCY_MS
-        for tool, url in targets.items():
+        for tool, target in targets.items():
             s3.log.reset()
-            records = _worker(tool, "read", url, s3.endpoint, str(start), str(start + WINDOW_ROWS))
-            rec: dict[str, Any] = records[0] if records else {"error": "no output"}
+            rec: dict[str, Any] = target.copy()
+            if "error" not in target:
+                args = (target["url"], s3.endpoint, target["array"], *span, str(ephys))
+                records = _worker(target["reader"], "read", *args)
+                rec.update(records[0] if records else {"error": "no output"})
             raw[tool] = rec
-            if "marks" not in rec:
-                rows.append([tool, "-", "-", "-", "-", "-", "-", rec.get("error", "")[:100]])
-                continue
-            log = s3.log.snapshot()
-            marks: dict[str, float] = rec["marks"]
-            cells = [tool]
-            for lo, hi in (("t0", "t1"), ("t1", "t2")):
-                got = [r for r in log if marks[lo] <= r.time < marks[hi] + 1e-3]
-                cells += [
-                    str(len(got)),
-                    fmt_num(sum(r.nbytes for r in got) / MB),
-                    fmt_num(marks[hi] - marks[lo]),
-                ]
-            cells.append(f"window sum {rec['sum']}")
-            rows.append(cells)
+            rows.append(_cloud_row(tool, rec, s3.log.snapshot()))
     return rows, raw
 
 
-def _cloud_indexes(
-    tmp: Path, ephys: Path, src_url: str, options: dict[str, Any], s3: Any
-) -> dict[str, str]:
-    """Each index built for the S3 copy of ``ephys`` and uploaded beside it."""
+def _cloud_row(tool: str, rec: dict[str, Any], log: list[Any]) -> list[str]:
+    """One row of the cloud table: requests, MB and seconds of each operation, the check."""
+    scope = f"; {rec['scope']}" if rec.get("scope", "whole file") != "whole file" else ""
+    if "marks" not in rec:
+        return [tool, "-", "-", "-", "-", "-", "-", f"{rec.get('error', '')[:160]}{scope}"]
+    marks: dict[str, float] = rec["marks"]
+    cells = [tool]
+    for lo, hi in (("t0", "t1"), ("t1", "t2")):
+        got = [r for r in log if marks[lo] <= r.time < marks[hi] + 1e-3]
+        cells += [
+            str(len(got)),
+            fmt_num(sum(r.nbytes for r in got) / MB),
+            fmt_num(marks[hi] - marks[lo]),
+        ]
+    verdict = "equal to h5py" if rec["equal"] else f"DIFFERS from h5py (sum {rec['h5py_sum']})"
+    cells.append(f"sum {rec['sum']}, {verdict}{scope}")
+    return cells
+
+
+def _cloud_indexes(tmp: Path, ephys: Path, s3: Any) -> dict[str, dict[str, Any]]:
+    """Each index of the S3 copy of ``ephys``, where its tool's user would put it.
+
+    nwbzarr's Zarr and kerchunk forms and LINDI's JSON are written locally and uploaded
+    beside the file; the Icechunk repositories (nwbzarr's form, VirtualiZarr's) are written
+    to the endpoint, with a virtual-chunk container for the file's bucket on that endpoint.
+    Returns, per table row, the index URL and the path of the series' data in it (or the
+    error that stopped the build).
+    """
     import nwbzarr
 
-    targets: dict[str, str] = {}
+    src_url, options = f"s3://{BUCKET}/{ephys.name}", s3.storage_options
+    targets: dict[str, dict[str, Any]] = {}
     for tool, suffix in (("nwbzarr", ".index.nwb.zarr"), ("kerchunk", ".kerchunk.json")):
         local = tmp / f"{ephys.name}{suffix}"
         nwbzarr.index(src_url, local, format=tool, storage_options=options)
         s3.upload(local, f"s3://{BUCKET}/{local.name}")
-        targets[tool] = f"s3://{BUCKET}/{local.name}"
+        targets[tool] = {"reader": tool, "url": f"s3://{BUCKET}/{local.name}", "array": ES_PATH}
+    url = f"{src_url}.index.icechunk"
+    nwbzarr.index(src_url, url, format="icechunk", storage_options=options)
+    targets["icechunk"] = {"reader": "icechunk", "url": url, "array": ES_PATH}
+    targets[PLAIN_ICECHUNK] = {"reader": "icechunk-xarray", "url": url, "array": ES_PATH}
+    for tool in ("virtualizarr", "virtualizarr-lr"):
+        dst = f"{src_url}.{tool}.icechunk"
+        records = _worker(tool, "cloud-build", src_url, dst, s3.endpoint)
+        targets[tool] = {"reader": tool, **(records[0] if records else {"error": "no output"})}
+    targets["lindi"] = {"reader": "lindi", "url": _lindi_index(tmp, ephys, s3), "array": ES_PATH}
+    return targets
+
+
+def _lindi_index(tmp: Path, ephys: Path, s3: Any) -> str:
+    """LINDI's ``.lindi.json`` of ``ephys`` with its references to the HTTP URL of the S3 copy,
+    uploaded beside it; its HTTP URL (LINDI reads over HTTP)."""
     local = tmp / f"{ephys.name}.lindi.json"
     http = f"{s3.endpoint}/{BUCKET}/{ephys.name}"
     code = (
@@ -170,8 +215,7 @@ def _cloud_indexes(
         cwd=BENCH_DIR,
     )
     s3.upload(local, f"s3://{BUCKET}/{local.name}")
-    targets["lindi"] = f"{s3.endpoint}/{BUCKET}/{local.name}"
-    return targets
+    return f"{s3.endpoint}/{BUCKET}/{local.name}"
 
 
 def run(opts: Options) -> tuple[str, dict[str, Any]]:
@@ -190,10 +234,14 @@ def run(opts: Options) -> tuple[str, dict[str, Any]]:
         "",
         markdown_table(["tool", "indexed", "equal", "build s", "index MB", "errors"], corpus_rows),
         "",
-        f"Cloud: {ephys.name} on the local S3 endpoint ({LATENCY_MS:g} ms per request); the "
-        "index uploaded beside it. 'open+list' opens and walks the tree; 'window' reads 1 s x "
-        f"{CHANNELS} channels across a chunk boundary. VirtualiZarr's Icechunk repositories are "
-        "not read on S3 here (their virtual chunk container would name the S3 endpoint).",
+        f"Cloud: {ephys.name} on the local S3 endpoint ({LATENCY_MS:g} ms per request). JSON "
+        "and Zarr indexes uploaded beside the file; Icechunk repositories (nwbzarr's form, "
+        "VirtualiZarr's) stored on the endpoint, their virtual-chunk container the file's "
+        "bucket there. Read by nwbzarr (its forms), by Icechunk + xarray `open_datatree` "
+        "(VirtualiZarr's, and nwbzarr's Icechunk form again), by LINDI's API (LINDI's). "
+        "'open+list' opens and walks the tree; 'window' reads 1 s x "
+        f"{CHANNELS} channels across a chunk boundary, compared with h5py's rows (sum and "
+        "exact equality). Requests and bytes are counted by the server; seconds are one run.",
         "",
         markdown_table(
             ["index", "open+list req", "MB", "s", "window req", "MB", "s", "check"], cloud_rows
