@@ -88,7 +88,7 @@ def test_fixture_has_external_array_links(folder: Path) -> None:
     refs = _refs(folder)
     for path in EXTERNAL:
         link = json.loads(refs[f"{path}/.zattrs"])["_EXTERNAL_ARRAY_LINK"]
-        assert link == {"link_type": "hdf5_dataset", "name": f"/{path}", "url": "session.nwb"}
+        assert link == {"link_type": "hdf5_dataset", "name": path, "url": "session.nwb"}
         assert [k for k in refs if k.startswith(f"{path}/") and "/." not in k] == []
 
 
@@ -260,6 +260,16 @@ def test_open_over_http_reads_only_the_index(folder: Path) -> None:
             np.testing.assert_array_equal(root.array(SERIES)[100:200], _h5(folder, SERIES)[100:200])
             assert http.log.count > opened
             assert "/session.nwb" in {r.path for r in http.log.snapshot()}
+            http.log.reset()  # another stored chunk: one ranged read of its bytes, no more
+            np.testing.assert_array_equal(
+                root.array(SERIES)[20_000:20_010], _h5(folder, SERIES)[20_000:20_010]
+            )
+            with h5py.File(folder / "session.nwb", "r") as f:
+                info = f[SERIES].id.get_chunk_info_by_coord((16_384, 0))
+            end = info.byte_offset + info.size - 1
+            assert [(r.path, r.range) for r in http.log.snapshot()] == [
+                ("/session.nwb", f"bytes={info.byte_offset}-{end}")
+            ]
             assert differences(folder / "session.nwb", tree_reader(root)) == []
 
 

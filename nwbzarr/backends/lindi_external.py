@@ -12,8 +12,9 @@ other array.
   or a URL, under the link policy exactly as byte-range references are) and opened with
   nwbzarr's HDF5 backend on the first chunk read, never when the store opens.
 * When the dataset's chunks, byte order and filters are those of the ``.zarray`` (HDF5's
-  shuffle and deflate are numcodecs' ``shuffle`` and ``zlib``), a chunk is its stored bytes,
-  read as they are: the chunk references LINDI left out are found lazily, one per read.
+  shuffle and deflate are numcodecs' ``shuffle`` and ``zlib``), a chunk is its stored bytes:
+  the byte range LINDI left out is found in the dataset's chunk index when the chunk is first
+  read, and read as byte-range references are (one ranged read, concurrent with others).
 * Otherwise (other chunking or filters, an unwritten chunk), the chunk's values are read
   through the HDF5 backend and encoded per the ``.zarray``: its order, fill value, filters and
   compressor. Both ways give the same values (tested).
@@ -27,14 +28,17 @@ import os
 import posixpath
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nwbzarr.backends.references import Locate
+from nwbzarr.backends.references import Locate, ReferenceStore
 from nwbzarr.errors import FormatError, NwbZarrError
 from nwbzarr.storage import Location, open_binary
 from nwbzarr.tree import Array, File, Filter
+
+if TYPE_CHECKING:
+    from nwbzarr.backends.hdf5 import H5Array
 
 LINK_TYPE = "hdf5_dataset"
 _SPECIAL_FILLS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -80,7 +84,7 @@ class ExternalArray:
         self.grid = tuple(-(-n // c) for n, c in zip(self.shape, self.chunks, strict=True))
         self._lock = threading.Lock()
         self._file: File | None = None
-        self._array: Array | None = None
+        self._array: H5Array | None = None
         self._as_stored = False
         self._pipeline: list[Any] | None = None
 
@@ -92,13 +96,18 @@ class ExternalArray:
         """Whether ``name`` is a chunk key of this array's grid (no I/O)."""
         return self._index(name) is not None
 
-    async def chunk(self, name: str, locate: Locate) -> bytes | None:
+    async def chunk(self, name: str, store: ReferenceStore) -> bytes | None:
         """The encoded chunk ``name`` (``"i.j"``), or None if it is not in the grid."""
         index = self._index(name)
         if index is None:
             return None
-        # libhdf5 (and, for a remote file, fsspec's blocking calls) runs off the event loop
-        return await asyncio.to_thread(self._read_chunk, index, locate)
+        # libhdf5 (and, for a remote file, its blocking reads) runs off the event loop
+        array = await asyncio.to_thread(self._target, store.locate)
+        if self._as_stored:
+            extent = await asyncio.to_thread(array.chunk_extent, index)
+            if extent is not None:
+                return await self._stored(store, index, *extent)
+        return await asyncio.to_thread(self._encoded, array, index)
 
     def close(self) -> None:
         with self._lock:
@@ -120,19 +129,26 @@ class ExternalArray:
             return None
         return index
 
-    def _read_chunk(self, index: tuple[int, ...], locate: Locate) -> bytes:
-        array = self._target(locate)
-        if self._as_stored:
-            data = array.read_chunk_raw(index)
-            if data is not None:
-                return data
+    async def _stored(
+        self, store: ReferenceStore, index: tuple[int, ...], offset: int, size: int
+    ) -> bytes:
+        """A chunk's stored bytes, by one ranged read (as byte-range references are read)."""
+        data = await store.reader(self.url).read(offset, offset + size)
+        if len(data) != size:
+            raise FormatError(
+                f"{self.where}: chunk {index} of {self.url}:{self.name} is cut short ({len(data)} "
+                f"of {size} bytes at offset {offset}): the HDF5 file is damaged or changed"
+            )
+        return data
+
+    def _encoded(self, array: H5Array, index: tuple[int, ...]) -> bytes:
         region = tuple(
             slice(i * c, min(i * c + c, n))
             for i, c, n in zip(index, self.chunks, self.shape, strict=True)
         )
         return self.encode(np.asarray(array[region]))
 
-    def _target(self, locate: Locate) -> Array:
+    def _target(self, locate: Locate) -> H5Array:
         """The HDF5 dataset, opened and checked against the ``.zarray`` on first use."""
         with self._lock:
             if self._array is not None:
@@ -154,13 +170,15 @@ class ExternalArray:
             self._file, self._array = file, array
             return array
 
-    def _dataset(self, file: File, loc: Location) -> Array:
+    def _dataset(self, file: File, loc: Location) -> H5Array:
+        from nwbzarr.backends.hdf5 import H5Array
+
         target = f"{self.where}: _EXTERNAL_ARRAY_LINK to {loc.path}:{self.name}"
         try:
             node = file.root[self.name.lstrip("/")] if self.name != "/" else file.root
         except (KeyError, NwbZarrError) as err:
             raise FormatError(f"{target}: no such dataset ({err})") from err
-        if not isinstance(node, Array):
+        if not isinstance(node, H5Array):
             raise FormatError(f"{target}: a group, not a dataset")
         if node.shape != self.shape:
             raise FormatError(

@@ -58,8 +58,8 @@ class ChunkSource(Protocol):
         """Whether ``name`` (a chunk key inside the array) is one of its chunks (no I/O)."""
         ...
 
-    async def chunk(self, name: str, locate: Locate) -> bytes | None:
-        """The encoded chunk ``name``; its file is located with ``locate``."""
+    async def chunk(self, name: str, store: ReferenceStore) -> bytes | None:
+        """The encoded chunk ``name``, its files located and read through ``store``."""
         ...
 
     def close(self) -> None: ...
@@ -252,6 +252,10 @@ class ReferenceStore(Store):
     def __repr__(self) -> str:
         return f"ReferenceStore({self.references.location.path!r})"
 
+    def locate(self, url: str) -> Location:
+        """Where ``url`` points (relative to the reference file), under the link policy."""
+        return self._locate(url)
+
     def reader(self, url: str) -> RangeReader:
         """The reader of ``url`` (a tar member, or a file located under the link policy)."""
         found = self._readers.get(url)
@@ -292,7 +296,7 @@ class ReferenceStore(Store):
             found = self._chunk_source(key)
             if found is None:
                 return None
-            data = await found[0].chunk(found[1], self._locate)
+            data = await found[0].chunk(found[1], self)
             return (
                 None if data is None else prototype.buffer.from_bytes(slice_bytes(data, byte_range))
             )

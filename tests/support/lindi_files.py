@@ -172,7 +172,7 @@ class _Writer:
             attrs["_EXTERNAL_ARRAY_LINK"] = {
                 "link_type": "hdf5_dataset",
                 "url": self.url,
-                "name": ds.name,
+                "name": ds.name.lstrip("/"),  # as LINDI 0.4.6 writes it
             }
             self.put_json(_k(key, ".zarray"), _zarray(shape, ds.dtype.str, chunks, filters, fill))
             self.put_json(_k(key, ".zattrs"), attrs)

@@ -242,6 +242,21 @@ class H5Array(Array, H5Node):
             return None  # missing or unreadable: the caller reads values (and reports damage)
         return None if mask else bytes(data)
 
+    def chunk_extent(self, index: tuple[int, ...]) -> tuple[int, int] | None:
+        """Where chunk ``index`` is stored in the file: ``(byte offset, size)``; None if it is
+        not written, or if a filter was skipped for it (its bytes are not the pipeline's)."""
+        chunks = self.spec.chunks
+        if chunks is None:
+            return None
+        offsets = tuple(i * c for i, c in zip(index, chunks, strict=True))
+        try:
+            info = self.oid.get_chunk_info_by_coord(offsets)
+        except LIBHDF5_ERRORS:
+            return None  # the caller reads values (and reports damage)
+        if info.byte_offset is None or info.filter_mask or not info.size:
+            return None
+        return int(info.byte_offset), int(info.size)
+
     def write_chunk_raw(self, index: tuple[int, ...], data: bytes) -> None:
         chunks = self.spec.chunks
         assert chunks is not None
