@@ -25,7 +25,8 @@ from support.h5compare import differences, tree_reader
 from support.lindi_files import write_lindi, write_session
 
 import nwbzarr
-from nwbzarr.backends.lindi_external import ExternalArray, stored_as_is
+from nwbzarr.backends import lindi_external
+from nwbzarr.backends.lindi_external import ExternalArray, HDF5Files, stored_as_is
 from nwbzarr.errors import FormatError, LinkPolicyError
 from nwbzarr.testing import tree_diff
 from nwbzarr.tree import Array, Group
@@ -177,7 +178,7 @@ def test_encoding_equals_the_stored_bytes(folder: Path) -> None:
     import numcodecs
 
     zarray = json.loads(_refs(folder)[f"{SERIES}/.zarray"])
-    external = ExternalArray("test:/" + SERIES, "session.nwb", SERIES, zarray)
+    external = ExternalArray("test:/" + SERIES, "session.nwb", SERIES, zarray, HDF5Files())
     with nwbzarr.open(folder / "session.nwb") as h5:
         array = h5.array(SERIES)
         for index in ((0, 0), (2, 0)):  # a whole chunk and the edge chunk
@@ -260,17 +261,31 @@ def test_open_over_http_reads_only_the_index(folder: Path) -> None:
             np.testing.assert_array_equal(root.array(SERIES)[100:200], _h5(folder, SERIES)[100:200])
             assert http.log.count > opened
             assert "/session.nwb" in {r.path for r in http.log.snapshot()}
-            http.log.reset()  # another stored chunk: one ranged read of its bytes, no more
-            np.testing.assert_array_equal(
-                root.array(SERIES)[20_000:20_010], _h5(folder, SERIES)[20_000:20_010]
-            )
-            with h5py.File(folder / "session.nwb", "r") as f:
-                info = f[SERIES].id.get_chunk_info_by_coord((16_384, 0))
-            end = info.byte_offset + info.size - 1
-            assert [(r.path, r.range) for r in http.log.snapshot()] == [
-                ("/session.nwb", f"bytes={info.byte_offset}-{end}")
-            ]
             assert differences(folder / "session.nwb", tree_reader(root)) == []
+
+
+@pytest.mark.parametrize("direct", [0, lindi_external.DIRECT_BYTES])
+def test_stored_chunks_over_http(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, direct: int
+) -> None:
+    """A remote stored chunk of at least DIRECT_BYTES is one ranged read of its bytes; smaller
+    ones come through the HDF5 file's block cache (this file fits in one block)."""
+    from nwbzarr.testing.servers import HTTPServer
+
+    monkeypatch.setattr(lindi_external, "DIRECT_BYTES", direct)
+    with HTTPServer(folder) as http, nwbzarr.open(http.url("session.nwb.lindi.json")) as root:
+        np.testing.assert_array_equal(root.array(SERIES)[100:200], _h5(folder, SERIES)[100:200])
+        http.log.reset()  # the file is open: another chunk, then 100 small ones
+        series = root.array(SERIES)[20_000:20_010]
+        np.testing.assert_array_equal(series, _h5(folder, SERIES)[20_000:20_010])
+        np.testing.assert_array_equal(root.array(MANY)[...], _h5(folder, MANY))
+        with h5py.File(folder / "session.nwb", "r") as f:
+            chunks = [f[SERIES].id.get_chunk_info_by_coord((16_384, 0))]
+            chunks += [f[MANY].id.get_chunk_info(i) for i in range(f[MANY].id.get_num_chunks())]
+        expected = [f"bytes={c.byte_offset}-{c.byte_offset + c.size - 1}" for c in chunks]
+        got = [str(r.range) for r in http.log.snapshot()]
+        assert all(r.path == "/session.nwb" for r in http.log.snapshot())
+        assert sorted(got) == (sorted(expected) if direct == 0 else [])
 
 
 def test_external_array_on_s3(folder: Path) -> None:
@@ -418,3 +433,48 @@ def test_hostile_chunk_behind_the_link_is_refused(tmp_path: Path) -> None:
         assert root.array("x")[:1000].tolist() == [1.0] * 1000
         with pytest.raises(FormatError, match=r"bomb.h5.lindi.json:/x.*decodes to"):
             root.array("x")[1500:1510]
+
+
+@pytest.mark.parametrize("codec", ["vlen-utf8", "json2"])
+def test_text_dataset_behind_the_link(tmp_path: Path, codec: str) -> None:
+    import numcodecs
+
+    src = tmp_path / "text.h5"
+    words = np.array([f"wörd {i}" for i in range(45)], dtype=object)
+    with h5py.File(src, "w") as f:
+        f.create_dataset("s", data=words, dtype=h5py.string_dtype(), chunks=(10,))
+    config = numcodecs.get_codec({"id": codec}).get_config()
+    zarray = {"chunks": [10], "compressor": None, "dtype": "|O", "fill_value": 0}
+    zarray |= {"filters": [config], "order": "C", "shape": [45], "zarr_format": 2}
+    link = {"link_type": "hdf5_dataset", "url": "text.h5", "name": "s"}
+    refs = {
+        ".zgroup": json.dumps({"zarr_format": 2}),
+        "s/.zarray": json.dumps(zarray),
+        "s/.zattrs": json.dumps({"_EXTERNAL_ARRAY_LINK": link, "note": "text"}),
+    }
+    index = tmp_path / "text.h5.lindi.json"
+    index.write_text(json.dumps({"version": 1, "refs": refs}))
+    with nwbzarr.open(index) as root:
+        array = root.array("s")
+        assert array[...].tolist() == words.tolist()
+        assert array[38:].tolist() == words[38:].tolist()
+        assert dict(array.attrs) == {"note": "text"}
+
+
+def test_absolute_url_on_the_origin_is_read(folder: Path, tmp_path: Path) -> None:
+    from nwbzarr.testing.servers import HTTPServer
+
+    with HTTPServer(tmp_path) as http:
+        url = http.url("data/session.nwb")  # as DANDI's LINDI files name their HDF5 file
+
+        def change(refs: dict[str, Any]) -> None:
+            attrs = json.loads(refs[f"{MANY}/.zattrs"])
+            attrs["_EXTERNAL_ARRAY_LINK"]["url"] = url
+            refs[f"{MANY}/.zattrs"] = json.dumps(attrs)
+
+        path = _edit(folder, tmp_path, change)
+        (tmp_path / "data").mkdir()
+        shutil.copy(folder / "session.nwb", tmp_path / "data" / "session.nwb")
+        with nwbzarr.open(http.url(path.name)) as root:
+            np.testing.assert_array_equal(root.array(MANY)[...], _h5(folder, MANY))
+            assert "/data/session.nwb" in {r.path for r in http.log.snapshot()}

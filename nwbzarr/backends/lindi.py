@@ -29,7 +29,7 @@ import json
 from typing import Any
 
 from nwbzarr.backends import bounded
-from nwbzarr.backends.lindi_external import LINK_TYPE, ExternalArray
+from nwbzarr.backends.lindi_external import LINK_TYPE, ExternalArray, HDF5Files
 from nwbzarr.backends.references import ByteRange, References, read_member
 from nwbzarr.errors import FormatError, NwbZarrError
 
@@ -44,13 +44,15 @@ def normalize(references: References) -> None:
     docs = _documents(refs, where)
     if docs is None:
         return  # documents held by byte range: the backend lists the store instead
+    files = HDF5Files()  # the files of its external array links, opened once each
     for path in sorted({k.rpartition("/")[0] for k in docs if k.endswith("/.zattrs")}):
         attrs = docs.get(f"{path}/.zattrs")
         zarray = docs.get(f"{path}/.zarray")
         if attrs is None or zarray is None:
             continue
         if "_EXTERNAL_ARRAY_LINK" in attrs:
-            references.arrays[path] = _external_array(refs, path, attrs, zarray, where)
+            link = _external_array(refs, path, attrs, zarray, where, files)
+            references.arrays[path] = link
         elif "_COMPOUND_DTYPE" in attrs and "zarr_dtype" not in attrs:
             attrs["zarr_dtype"] = _compound(attrs["_COMPOUND_DTYPE"], f"{where}:/{path}")
         elif (
@@ -88,6 +90,7 @@ def _external_array(
     attrs: dict[str, Any],
     zarray: dict[str, Any],
     where: str,
+    files: HDF5Files,
 ) -> ExternalArray:
     """The chunk source of an array with LINDI's ``_EXTERNAL_ARRAY_LINK`` (removed from its
     attributes; any chunk keys the file lists for it are dropped: the dataset has them all)."""
@@ -104,7 +107,7 @@ def _external_array(
     for key in [k for k in refs if k.startswith(f"{path}/")]:
         if key.rpartition("/")[2] not in _DOCUMENTS:
             refs.pop(key)
-    return ExternalArray(f"{where}:/{path}", info["url"], str(info["name"]), zarray)
+    return ExternalArray(f"{where}:/{path}", info["url"], str(info["name"]), zarray, files)
 
 
 def _compound(fields: Any, where: str) -> list[dict[str, str]]:

@@ -14,7 +14,9 @@ other array.
 * When the dataset's chunks, byte order and filters are those of the ``.zarray`` (HDF5's
   shuffle and deflate are numcodecs' ``shuffle`` and ``zlib``), a chunk is its stored bytes:
   the byte range LINDI left out is found in the dataset's chunk index when the chunk is first
-  read, and read as byte-range references are (one ranged read, concurrent with others).
+  read, and read as byte-range references are (one ranged read, concurrent with others), or,
+  for a chunk under :data:`DIRECT_BYTES` of a remote file, through the file's block cache
+  (thousands of small chunks are then a few block reads, not one request each).
 * Otherwise (other chunking or filters, an unwritten chunk), the chunk's values are read
   through the HDF5 backend and encoded per the ``.zarray``: its order, fill value, filters and
   compressor. Both ways give the same values (tested).
@@ -41,7 +43,39 @@ if TYPE_CHECKING:
     from nwbzarr.backends.hdf5 import H5Array
 
 LINK_TYPE = "hdf5_dataset"
+DIRECT_BYTES = 1 << 20
+"""Stored chunks of a remote file this large are read by a ranged read of their own; smaller
+ones through the HDF5 file's block cache (of this size), which neighbouring chunks share."""
 _SPECIAL_FILLS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+class HDF5Files:
+    """The HDF5 files that the external arrays of one reference file read, each opened once
+    (on the first read of any of its arrays) and shared by them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._files: dict[str, tuple[File, Location]] = {}
+
+    def open(self, url: str, locate: Locate, where: str) -> tuple[File, Location]:
+        """The open file of ``url`` and where it is (located under the link policy)."""
+        with self._lock:
+            found = self._files.get(url)
+            if found is not None:
+                return found
+            loc = locate(url)  # the link policy refuses here, as for byte-range references
+            if loc.is_local and not os.path.exists(loc.path):
+                raise FileNotFoundError(
+                    f"{where}: _EXTERNAL_ARRAY_LINK to {loc.path}: no such file"
+                )
+            self._files[url] = found = (open_hdf5(loc), loc)
+            return found
+
+    def close(self) -> None:
+        with self._lock:
+            for file, _loc in self._files.values():
+                file.close()
+            self._files.clear()
 
 
 class ExternalArray:
@@ -57,9 +91,14 @@ class ExternalArray:
         The dataset's path inside the HDF5 file.
     zarray : dict
         The array's ``.zarray`` document (Zarr format 2).
+    files : HDF5Files
+        The HDF5 files opened for the reference file's external arrays (shared by them).
     """
 
-    def __init__(self, where: str, url: str, name: str, zarray: dict[str, Any]) -> None:
+    def __init__(
+        self, where: str, url: str, name: str, zarray: dict[str, Any], files: HDF5Files
+    ) -> None:
+        self.files = files
         self.where = where
         self.url = url
         self.name = posixpath.join("/", name.lstrip("/"))
@@ -83,9 +122,9 @@ class ExternalArray:
         self.codecs: list[dict[str, Any]] = configs
         self.grid = tuple(-(-n // c) for n, c in zip(self.shape, self.chunks, strict=True))
         self._lock = threading.Lock()
-        self._file: File | None = None
         self._array: H5Array | None = None
         self._as_stored = False
+        self._local = True
         self._pipeline: list[Any] | None = None
 
     def __repr__(self) -> str:
@@ -105,15 +144,20 @@ class ExternalArray:
         array = await asyncio.to_thread(self._target, store.locate)
         if self._as_stored:
             extent = await asyncio.to_thread(array.chunk_extent, index)
-            if extent is not None:
+            if extent is not None and (self._local or extent[1] >= DIRECT_BYTES):
                 return await self._stored(store, index, *extent)
+            if extent is not None:  # a small remote chunk: through the file's block cache
+                data = await asyncio.to_thread(array.read_chunk_raw, index)
+                if data is not None:
+                    return data
         return await asyncio.to_thread(self._encoded, array, index)
 
     def close(self) -> None:
+        """Close the HDF5 files (of every external array of the reference file: the store
+        closes them all); a later read opens them again."""
         with self._lock:
-            if self._file is not None:
-                self._file.close()
-            self._file = self._array = None
+            self._array = None
+        self.files.close()
 
     # ----- reading
     def _index(self, name: str) -> tuple[int, ...] | None:
@@ -153,21 +197,13 @@ class ExternalArray:
         with self._lock:
             if self._array is not None:
                 return self._array
-            loc = locate(self.url)  # the link policy refuses here, as for byte-range references
-            if loc.is_local and not os.path.exists(loc.path):
-                raise FileNotFoundError(
-                    f"{self.where}: _EXTERNAL_ARRAY_LINK to {loc.path}: no such file"
-                )
-            file = open_hdf5(loc)
-            try:
-                array = self._dataset(file, loc)
-            except BaseException:
-                file.close()
-                raise
+            file, loc = self.files.open(self.url, locate, self.where)
+            self._local = loc.is_local
+            array = self._dataset(file, loc)
             self._as_stored = self.order == "C" and stored_as_is(
                 array, self.chunks, self.dtype, self.codecs
             )
-            self._file, self._array = file, array
+            self._array = array
             return array
 
     def _dataset(self, file: File, loc: Location) -> H5Array:
@@ -275,4 +311,4 @@ def _ints(value: Any, what: str, where: str) -> tuple[int, ...]:
     return tuple(value)
 
 
-__all__ = ["LINK_TYPE", "ExternalArray", "open_hdf5", "stored_as_is"]
+__all__ = ["DIRECT_BYTES", "LINK_TYPE", "ExternalArray", "HDF5Files", "open_hdf5", "stored_as_is"]
