@@ -18,18 +18,17 @@ so opening reads no object after the reference file itself.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import tarfile
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from zarr.abc.buffer import Buffer, BufferPrototype
-from zarr.abc.store import ByteRequest, Store
+from zarr.abc.store import ByteRequest
 
-from nwbzarr.backends.virtual import SourceReader, slice_bytes
+from nwbzarr.backends.readstore import ReadOnlyStore, SourceReader, slice_bytes
 from nwbzarr.backends.zarr import ZarrFile
 from nwbzarr.errors import FormatError
 from nwbzarr.storage import TAR_ENTRY, Location, open_binary
@@ -77,7 +76,7 @@ class References:
 
 
 class RangeReader(Protocol):
-    """Ranged reads of one file (:class:`~nwbzarr.backends.virtual.SourceReader`)."""
+    """Ranged reads of one file (:class:`~nwbzarr.backends.readstore.SourceReader`)."""
 
     async def read(self, start: int, stop: int) -> bytes: ...
 
@@ -87,9 +86,11 @@ class RangeReader(Protocol):
 # --------------------------------------------------------------------------------------------
 # reading a reference file
 # --------------------------------------------------------------------------------------------
-def load_references(loc: Location) -> References:
-    """Read the reference file at ``loc`` (JSON or LINDI tar, local or remote)."""
-    with _open(loc) as fh:
+def load_references(loc: Location, fileobj: Any = None) -> References:
+    """Read the reference file at ``loc`` (JSON or LINDI tar, local or remote), through
+    ``fileobj`` if it is given (the remote file format detection opened: its first block
+    is read already)."""
+    with fileobj if fileobj is not None else _open(loc) as fh:
         head = fh.read(1536)
         if head[257:262] == b"ustar":
             members = _tar_members(loc, fh, head)
@@ -232,7 +233,7 @@ class _TarMember:
         pass
 
 
-class ReferenceStore(Store):
+class ReferenceStore(ReadOnlyStore):
     """A read-only zarr store over :class:`References`: byte ranges read from their files."""
 
     def __init__(self, references: References, locate: Locate) -> None:
@@ -255,6 +256,9 @@ class ReferenceStore(Store):
     def locate(self, url: str) -> Location:
         """Where ``url`` points (relative to the reference file), under the link policy."""
         return self._locate(url)
+
+    def read_only_reason(self) -> str:
+        return f"{self.references.location}: a reference file is read-only"
 
     def reader(self, url: str) -> RangeReader:
         """The reader of ``url`` (a tar member, or a file located under the link policy)."""
@@ -306,15 +310,6 @@ class ReferenceStore(Store):
             data = slice_bytes(value, byte_range)
         return prototype.buffer.from_bytes(data)
 
-    async def get_partial_values(
-        self,
-        prototype: BufferPrototype,
-        key_ranges: Iterable[tuple[str, ByteRequest | None]],
-    ) -> list[Buffer | None]:
-        return list(
-            await asyncio.gather(*(self.get(key, prototype, rng) for key, rng in key_ranges))
-        )
-
     async def exists(self, key: str) -> bool:
         if key in self.references.refs:
             return True
@@ -328,20 +323,6 @@ class ReferenceStore(Store):
             if key.startswith(f"{path}/"):
                 return source, key[len(path) + 1 :]
         return None
-
-    @property
-    def supports_writes(self) -> bool:
-        return False
-
-    async def set(self, key: str, value: Buffer) -> None:
-        raise PermissionError(f"{self.references.location}: a reference file is read-only")
-
-    @property
-    def supports_deletes(self) -> bool:
-        return False
-
-    async def delete(self, key: str) -> None:
-        raise PermissionError(f"{self.references.location}: a reference file is read-only")
 
     @property
     def supports_listing(self) -> bool:
@@ -384,6 +365,10 @@ class ReferenceFile(ZarrFile):
     """
 
     reference_file = True
+
+    @property
+    def storage_format(self) -> str:
+        return "references"
 
 
 async def _read_all(reader: RangeReader) -> bytes:

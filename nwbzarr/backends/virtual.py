@@ -13,22 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 from zarr.abc.buffer import Buffer, BufferPrototype
-from zarr.abc.store import (
-    ByteRequest,
-    OffsetByteRequest,
-    RangeByteRequest,
-    Store,
-    SuffixByteRequest,
-)
+from zarr.abc.store import ByteRequest, Store
 from zarr.buffer import default_buffer_prototype
 
+from nwbzarr.backends.readstore import ServedStore, SourceReader, slice_bytes
 from nwbzarr.backends.zarr import ZarrFile
 from nwbzarr.backends.zarr.cache import BoundedCache
 from nwbzarr.errors import FormatError
@@ -50,58 +43,6 @@ def attach(file: ZarrFile, loc: Location) -> None:
     file.replace_store(VirtualStore(file.store, SourceReader(source), arrays))
 
 
-class SourceReader:
-    """Ranged reads of one file: ``pread`` locally, obstore (or fsspec) on remote stores."""
-
-    def __init__(self, loc: Location) -> None:
-        self.loc = loc
-        self._fd: int | None = None
-        self._raw: Any = None
-        self._name = ""
-        self._fs: Any = None
-        self._path = ""
-
-    def _local_fd(self) -> int:
-        if self._fd is None:
-            try:
-                self._fd = os.open(self.loc.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-            except FileNotFoundError as err:
-                raise FileNotFoundError(
-                    f"{self.loc.path}: the HDF5 file of this virtual index is missing "
-                    "(an index and its file move together)"
-                ) from err
-        return self._fd
-
-    async def read(self, start: int, stop: int) -> bytes:
-        if stop <= start:
-            return b""
-        if self.loc.is_local:
-            fd = self._local_fd()
-            return await asyncio.to_thread(os.pread, fd, stop - start, start)
-        from nwbzarr.storage import filesystem, obstore_raw, remote_error
-
-        if self._raw is None and self._fs is None:
-            directory, _, self._name = urlsplit(self.loc.path).path.rpartition("/")
-            self._raw = obstore_raw(self.loc, prefix=directory.strip("/"))
-            if self._raw is None:
-                self._fs, self._path = filesystem(self.loc)
-        if self._raw is not None:
-            import obstore
-
-            try:
-                data = await obstore.get_range_async(self._raw, self._name, start=start, end=stop)
-            except Exception as err:
-                raise remote_error(self.loc, err) from err
-            return bytes(data)
-        result = await asyncio.to_thread(self._fs.cat_file, self._path, start=start, end=stop)
-        return bytes(result)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
 def _inline_manifest(array: str, chunks: Any) -> np.ndarray[Any, Any]:
     """A manifest stored in the array's document: ``[..., [offset, nbytes]]`` per chunk."""
     try:
@@ -116,7 +57,7 @@ def _inline_manifest(array: str, chunks: Any) -> np.ndarray[Any, Any]:
     return manifest
 
 
-class VirtualStore(Store):
+class VirtualStore(ServedStore):
     """A zarr store: chunks of virtual arrays come from the HDF5 file, the rest from ``store``."""
 
     def __init__(
@@ -219,15 +160,6 @@ class VirtualStore(Store):
         data = await self._get_virtual(*chunk, byte_range)
         return None if data is None else prototype.buffer.from_bytes(data)
 
-    async def get_partial_values(
-        self,
-        prototype: BufferPrototype,
-        key_ranges: Iterable[tuple[str, ByteRequest | None]],
-    ) -> list[Buffer | None]:
-        return list(
-            await asyncio.gather(*(self.get(key, prototype, rng) for key, rng in key_ranges))
-        )
-
     async def exists(self, key: str) -> bool:
         chunk = self._virtual_chunk(key)
         if chunk is None:
@@ -274,20 +206,8 @@ class VirtualStore(Store):
         self._store.close()
 
 
-def slice_bytes(data: bytes, byte_range: ByteRequest | None) -> bytes:
-    if byte_range is None:
-        return data
-    if isinstance(byte_range, RangeByteRequest):
-        return data[byte_range.start : byte_range.end]
-    if isinstance(byte_range, OffsetByteRequest):
-        return data[byte_range.offset :]
-    if isinstance(byte_range, SuffixByteRequest):
-        return data[-byte_range.suffix :] if byte_range.suffix else b""
-    raise TypeError(f"unexpected byte range {byte_range!r}")
-
-
 def is_virtual_index(file: ZarrFile) -> bool:
     return isinstance(file.store, VirtualStore)
 
 
-__all__ = ["MANIFEST", "SourceReader", "VirtualStore", "attach", "is_virtual_index", "slice_bytes"]
+__all__ = ["MANIFEST", "VirtualStore", "attach", "is_virtual_index"]
