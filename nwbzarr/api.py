@@ -10,9 +10,10 @@ from nwbzarr import locking
 from nwbzarr.errors import DestinationExistsError, FormatError, IncompleteFileError, ReadOnlyError
 from nwbzarr.links import LinkPolicy, Resolver
 from nwbzarr.storage import (
+    Detected,
     Location,
+    detect,
     exists,
-    guess_format,
     guess_format_from_name,
     is_icechunk_dir,
     is_icechunk_url,
@@ -103,16 +104,17 @@ def open(
                     remove(loc)
             file = _open_file(loc, "w", fmt, page_size, memb_size, versions)
         else:
-            fmt = format or guess_format(loc)
+            found = detect(loc) if format is None else Detected(format)
             file = _open_file(
                 loc,
                 "r+" if mode == "a" else mode,
-                fmt,
+                found.format,
                 None,
                 None,
                 versions,
                 resolver=resolver,
                 storage_options=storage_options,
+                fileobj=found.fileobj,
             )
     except BaseException:
         if lock is not None:
@@ -159,7 +161,10 @@ class Versions:
 
 def _open_link_target(loc: Location, resolver: Resolver) -> Group:
     versions = Versions(policy=resolver.policy)
-    file = _open_file(loc, "r", guess_format(loc), None, None, versions, resolver=resolver)
+    found = detect(loc)
+    file = _open_file(
+        loc, "r", found.format, None, None, versions, resolver=resolver, fileobj=found.fileobj
+    )
     _attach(file, loc, resolver)
     return file.root
 
@@ -174,6 +179,30 @@ def _open_file(
     *,
     resolver: Resolver | None = None,
     storage_options: dict[str, Any] | None = None,
+    fileobj: Any = None,
+) -> File:
+    """Open ``loc`` as ``fmt``; ``fileobj`` is the remote file :func:`detect` read the first
+    bytes of (HDF5 and reference files read on from it), closed here if unused."""
+    try:
+        return _open_format(
+            loc, mode, fmt, page_size, memb_size, versions, resolver, storage_options, fileobj
+        )
+    except BaseException:
+        if fileobj is not None:
+            fileobj.close()
+        raise
+
+
+def _open_format(
+    loc: Location,
+    mode: str,
+    fmt: str,
+    page_size: int | None,
+    memb_size: int | None,
+    versions: Versions | None,
+    resolver: Resolver | None,
+    storage_options: dict[str, Any] | None,
+    fileobj: Any,
 ) -> File:
     # Each backend is imported when a file of its format is opened: an HDF5 read never
     # imports zarr-python, and a Zarr read never imports h5py.
@@ -184,10 +213,10 @@ def _open_file(
     if fmt == "zarr":
         return _open_zarr(loc, mode)
     if fmt in ("references", "kerchunk", "lindi"):
-        return _open_references(loc, mode, resolver, storage_options)
+        return _open_references(loc, mode, resolver, storage_options, fileobj)
     if fmt != "hdf5":
         raise ValueError(f"format={fmt!r}: expected 'hdf5', 'zarr', 'icechunk' or 'references'")
-    return _open_hdf5(loc, mode, page_size, memb_size)
+    return _open_hdf5(loc, mode, page_size, memb_size, fileobj)
 
 
 def _open_references(
@@ -195,6 +224,7 @@ def _open_references(
     mode: str,
     resolver: Resolver | None,
     storage_options: dict[str, Any] | None = None,
+    fileobj: Any = None,
 ) -> File:
     """A reference file (kerchunk JSON, LINDI JSON or tar) as a read-only Zarr file; its
     references' URLs are read with ``storage_options`` (the file's own, if it is remote)."""
@@ -206,7 +236,7 @@ def _open_references(
             f"{loc}: reference files (kerchunk, LINDI) are read-only; write with "
             "nwbzarr.index(src, dst, format='kerchunk') or convert to Zarr"
         )
-    references = load_references(loc)
+    references = load_references(loc, fileobj)
     normalize(references)
     base = loc.sibling(".")
     if storage_options and base.is_local:  # a local index of remote files
@@ -255,7 +285,9 @@ def _open_icechunk(loc: Location, mode: str, versions: Versions) -> File:
     )
 
 
-def _open_hdf5(loc: Location, mode: str, page_size: int | None, memb_size: int | None) -> File:
+def _open_hdf5(
+    loc: Location, mode: str, page_size: int | None, memb_size: int | None, fileobj: Any = None
+) -> File:
     from nwbzarr.backends.hdf5 import H5File
 
     if loc.is_local:
@@ -266,7 +298,7 @@ def _open_hdf5(loc: Location, mode: str, page_size: int | None, memb_size: int |
         return H5File(loc.path, mode, page_size=page_size)
     if mode != "r":
         raise FormatError(f"{loc}: HDF5 files are written locally; write Zarr to object stores")
-    return H5File(str(loc), mode, fileobj=open_binary(loc))
+    return H5File(str(loc), mode, fileobj=fileobj if fileobj is not None else open_binary(loc))
 
 
 __all__ = ["Versions", "open"]

@@ -26,6 +26,7 @@ ICECHUNK_SUFFIXES = (".icechunk",)
 # reference files (kerchunk JSON, LINDI JSON and tar): a Zarr 2 store as a map of references
 REFERENCE_SUFFIXES = (".lindi.json", ".lindi.tar", ".kerchunk.json", ".refs.json")
 TAR_ENTRY = ".tar_entry.json"  # a LINDI tar's first member: where its index is
+SNIFF_BYTES = 1 << 16  # first bytes read to tell a file's format (within a remote first block)
 
 
 @dataclass(frozen=True)
@@ -188,34 +189,115 @@ def remove(loc: Location) -> None:
 
 
 def guess_format(loc: Location) -> str:
-    """``"hdf5"`` or ``"zarr"``, from the content where it can be read, else from the suffix.
+    """``"hdf5"``, ``"zarr"``, ``"icechunk"`` or ``"references"``: :func:`detect`'s verdict.
 
-    A directory is a Zarr store whatever its name (``run_%d.nwb.zarr`` too); a name with
-    ``%d`` is an HDF5 family only where no file or store has that very name.
+    A remote location's first bytes are read to decide (and dropped here: openers call
+    :func:`detect` instead, to reuse them).
+    """
+    found = detect(loc)
+    if found.fileobj is not None:
+        found.fileobj.close()
+    return found.format
+
+
+@dataclass
+class Detected:
+    """The format of a location and, for a remote file, the file object its first bytes
+    were read through (its first block cached): whoever opens the file next reads on from
+    it, so that detection costs no request of its own."""
+
+    format: str
+    fileobj: Any = None
+
+
+def detect(loc: Location) -> Detected:
+    """The format of ``loc``, from its content.
+
+    Local files are told by their first bytes (HDF5 signature, a reference JSON or LINDI tar),
+    directories by their content (an Icechunk repository's ``repo`` object, Zarr's root
+    documents). Remote locations are told the same way, in as few requests as opening
+    needs anyway: the object is opened for ranged reads (its size, then its first block,
+    which an HDF5 open reads first) and its first bytes decide; where there is no such
+    object (a prefix), an Icechunk ``repo`` object, then a Zarr ``zarr.json`` / ``.zgroup``,
+    is looked for under it. Only the names of prefixes short-cut it: ``.zarr`` (and
+    ``.zarr.zip``) is Zarr, ``.icechunk`` an Icechunk repository, as a sniff of a prefix
+    would be one request lost.
     """
     if loc.is_local:
-        if is_family(loc):
-            if os.path.isfile(family_member(loc.path, 0)):
-                return "hdf5"
-            raise FileNotFoundError(f"{loc.path}: no such file or store (nor HDF5 family member 0)")
-        if os.path.isdir(loc.path):
-            if is_icechunk_dir(loc.path):
-                return "icechunk"
-            if any(
-                os.path.exists(os.path.join(loc.path, n))
-                for n in ("zarr.json", ".zgroup", ".zmetadata")
-            ):
-                return "zarr"
-            if os.listdir(loc.path):
-                return "zarr"  # incomplete store: the Zarr backend says so
-            raise FormatError(f"{loc.path}: an empty directory is neither HDF5 nor Zarr")
-        if os.path.isfile(loc.path):
-            return _format_of_file(loc.path)
-        raise FileNotFoundError(f"{loc.path}: no such file or store")
+        return Detected(_local_format(loc))
     by_name = guess_format_from_name(loc.path)
-    if by_name in (None, "icechunk") and is_icechunk_url(loc):
-        return "icechunk"
-    return by_name or "hdf5"
+    if by_name in ("zarr", "icechunk"):
+        return Detected(by_name)
+    return _detect_remote(loc, by_name)
+
+
+def _local_format(loc: Location) -> str:
+    """A local file's or directory's format (an HDF5 family's, from its first member)."""
+    if is_family(loc):
+        if os.path.isfile(family_member(loc.path, 0)):
+            return "hdf5"
+        raise FileNotFoundError(f"{loc.path}: no such file or store (nor HDF5 family member 0)")
+    if os.path.isdir(loc.path):
+        if is_icechunk_dir(loc.path):
+            return "icechunk"
+        if any(os.path.exists(os.path.join(loc.path, n)) for n in ROOT_MARKERS):
+            return "zarr"
+        if os.listdir(loc.path):
+            return "zarr"  # incomplete store: the Zarr backend says so
+        raise FormatError(f"{loc.path}: an empty directory is neither HDF5 nor Zarr")
+    if os.path.isfile(loc.path):
+        return _format_of_file(loc.path)
+    raise FileNotFoundError(f"{loc.path}: no such file or store")
+
+
+def _detect_remote(loc: Location, by_name: str | None) -> Detected:
+    """Read the first bytes of the object at ``loc``; else look under it as a prefix."""
+    try:
+        fileobj = open_binary(loc)
+    except (FileNotFoundError, IsADirectoryError):
+        fileobj = None
+    head = b""
+    if fileobj is not None:
+        head = fileobj.read(SNIFF_BYTES)
+        fileobj.seek(0)
+        found = format_of_head(head)
+        if found is None and head and by_name == "hdf5":
+            found = "hdf5"  # damaged, or not HDF5 at all: h5py names what is wrong
+        if found is not None:
+            return Detected(found, fileobj)
+        fileobj.close()  # an empty object (a "directory"), or an HTML listing of one
+    if is_icechunk_url(loc):
+        return Detected("icechunk")
+    if any(remote_has(loc, name) for name in ("zarr.json", ".zgroup")):
+        return Detected("zarr")
+    if fileobj is None:
+        raise FileNotFoundError(
+            f"{loc.path}: no such object, nor a Zarr store or Icechunk repository under it"
+        )
+    raise FormatError(
+        f"{loc.path}: not an HDF5 file (signature {head[:8]!r}), not a reference file "
+        "(kerchunk, LINDI), and no Zarr store or Icechunk repository under it"
+    )
+
+
+def format_of_head(head: bytes) -> str | None:
+    """``"hdf5"`` or ``"references"`` from a file's first bytes (up to :data:`SNIFF_BYTES`),
+    None if they say neither.
+
+    HDF5's signature is at offset 0, or after a user block of 512 bytes times a power of two.
+    A reference file is a JSON object with ``refs`` (or a kerchunk version 0 map of
+    ``.zgroup`` and friends), or a tar whose first member is LINDI's ``.tar_entry.json``.
+    """
+    offset = 0
+    while offset + len(HDF5_SIGNATURE) <= len(head):
+        if head[offset : offset + len(HDF5_SIGNATURE)] == HDF5_SIGNATURE:
+            return "hdf5"
+        offset = offset * 2 if offset else 512
+    if head.lstrip()[:1] == b"{":
+        return "references" if b'"refs"' in head or b'".zgroup"' in head else None
+    if head.startswith(TAR_ENTRY.encode()) and head[257:262] == b"ustar":
+        return "references"
+    return None
 
 
 def is_icechunk_dir(path: str) -> bool:
@@ -232,38 +314,51 @@ def is_icechunk_url(loc: Location) -> bool:
     repositories of the older layout without one are found by a ``.icechunk`` name)."""
     if loc.protocol not in ("s3", "gs", "az", "abfs", "memory"):
         return False
-    fs, path = filesystem(loc)
+    return remote_has(loc, "repo")
+
+
+def remote_has(loc: Location, name: str) -> bool:
+    """Whether the object ``name`` is under the remote prefix ``loc`` (one request: obstore's
+    HEAD where it serves the location, else a one-byte ranged read through fsspec)."""
+    from nwbzarr.remote import bounded_call
+
+    key = f"{urlsplit(loc.path).path.strip('/')}/{name}".lstrip("/")
+    raw = obstore_raw(loc, prefix="")
     try:
-        return bool(fs.exists(f"{path.rstrip('/')}/repo"))
-    except OSError:
+        if raw is not None:
+            import obstore
+
+            try:
+                obstore.head(raw, key)
+            except Exception as err:  # obstore raises its own error classes per status
+                raise remote_error(loc, err) from err
+            return True
+        fs, path = filesystem(loc)
+        bounded_call(fs, "cat_file", f"{path.rstrip('/')}/{name}", start=0, end=1, nbytes=1)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return False
+    return True
 
 
 def _format_of_file(path: str) -> str:
     """``"hdf5"`` or ``"references"`` (kerchunk, LINDI), from a local file's first bytes."""
     with open(path, "rb") as fh:
-        head = fh.read(8)
-    if head == HDF5_SIGNATURE:
-        return "hdf5"
-    if looks_like_references(path):
-        return "references"
+        head = fh.read(SNIFF_BYTES)
+    found = format_of_head(head)
+    if found is not None:
+        return found
     if re.fullmatch(r".*?\d+\.[^./]+", os.path.basename(path)):
         return "hdf5"  # a member of an HDF5 family other than the first: h5py explains
     raise FormatError(
-        f"{path}: not an HDF5 file (signature {head!r}), not a reference file (kerchunk, "
+        f"{path}: not an HDF5 file (signature {head[:8]!r}), not a reference file (kerchunk, "
         "LINDI) and not a Zarr store directory"
     )
 
 
 def looks_like_references(path: str) -> bool:
-    """Whether the local file ``path`` is a reference file: a JSON object with ``refs`` (or a
-    kerchunk version 0 map of ``.zgroup`` and friends), or a tar whose first member is LINDI's
-    ``.tar_entry.json``."""
+    """Whether the local file ``path`` is a reference file (see :func:`format_of_head`)."""
     with open(path, "rb") as fh:
-        head = fh.read(4096)
-    if head.lstrip()[:1] == b"{":
-        return b'"refs"' in head or b'".zgroup"' in head
-    return head.startswith(TAR_ENTRY.encode()) and head[257:262] == b"ustar"
+        return format_of_head(fh.read(SNIFF_BYTES)) == "references"
 
 
 def guess_format_from_name(name: str) -> str | None:
@@ -281,7 +376,8 @@ def guess_format_from_name(name: str) -> str | None:
 
 def obstore_raw(loc: Location, prefix: str) -> Any:
     """An obstore store for ``loc``'s host (S3 or HTTPS) under ``prefix``; None where obstore
-    does not serve it (not installed, other protocols, ``NWBZARR_NO_OBSTORE`` set)."""
+    does not serve it (not installed, other protocols, a URL with a query string,
+    ``NWBZARR_NO_OBSTORE`` set)."""
     if os.environ.get("NWBZARR_NO_OBSTORE"):
         return None
     try:
@@ -289,6 +385,8 @@ def obstore_raw(loc: Location, prefix: str) -> Any:
     except ImportError:
         return None
     parts = urlsplit(loc.path)
+    if parts.query:
+        return None  # a signed (or otherwise queried) URL: fsspec requests it as it is
     retry = retry_config()
     if loc.protocol == "https":
         base = f"{parts.scheme}://{parts.netloc}/{prefix}".rstrip("/")
@@ -383,7 +481,10 @@ def remote_error(loc: Location, err: Exception) -> OSError:
 
 __all__ = [
     "call_options",
+    "Detected",
     "Location",
+    "detect",
+    "format_of_head",
     "exists",
     "family_member",
     "guess_format",
@@ -396,4 +497,5 @@ __all__ = [
     "resolve",
     "obstore_raw",
     "remote_error",
+    "remote_has",
 ]
