@@ -4,11 +4,20 @@
 here, when a repository is opened, never by ``import nwbzarr``. A repository's virtual-chunk
 containers (the places its virtual chunks point into) are authorized only where the link
 policy of the call allows them: a container outside it is refused before anything is read.
+
+Icechunk warns, through its own (Rust) logs, whenever a local repository's storage is made
+("The LocalFileSystem storage is not safe for concurrent commits") and when one is created
+("conditional PUT is enabled but `unsafe_use_metadata` is disabled": local files hold no
+object metadata). Both are true of every local repository, whoever opens it, so nwbzarr
+quiets those two log targets for the duration of its own calls, unless ``ICECHUNK_LOG`` is
+set (then the user's filter applies, untouched); Python's logging is not involved.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +25,9 @@ from nwbzarr.errors import LinkPolicyError, UnsupportedFeatureError
 from nwbzarr.storage import Location, resolve
 
 DEFAULT_BRANCH = "main"
+LOCAL_STORAGE_QUIET = "warn,icechunk_arrow_object_store=error,icechunk_storage::readback=error"
+"""Icechunk's log filter while nwbzarr makes or creates a local repository: its default
+level (``warn``), with the two targets that warn about every local repository at ``error``."""
 
 
 def _icechunk() -> Any:
@@ -40,11 +52,27 @@ def _s3_region(opts: dict[str, Any]) -> str:
     return str(client.get("region_name") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
 
 
+@contextlib.contextmanager
+def quiet_local_storage(loc: Location) -> Iterator[None]:
+    """Within: Icechunk's warnings about local storage are off (see the module's text), if
+    ``loc`` is local and ``ICECHUNK_LOG`` is not set; after: its filter from the environment."""
+    if not loc.is_local or "ICECHUNK_LOG" in os.environ:
+        yield
+        return
+    ic = _icechunk()
+    ic.set_logs_filter(LOCAL_STORAGE_QUIET)
+    try:
+        yield
+    finally:
+        ic.set_logs_filter(None)
+
+
 def storage_of(loc: Location) -> Any:
     """The Icechunk storage of a local directory or an ``s3://bucket/prefix`` URL."""
     ic = _icechunk()
     if loc.is_local:
-        return ic.local_filesystem_storage(loc.path)
+        with quiet_local_storage(loc):
+            return ic.local_filesystem_storage(loc.path)
     if loc.protocol != "s3":
         raise UnsupportedFeatureError(
             f"{loc}: Icechunk repositories are read and written on local disk or s3:// here, "
@@ -186,11 +214,13 @@ def create_repository(loc: Location, sources: list[Location] | None = None) -> A
         container = container_for(source)
         config.set_virtual_chunk_container(container)
         access[container.url_prefix] = _credential(container.url_prefix, source)
-    return ic.Repository.create(
-        storage_of(loc),
-        config=config,
-        authorize_virtual_chunk_access=ic.containers_credentials(access) if access else None,
-    )
+    storage = storage_of(loc)
+    with quiet_local_storage(loc):
+        return ic.Repository.create(
+            storage,
+            config=config,
+            authorize_virtual_chunk_access=ic.containers_credentials(access) if access else None,
+        )
 
 
 def is_conflict(err: BaseException) -> bool:
@@ -208,5 +238,6 @@ __all__ = [
     "is_conflict",
     "open_repository",
     "policy_violation",
+    "quiet_local_storage",
     "storage_of",
 ]
