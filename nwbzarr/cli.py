@@ -134,7 +134,7 @@ def _info(root: Group) -> dict[str, Any]:
 
     return {
         "location": root.file.location,
-        "format": root.file.format,
+        "format": root.file.storage_format,
         "nwb_version": str(root.attrs.get("nwb_version", "")) or None,
         "identifier": text("identifier"),
         "session_description": text("session_description"),

@@ -49,6 +49,13 @@ class File(ABC):
         self._close_hooks: list[Callable[[], None]] = []
 
     @property
+    def storage_format(self) -> str:
+        """What holds the tree, as ``nwbzarr.open(format=...)`` names it: ``format``, or
+        ``"icechunk"`` for an Icechunk repository and ``"references"`` for a kerchunk or LINDI
+        reference file (both hold a Zarr tree: their ``format`` is ``"zarr"``)."""
+        return self.format
+
+    @property
     @abstractmethod
     def root(self) -> Group: ...
 

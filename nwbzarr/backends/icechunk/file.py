@@ -108,6 +108,10 @@ class IcechunkFile(ZarrFile):
     marks_incomplete = False
     transactional = True
 
+    @property
+    def storage_format(self) -> str:
+        return "icechunk"
+
     def __init__(
         self,
         location: str,
