@@ -225,7 +225,7 @@ def detect(loc: Location) -> Detected:
     """
     if loc.is_local:
         return Detected(_local_format(loc))
-    by_name = guess_format_from_name(loc.path)
+    by_name = guess_format_from_name(urlsplit(loc.path).path)
     if by_name in ("zarr", "icechunk"):
         return Detected(by_name)
     return _detect_remote(loc, by_name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,22 @@ def test_ls_and_info_json(
     info = json.loads(capsys.readouterr().out)
     assert info["format"] == fmt and info["identifier"] == "nwbzarr-demo"
     assert info["neurodata_types"]["ElectricalSeries"] == 1
+
+
+@pytest.mark.parametrize("fmt", ["icechunk", "references"])
+def test_info_names_what_holds_the_tree(
+    fmt: str, session: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "no-suffix"  # found by its content
+    if fmt == "icechunk":
+        pytest.importorskip("icechunk")
+        nwbzarr.convert(session, path, format="icechunk", progress=False)
+    else:
+        nwbzarr.index(session, path, format="kerchunk")
+    assert main(["info", str(path)]) == 0
+    assert re.search(rf"^format +{fmt}$", capsys.readouterr().out, re.MULTILINE)
+    assert main(["info", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["format"] == fmt
 
 
 def test_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -378,3 +378,44 @@ def test_a_file_without_suffix_on_s3_is_still_hdf5(s3: object, source: Path) -> 
     s3.upload(source, url)  # type: ignore[attr-defined]
     with nwbzarr.open(url, storage_options=options) as root:
         assert root.file.format == "hdf5" and not root.file.transactional
+
+
+# --------------------------------------------------------------------------------------------
+# Icechunk's logs
+# --------------------------------------------------------------------------------------------
+LOCAL_WARNING = "The LocalFileSystem storage is not safe for concurrent commits"
+
+
+@pytest.mark.parametrize("user_filter", [None, "warn"])
+def test_local_repositories_are_written_and_read_without_warnings(
+    tmp_path: Path, user_filter: str | None
+) -> None:
+    """Icechunk warns about every local repository; nwbzarr quiets that for its own calls,
+    unless the user chose a filter (``ICECHUNK_LOG``), which it leaves as it is."""
+    path = tmp_path / "quiet.icechunk"
+    code = (
+        "import numpy, nwbzarr\n"
+        f"with nwbzarr.open({str(path)!r}, 'w') as root:\n"
+        "    root.create_array('data', numpy.arange(3))\n"
+        f"with nwbzarr.open({str(path)!r}, 'r+') as root:\n"
+        "    root.array('data')[0] = 5\n"
+        f"with nwbzarr.open({str(path)!r}) as root:\n"
+        "    print(root.array('data')[...].tolist())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ICECHUNK_LOG")}
+    if user_filter is not None:
+        env["ICECHUNK_LOG"] = user_filter
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(env, PYTHONPATH=str(ROOT)),
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[5, 1, 2]"
+    if user_filter is None:
+        assert "WARN" not in run.stderr and "unsafe_use_metadata" not in run.stderr, run.stderr
+    else:
+        assert LOCAL_WARNING in run.stderr, run.stderr
