@@ -54,9 +54,14 @@ def open(
     format
         ``"hdf5"``, ``"zarr"``, ``"icechunk"`` or ``"references"`` (a kerchunk or LINDI
         reference file: ``.lindi.json``, ``.lindi.tar``, ``.kerchunk.json``; read-only);
-        guessed from the content (HDF5 signature, ``zarr.json`` / ``.zgroup``, an Icechunk
-        repository's ``repo``, a JSON object of ``refs``, a LINDI tar) or, for new files and
-        URLs, from the suffix (``.icechunk`` for a new repository).
+        told from the content when not given: a file (or remote object) by its first bytes
+        (HDF5 signature, a JSON object of ``refs``, a LINDI tar), a directory (or remote
+        prefix) by an Icechunk repository's ``repo`` or Zarr's ``zarr.json`` / ``.zgroup``.
+        On object stores the first bytes come from the block an HDF5 open reads first, so
+        telling a file costs no request of its own; remote names ending in ``.zarr`` or
+        ``.icechunk`` are taken at their word (no probe of the prefix). New files and
+        stores go by the suffix (``.icechunk`` for a new repository, ``.zarr`` for Zarr,
+        else HDF5).
     storage_options
         Passed to fsspec / obstore for URLs (``anon``, ``endpoint_url``, ``key``...).
     links
