@@ -222,6 +222,31 @@ def detect(loc: Location) -> Detected:
     is looked for under it. Only the names of prefixes short-cut it: ``.zarr`` (and
     ``.zarr.zip``) is Zarr, ``.icechunk`` an Icechunk repository, as a sniff of a prefix
     would be one request lost.
+
+    Parameters
+    ----------
+    loc
+        The location (see :func:`resolve`), with its storage options.
+
+    Returns
+    -------
+    Detected
+        ``format`` is ``"hdf5"``, ``"zarr"``, ``"icechunk"`` or ``"references"``; for a
+        remote HDF5 or reference file, ``fileobj`` is the file object its first bytes were
+        read through (pass it on, or close it).
+
+    Raises
+    ------
+    FileNotFoundError
+        Nothing is there (no file, object, store or repository).
+    FormatError
+        Something is there, but none of the formats.
+
+    Examples
+    --------
+    >>> found = detect(resolve("s3://bucket/blobs/0a1b2c"))  # doctest: +SKIP
+    >>> found.format, found.fileobj.requests                # doctest: +SKIP
+    ('hdf5', 1)
     """
     if loc.is_local:
         return Detected(_local_format(loc))
