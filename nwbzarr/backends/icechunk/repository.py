@@ -199,9 +199,7 @@ def open_repository(loc: Location, policy: str) -> Any:
     access = authorized(repo, loc, policy)
     if not access:
         return repo
-    return ic.Repository.open(
-        storage, authorize_virtual_chunk_access=ic.containers_credentials(access)
-    )
+    return repo.reopen(authorize_virtual_chunk_access=ic.containers_credentials(access))
 
 
 def create_repository(loc: Location, sources: list[Location] | None = None) -> Any:
