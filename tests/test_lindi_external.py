@@ -27,6 +27,7 @@ from support.lindi_files import write_lindi, write_session
 import nwbzarr
 from nwbzarr.backends import lindi_external
 from nwbzarr.backends.lindi_external import ExternalArray, HDF5Files, stored_as_is
+from nwbzarr.backends.references import ReferenceFile, ReferenceStore
 from nwbzarr.errors import FormatError, LinkPolicyError
 from nwbzarr.testing import tree_diff
 from nwbzarr.tree import Array, Group
@@ -420,18 +421,27 @@ def test_malformed_annotation_is_refused_at_open(
         nwbzarr.open(index)
 
 
-def test_hostile_chunk_behind_the_link_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("zeros", "message"),
+    [
+        # ~4 kB stored: a plausible size, refused by the bounded decode
+        (4 << 20, "x/1': damaged or hostile chunk: its zlib data decodes to more than"),
+        # ~16 kB stored: more than a chunk of 8000 bytes can take, refused before the read
+        (16 << 20, "more than a chunk of 8000 bytes can take (damaged file)"),
+    ],
+)
+def test_hostile_chunk_behind_the_link_is_refused(tmp_path: Path, zeros: int, message: str) -> None:
     import zlib
 
     src = tmp_path / "bomb.h5"
     with h5py.File(src, "w") as f:
         ds = f.create_dataset("x", shape=(3000,), chunks=(1000,), dtype="f8", compression="gzip")
         ds[...] = 1.0
-        ds.id.write_direct_chunk((1000,), zlib.compress(bytes(16 << 20)))  # 16 MiB of zeros
+        ds.id.write_direct_chunk((1000,), zlib.compress(bytes(zeros)))
     index = write_lindi(src, tmp_path / "bomb.h5.lindi.json", external_chunks=1)
     with nwbzarr.open(index) as root:
         assert root.array("x")[:1000].tolist() == [1.0] * 1000
-        with pytest.raises(FormatError, match=r"bomb.h5.lindi.json:/x.*decodes to"):
+        with pytest.raises(FormatError, match=re.escape(message)):
             root.array("x")[1500:1510]
 
 
@@ -478,3 +488,36 @@ def test_absolute_url_on_the_origin_is_read(folder: Path, tmp_path: Path) -> Non
         with nwbzarr.open(http.url(path.name)) as root:
             np.testing.assert_array_equal(root.array(MANY)[...], _h5(folder, MANY))
             assert "/data/session.nwb" in {r.path for r in http.log.snapshot()}
+
+
+def test_damaged_chunk_index_size_is_refused(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nwbzarr.backends.hdf5 import H5Array
+
+    def huge(self: H5Array, index: tuple[int, ...]) -> tuple[int, int]:
+        return 4096, 1 << 40  # what a damaged chunk index can say
+
+    monkeypatch.setattr(H5Array, "chunk_extent", huge)
+    with (
+        nwbzarr.open(folder / "session.nwb.lindi.json") as root,
+        pytest.raises(
+            FormatError,
+            match=re.escape(
+                f"chunk (0,) of session.nwb:/{MANY}: the HDF5 chunk index gives {1 << 40} stored "
+                "bytes, more than a chunk of 160 bytes can take (damaged file)"
+            ),
+        ),
+    ):
+        root.array(MANY)[:5]
+
+
+def test_files_closed_by_one_array_reopen_for_the_others(folder: Path) -> None:
+    with nwbzarr.open(folder / "session.nwb.lindi.json") as root:
+        file = root.file
+        assert isinstance(file, ReferenceFile)
+        store = file.store
+        assert isinstance(store, ReferenceStore)
+        np.testing.assert_array_equal(root.array(MANY)[:5], _h5(folder, MANY)[:5])
+        np.testing.assert_array_equal(root.array(SERIES)[:5], _h5(folder, SERIES)[:5])
+        store.references.arrays[MANY].close()  # closes the shared HDF5 file
+        np.testing.assert_array_equal(root.array(SERIES)[-5:], _h5(folder, SERIES)[-5:])
+        np.testing.assert_array_equal(root.array(MANY)[-5:], _h5(folder, MANY)[-5:])

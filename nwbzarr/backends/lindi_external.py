@@ -56,6 +56,7 @@ class HDF5Files:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._files: dict[str, tuple[File, Location]] = {}
+        self.generation = 0  # counts closes: arrays of an older generation are reopened
 
     def open(self, url: str, locate: Locate, where: str) -> tuple[File, Location]:
         """The open file of ``url`` and where it is (located under the link policy)."""
@@ -76,6 +77,7 @@ class HDF5Files:
             for file, _loc in self._files.values():
                 file.close()
             self._files.clear()
+            self.generation += 1
 
 
 class ExternalArray:
@@ -125,6 +127,7 @@ class ExternalArray:
         self._array: H5Array | None = None
         self._as_stored = False
         self._local = True
+        self._generation = 0
         self._pipeline: list[Any] | None = None
 
     def __repr__(self) -> str:
@@ -144,6 +147,8 @@ class ExternalArray:
         array = await asyncio.to_thread(self._target, store.locate)
         if self._as_stored:
             extent = await asyncio.to_thread(array.chunk_extent, index)
+            if extent is not None:
+                self._check_extent(index, extent[1])
             if extent is not None and (self._local or extent[1] >= DIRECT_BYTES):
                 return await self._stored(store, index, *extent)
             if extent is not None:  # a small remote chunk: through the file's block cache
@@ -153,8 +158,8 @@ class ExternalArray:
         return await asyncio.to_thread(self._encoded, array, index)
 
     def close(self) -> None:
-        """Close the HDF5 files (of every external array of the reference file: the store
-        closes them all); a later read opens them again."""
+        """Close the HDF5 files (shared by every external array of the reference file); a
+        later read opens them again."""
         with self._lock:
             self._array = None
         self.files.close()
@@ -172,6 +177,18 @@ class ExternalArray:
         if any(i >= n for i, n in zip(index, self.grid, strict=True)):
             return None
         return index
+
+    def _check_extent(self, index: tuple[int, ...], size: int) -> None:
+        """A stored size no chunk of this array can have (a damaged chunk index) is refused
+        before anything that size is read or allocated."""
+        nbytes = math.prod(self.chunks) * self.dtype.itemsize
+        limit = nbytes + nbytes // 100 + 1024  # deflate's worst-case growth, with room
+        if size > limit:
+            raise FormatError(
+                f"{self.where}: chunk {index} of {self.url}:{self.name}: the HDF5 chunk index "
+                f"gives {size} stored bytes, more than a chunk of {nbytes} bytes can take "
+                "(damaged file)"
+            )
 
     async def _stored(
         self, store: ReferenceStore, index: tuple[int, ...], offset: int, size: int
@@ -195,8 +212,9 @@ class ExternalArray:
     def _target(self, locate: Locate) -> H5Array:
         """The HDF5 dataset, opened and checked against the ``.zarray`` on first use."""
         with self._lock:
-            if self._array is not None:
+            if self._array is not None and self._generation == self.files.generation:
                 return self._array
+            self._generation = self.files.generation
             file, loc = self.files.open(self.url, locate, self.where)
             self._local = loc.is_local
             array = self._dataset(file, loc)
