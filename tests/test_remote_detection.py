@@ -217,3 +217,21 @@ def test_local_reference_file_without_suffix(files: Path, tmp_path: Path) -> Non
     with nwbzarr.open(renamed) as root:
         assert root.file.storage_format == "references"
         np.testing.assert_array_equal(root.array(SERIES)[1000:1100], _expected(files))
+
+
+def test_convert_and_the_xarray_engine_take_a_suffixless_object(
+    s3: S3Server, files: Path, tmp_path: Path
+) -> None:
+    xr = pytest.importorskip("xarray")
+    url = f"s3://{BUCKET}/blobs/e5f6"
+    s3.upload(files / "session.nwb", url)
+    out = tmp_path / "session.nwb.zarr"
+    nwbzarr.convert(url, out, storage_options=s3.storage_options, progress=False)
+    with nwbzarr.open(out) as root:
+        np.testing.assert_array_equal(root.array(SERIES)[1000:1100], _expected(files))
+    tree = xr.open_datatree(url, engine="nwbzarr", storage_options=s3.storage_options)
+    try:
+        series = tree["acquisition/ElectricalSeries"].to_dataset()
+        np.testing.assert_array_equal(series["data"][1000:1100].values, _expected(files))
+    finally:
+        tree.close()
