@@ -276,11 +276,18 @@ def _local_format(loc: Location) -> str:
 
 
 def _detect_remote(loc: Location, by_name: str | None) -> Detected:
-    """Read the first bytes of the object at ``loc``; else look under it as a prefix."""
+    """Read the first bytes of the object at ``loc``; else look under it as a prefix.
+
+    S3 answers 403, not 404, for a missing key to whoever may not list the bucket: a denied
+    object may be a prefix too, and the denial is raised only if nothing is found under it.
+    """
+    denied: PermissionError | None = None
     try:
         fileobj = open_binary(loc)
     except (FileNotFoundError, IsADirectoryError):
         fileobj = None
+    except PermissionError as err:
+        fileobj, denied = None, err
     head = b""
     if fileobj is not None:
         head = fileobj.read(SNIFF_BYTES)
@@ -295,6 +302,8 @@ def _detect_remote(loc: Location, by_name: str | None) -> Detected:
         return Detected("icechunk")
     if any(remote_has(loc, name) for name in ("zarr.json", ".zgroup")):
         return Detected("zarr")
+    if denied is not None:
+        raise denied
     if fileobj is None:
         raise FileNotFoundError(
             f"{loc.path}: no such object, nor a Zarr store or Icechunk repository under it"
@@ -344,7 +353,8 @@ def is_icechunk_url(loc: Location) -> bool:
 
 def remote_has(loc: Location, name: str) -> bool:
     """Whether the object ``name`` is under the remote prefix ``loc`` (one request: obstore's
-    HEAD where it serves the location, else a one-byte ranged read through fsspec)."""
+    HEAD where it serves the location, else a one-byte ranged read through fsspec). A denied
+    request is an answer too (S3's to a missing key, for whoever may not list the bucket)."""
     from nwbzarr.remote import bounded_call
 
     key = f"{urlsplit(loc.path).path.strip('/')}/{name}".lstrip("/")
@@ -360,7 +370,7 @@ def remote_has(loc: Location, name: str) -> bool:
             return True
         fs, path = filesystem(loc)
         bounded_call(fs, "cat_file", f"{path.rstrip('/')}/{name}", start=0, end=1, nbytes=1)
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
         return False
     return True
 

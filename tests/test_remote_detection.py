@@ -10,6 +10,7 @@ the requests.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -235,3 +236,26 @@ def test_convert_and_the_xarray_engine_take_a_suffixless_object(
         np.testing.assert_array_equal(series["data"][1000:1100].values, _expected(files))
     finally:
         tree.close()
+
+
+def test_a_bucket_that_may_not_be_listed_answers_403_for_missing_keys(files: Path) -> None:
+    """S3 denies (403) a missing key to readers that may not list the bucket: the object
+    probe's denial is not the answer while a repository or store is under the prefix."""
+    with S3Server() as s3:
+        s3.create_bucket("unlisted", public=True)
+        options = s3.storage_options
+        found = [("hdf5", "s3://unlisted/blobs/0a1b")]
+        s3.upload(files / "session.nwb", found[0][1])
+        for fmt, url in (("zarr", "s3://unlisted/z/one"), ("icechunk", "s3://unlisted/r/one")):
+            if fmt == "icechunk" and importlib.util.find_spec("icechunk") is None:
+                continue
+            nwbzarr.convert(files / "session.nwb", url, format=fmt, dst_storage_options=options)
+            found.append((fmt, url))
+        s3.unlisted.add("unlisted")  # from now on, as S3 answers readers without s3:ListBucket
+        for fmt, url in found:
+            assert detect(resolve(url, options)).format == fmt
+            with nwbzarr.open(url, storage_options=options) as root:
+                assert root.file.storage_format == fmt
+                np.testing.assert_array_equal(root.array(SERIES)[1000:1100], _expected(files))
+        with pytest.raises(PermissionError, match=re.escape("s3://unlisted/none: access denied")):
+            nwbzarr.open("s3://unlisted/none", storage_options=options)

@@ -273,6 +273,9 @@ class S3Server:
 
         self.log = RequestLog()
         self.public: set[str] = set()
+        # buckets whose readers may not list them (add names after writing): a missing key
+        # is answered 403, not 404, as S3 answers readers without s3:ListBucket
+        self.unlisted: set[str] = set()
         self.failures = _Failures()
         self.failures.arm(fail_first, failure)
         app = _Counting(
@@ -289,7 +292,8 @@ class S3Server:
     def _anonymous_guard(
         self, app: Callable[[Environ, StartResponse], Iterable[bytes]]
     ) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
-        """Answer unsigned requests to non-public buckets with 403, as S3 does (moto does not)."""
+        """Answer unsigned requests to non-public buckets with 403, as S3 does (moto does not),
+        and requests for missing keys of :attr:`unlisted` buckets with 403 too."""
 
         def guarded(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
             signed = "HTTP_AUTHORIZATION" in environ or "X-Amz-Signature" in environ.get(
@@ -303,7 +307,15 @@ class S3Server:
                     [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
                 )
                 return [body]
-            return app(environ, start_response)
+            if bucket not in self.unlisted:
+                return app(environ, start_response)
+
+            def denying(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                if status.startswith("404"):
+                    status = "403 Forbidden"
+                return start_response(status, headers, exc_info)
+
+            return app(environ, denying)
 
         return guarded
 
