@@ -14,7 +14,7 @@ import pytest
 from support.lindi_files import write_session
 
 import nwbzarr
-from benchmarks.bench_index import _cloud_row
+from benchmarks.bench_index import ENVIRONMENTS, VENVS, _cloud_row, _worker
 from benchmarks.common import ES_PATH, MB, fmt_num
 from benchmarks.index_tools import SUFFIX
 from nwbzarr.testing.servers import Request, S3Server
@@ -113,3 +113,30 @@ def test_cloud_row_says_when_the_window_differs_or_the_build_failed() -> None:
     ]  # fmt: skip
     failed = _cloud_row("vz", {"error": "worker failed: ValueError: y"}, [])
     assert failed == ["vz", "-", "-", "-", "-", "-", "-", "worker failed: ValueError: y"]
+
+
+@pytest.mark.parametrize("tool", ["virtualizarr", "virtualizarr-lr", "icechunk-xarray"])
+def test_icechunk_indexes_on_s3_read_by_a_plain_icechunk_user(
+    s3_session: tuple[S3Server, Path], tool: str
+) -> None:
+    env = VENVS / ENVIRONMENTS["virtualizarr"][0] / "bin" / "python"
+    if not env.exists():
+        pytest.skip(f"VirtualiZarr's environment not found at {env} (the benchmark makes it)")
+    s3, source = s3_session
+    src_url = f"s3://nwb-index/{source.name}"
+    url = f"{src_url}.{tool}.icechunk"
+    if tool == "icechunk-xarray":  # nwbzarr's Icechunk form, read without nwbzarr
+        nwbzarr.index(src_url, url, format="icechunk", storage_options=s3.storage_options)
+        target = {"array": ES_PATH, "scope": "whole file"}
+    else:
+        (target,) = _worker(tool, "cloud-build", src_url, url, s3.endpoint)
+        assert "error" not in target, target
+        # pynwb's electrodes region and data share phony_dim_0 with different sizes, and
+        # without links_and_references the object references stop VirtualiZarr
+        assert target["scope"].startswith("acquisition/ElectricalSeries only (whole file: ")
+        assert target["array"] == "data"
+    (record,) = _worker(
+        tool, "read", url, s3.endpoint, target["array"], "10000", "20000", str(source)
+    )
+    assert record.get("equal") is True, record
+    assert record["sum"] == record["h5py_sum"] and record["nodes"] >= 3
