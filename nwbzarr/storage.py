@@ -379,15 +379,30 @@ def _format_of_file(path: str) -> str:
     """``"hdf5"`` or ``"references"`` (kerchunk, LINDI), from a local file's first bytes."""
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    found = format_of_head(head)
-    if found is not None:
-        return found
+        found = format_of_head(head)
+        if found is not None:
+            return found
+        if _has_userblock(fh):
+            return "hdf5"
     if re.fullmatch(r".*?\d+\.[^./]+", os.path.basename(path)):
         return "hdf5"  # a member of an HDF5 family other than the first: h5py explains
     raise FormatError(
         f"{path}: not an HDF5 file (signature {head[:8]!r}), not a reference file (kerchunk, "
         "LINDI) and not a Zarr store directory"
     )
+
+
+def _has_userblock(fh: Any) -> bool:
+    """Whether the HDF5 signature follows a userblock: at byte 512, 1024, 2048... (where
+    libhdf5 looks for it)."""
+    size = os.fstat(fh.fileno()).st_size
+    at = 512
+    while at + len(HDF5_SIGNATURE) <= size:
+        fh.seek(at)
+        if fh.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE:
+            return True
+        at *= 2
+    return False
 
 
 def looks_like_references(path: str) -> bool:

@@ -59,6 +59,11 @@ class CachedAttrs:
 _NUMBER_CLASSES = (h5py.h5t.INTEGER, h5py.h5t.FLOAT)
 
 
+def _name_order(name: str) -> bytes:
+    """libhdf5's name order: the names' bytes compared (``strcmp``)."""
+    return name.encode("utf-8", "surrogateescape")
+
+
 class H5Attributes(Attributes):
     def __init__(self, node: H5Node) -> None:
         self._node = node
@@ -74,8 +79,13 @@ class H5Attributes(Attributes):
         return list(self._every_of(cached).names)
 
     def _stored_names(self) -> list[str]:
-        # h5py's ``attrs.__iter__`` (creation order where tracked, else name order), low-level
-        names: list[str] = []
+        # h5py's ``attrs.__iter__`` (creation order where tracked, else name order): from the
+        # object header where it lists them all (in name order), else from libhdf5
+        header = self._node.h5file.node_header(self._node)
+        if header is not None and header.listed:
+            names = sorted(header.found, key=_name_order)
+            return [name for name in names if name != INCOMPLETE_ATTR]
+        names = []
         # a damaged attribute index can list more names than the file has bytes: stop there
         most = self._node.h5file.max_items
 
@@ -126,7 +136,7 @@ class H5Attributes(Attributes):
             return self._read_deferred(cached, name)
         if not cached.complete and name != INCOMPLETE_ATTR:
             if not cached.values:  # the first lookup: maybe the only one, read just it
-                hit = cached.values[name] = self._get_uncached(name)
+                hit = cached.values[name] = self._read_existing(name)
                 return hit
             self._every_of(cached)  # another: they are being read, read them all
             hit = cached.values.get(name)
@@ -188,7 +198,14 @@ class H5Attributes(Attributes):
             cached.names = self._stored_names()
             cached.failed = {}
             cached.deferred = set()
-            cached.values = self._read_named(cached.names, cached.failed, cached.deferred)
+            known = cached.values  # read by earlier lookups: not read again
+            unread = [name for name in cached.names if name not in known]
+            read = self._read_named(unread, cached.failed, cached.deferred)
+            cached.values = {  # in the listing's order
+                name: known[name] if name in known else read[name]
+                for name in cached.names
+                if name in known or name in read
+            }
             cached.complete = True
         return cached
 
@@ -234,6 +251,9 @@ class H5Attributes(Attributes):
         def where() -> str:  # built only for an error or a type not seen yet
             return f"{self.owner} attribute {name!r}"
 
+        decoded = self._node.h5file.attribute_value(self._node, name)
+        if decoded is not None:
+            return decoded
         try:
             aid = h5py.h5a.open(self._node.oid, name.encode("utf-8", "surrogateescape"))
             tid = aid.get_type()
@@ -264,6 +284,23 @@ class H5Attributes(Attributes):
             return decode(value, dtype, self._node.h5file.refs), dtype
         except LIBHDF5_ERRORS as err:
             raise_damaged(err, where())
+
+    def _read_existing(self, name: str) -> tuple[Any, DType]:
+        """One attribute by name (:class:`NodeNotFoundError` if absent), read as
+        :meth:`_read_one` reads the attributes it lists."""
+        header = self._node.h5file.node_header(self._node)
+        if header is not None and header.listed:
+            exists = name in header.found
+        else:
+            try:
+                exists = h5py.h5a.exists(self._node.oid, name.encode("utf-8", "surrogateescape"))
+            except LIBHDF5_ERRORS as err:
+                raise_damaged(err, f"{self.owner} attribute {name!r}")
+        if not exists:
+            raise NodeNotFoundError(f"{self.owner}: no attribute {name!r}")
+        hit = self._read_one(name)
+        assert hit is not None  # None only for references left unread, when asked to
+        return hit
 
     def _get_uncached(self, name: str) -> tuple[Any, DType]:
         self._node.h5file.check_heaps()

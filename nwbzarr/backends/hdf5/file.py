@@ -14,10 +14,11 @@ import h5py
 import numpy as np
 
 from nwbzarr.backends.hdf5 import headers, heaps
-from nwbzarr.backends.hdf5.attrs import INCOMPLETE_ATTR, CachedAttrs
+from nwbzarr.backends.hdf5.attrs import INCOMPLETE_ATTR, CachedAttrs, H5Node
+from nwbzarr.backends.hdf5.attrvalues import HeapObjects, decode_attribute
 from nwbzarr.backends.hdf5.guard import LIBHDF5_ERRORS, raise_damaged
 from nwbzarr.backends.hdf5.nodes import H5Group
-from nwbzarr.backends.hdf5.types import Refs, dtype_to_h5
+from nwbzarr.backends.hdf5.types import Refs, decode, dtype_to_h5
 from nwbzarr.dtypes import DType
 from nwbzarr.errors import FormatError, IncompleteFileError
 from nwbzarr.tree import File, Group
@@ -88,21 +89,8 @@ class H5File(File):
         except LIBHDF5_ERRORS as err:
             self.h5.close()
             raise_damaged(err, f"{location}:/")
-        # A file open read-only does not change under us: members and attributes are looked
-        # up once (the typed model asks for the same ones several times).
-        self.member_cache: dict[tuple[str, str], Any] | None = {} if read_only else None
-        self.attr_cache: dict[str, CachedAttrs] | None = {} if read_only else None
-        self._types: dict[Hashable, tuple[Any, Any, np.dtype[Any]]] = {}
-        # global heaps are walked before the first variable-length value is read (heaps.py)
         local = fileobj is None and driver is None and "driver" not in kwargs
-        self.heaps_ok = not (read_only and local)
-        self._heap_error: FormatError | None = None
-        self.heaps: dict[int, int] = {}  # global heap collections: address -> size
-        # attribute heap IDs are checked in object headers read through libhdf5's own file
-        # descriptor (local files only): per object, its damaged attributes (headers.py)
-        self._header_check = not self.heaps_ok
-        self._headers: headers.Source | None = None  # opened on first use
-        self._damaged_attrs: dict[int, dict[str, str]] = {}
+        self._init_caches(read_only, local)
         if mode in ("w", "w-", "x"):
             self.h5.attrs[INCOMPLETE_ATTR] = "writing"
             self.h5.flush()
@@ -112,6 +100,42 @@ class H5File(File):
                 f"{location}: incomplete file: nwbzarr was still writing it when it stopped "
                 "(re-run the conversion or the write)"
             )
+
+    def _init_caches(self, read_only: bool, local: bool) -> None:
+        """What is read once per file: members and attributes of read-only files; the global
+        heap walk and parsed object headers of local read-only ones."""
+        # A file open read-only does not change under us: members and attributes are looked
+        # up once (the typed model asks for the same ones several times).
+        self.member_cache: dict[tuple[str, str], Any] | None = {} if read_only else None
+        self.attr_cache: dict[str, CachedAttrs] | None = {} if read_only else None
+        self._types: dict[Hashable, tuple[Any, Any, np.dtype[Any]]] = {}
+        # global heaps are walked before the first variable-length value is read (heaps.py)
+        self.heaps_ok = not (read_only and local)
+        self._heap_error: FormatError | None = None
+        self.heaps: dict[int, int] = {}  # global heap collections: address -> size
+        # attribute heap IDs are checked in object headers read through libhdf5's own file
+        # descriptor (local files only): per object, its damaged attributes (headers.py)
+        self._header_check = not self.heaps_ok
+        self._headers: headers.Source | None = None  # opened on first use
+        self._damaged_attrs: dict[int, dict[str, str]] = {}
+        self._parsed: dict[int, headers.HeaderAttributes | None] = {}
+        self._heap_objects: HeapObjects | None = None
+        self.base = 0  # where HDF5 addresses start in the file: after the userblock
+        if self._header_check:
+            self._check_layout()
+
+    def _check_layout(self) -> None:
+        """Parsing headers and heap IDs here assumes 8-byte addresses and lengths (what
+        libhdf5 writes by default); other files are left to libhdf5 alone. Addresses count
+        from the end of the userblock, if any."""
+        try:
+            fcpl = self.h5.id.get_create_plist()
+            sizes, self.base = fcpl.get_sizes(), int(fcpl.get_userblock())
+        except LIBHDF5_ERRORS:
+            sizes = (0, 0)
+        if tuple(sizes) != (8, 8):
+            self._header_check = False
+            self.heaps_ok = True
 
     def _marked_incomplete(self, location: str) -> bool:
         try:
@@ -131,7 +155,8 @@ class H5File(File):
             return
         if self._heap_error is None:
             try:
-                self.heaps = heaps.check_file(self.location, self.location)
+                found = heaps.check_file(self.location, self.location)
+                self.heaps = {at - self.base: size for at, size in found.items()}
             except FormatError as err:
                 self._heap_error = err
             except OSError:
@@ -156,6 +181,69 @@ class H5File(File):
         except (OSError, ValueError):
             return handle
 
+    def header_attributes(
+        self, oid: Any, addr: int | None, where: str | Callable[[], str]
+    ) -> headers.HeaderAttributes | None:
+        """The attribute messages of ``oid``'s object header, parsed once (:mod:`.headers`);
+        None where headers are not parsed (remote or written files) or this one does not parse.
+        ``addr``: the header's address if known (a hard link's target), else looked up (~10 us
+        a call)."""
+        if not self._header_check:
+            return None
+        if self._headers is None:
+            self._headers = self._header_source()
+            if self._headers is None:
+                self._header_check = False
+                return None
+        if addr is None:
+            try:
+                addr = int(h5py.h5o.get_info(oid).addr)
+            except LIBHDF5_ERRORS as err:
+                raise_damaged(err, where if isinstance(where, str) else where())
+        if addr in self._parsed:
+            return self._parsed[addr]
+        found = self._parsed[addr] = headers.attribute_messages(
+            self._headers, addr + self.base, self.size, self.base
+        )
+        return found
+
+    def node_header(self, node: H5Node) -> headers.HeaderAttributes | None:
+        """:meth:`header_attributes` of ``node`` (its address remembered once looked up)."""
+        if not self._header_check:
+            return None
+        if node.addr is None:
+            try:
+                node.addr = int(h5py.h5o.get_info(node.oid).addr)
+            except LIBHDF5_ERRORS as err:
+                raise_damaged(err, node.describe())
+        return self.header_attributes(node.oid, node.addr, node.describe)
+
+    def has_attribute(self, oid: Any, addr: int | None, name: str, where: str) -> bool | None:
+        """Whether ``oid`` has the attribute ``name``, from its object header; None: ask
+        libhdf5 (the header does not list every attribute, or is not parsed)."""
+        header = self.header_attributes(oid, addr, where)
+        if header is None or not header.listed:
+            return None
+        return name in header.found
+
+    def attribute_value(self, node: H5Node, name: str) -> tuple[Any, DType] | None:
+        """``(value, type)`` of the attribute ``name`` of ``node`` decoded from its object
+        header (:mod:`.attrvalues`: numbers and variable-length text, as libhdf5 + h5py read
+        them); None: read it through libhdf5 (not decoded here, not in the header, or headers
+        not parsed)."""
+        header = self.node_header(node)
+        raw = None if header is None else header.found.get(name)
+        if raw is None:
+            return None
+        if self._heap_objects is None:
+            assert self._headers is not None
+            self._heap_objects = HeapObjects(self._headers, self.size, self.base)
+        hit = decode_attribute(raw, self._heap_objects)
+        if hit is None:
+            return None
+        value, dtype = hit
+        return (value if isinstance(dtype, np.dtype) else decode(value, dtype, self.refs)), dtype
+
     def check_attribute(
         self, oid: Any, name: str, where: str | Callable[[], str], addr: int | None = None
     ) -> None:
@@ -164,22 +252,14 @@ class H5File(File):
         (:mod:`.headers`: libhdf5 would allocate them first). Call after :meth:`check_heaps`.
         ``addr``: the object header's address if known (a hard link's target), else looked up
         (~10 us a call, for each of the file's objects)."""
-        if not self._header_check:
+        header = self.header_attributes(oid, addr, where)
+        if header is None:
             return
-        if self._headers is None:
-            self._headers = self._header_source()
-            if self._headers is None:
-                self._header_check = False
-                return
-        if addr is None:
-            try:
-                addr = int(h5py.h5o.get_info(oid).addr)
-            except LIBHDF5_ERRORS as err:
-                raise_damaged(err, where if isinstance(where, str) else where())
-        damaged = self._damaged_attrs.get(addr)
+        key = id(header)  # the parsed header, kept in self._parsed while the file is open
+        damaged = self._damaged_attrs.get(key)
         if damaged is None:
-            damaged = headers.damaged_attributes(self._headers, addr, self.size, self.heaps)
-            self._damaged_attrs[addr] = damaged or _NONE_DAMAGED
+            damaged = headers.damaged_values(header.found, self.heaps, self.size)
+            self._damaged_attrs[key] = damaged or _NONE_DAMAGED
         problem = damaged.get(name)
         if problem is not None:
             raise FormatError(f"{where if isinstance(where, str) else where()}: {problem}")

@@ -133,7 +133,10 @@ class H5Group(Group, H5Node):
             oid = h5py.h5o.open(self.oid, key)
         except LIBHDF5_ERRORS as err:
             raise FormatError(f"{self.file.location}:{path}: cannot open: {err}") from err
-        if h5py.h5a.exists(oid, EXTERNAL_LINK_KEY):
+        marked = self.h5file.has_attribute(oid, info.u, EXTERNAL_LINK_ATTR, path)
+        if marked is None:
+            marked = h5py.h5a.exists(oid, EXTERNAL_LINK_KEY)
+        if marked:
             self.h5file.check_heaps()
             where = f"{self.file.location}:{path}"
             self.h5file.check_attribute(oid, EXTERNAL_LINK_ATTR, where, info.u)
