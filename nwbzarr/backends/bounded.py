@@ -104,6 +104,15 @@ def inflate(name: str, data: bytes | memoryview, limit: int, where: str) -> byte
     return out
 
 
+def declares_within(name: str, data: bytes | memoryview, limit: int) -> bool:
+    """Whether a ``name`` stage (blosc, lz4, zstd) declares a decoded size of at most ``limit``:
+    then :func:`check_one` has nothing to refuse (a quick test before building its message)."""
+    if name not in _HEADER:
+        return False
+    size = declared_size(name, data)
+    return size is not None and 0 <= size <= limit
+
+
 def check_one(name: str, data: bytes | memoryview, limit: int, where: str) -> bytes | None:
     """Check one compressed stage (``limit``: the most its output may hold)."""
     if name in _STREAM:
@@ -175,6 +184,7 @@ __all__ = [
     "check",
     "check_one",
     "check_vlen",
+    "declares_within",
     "decode_declared",
     "declared_size",
     "inflate",

@@ -276,12 +276,17 @@ class ReadContext:
     objects: dict[str, Container] = field(default_factory=dict)
     catalog: Any = None
     missing: set[str] = field(default_factory=set)
+    classes: dict[tuple[str, str | None], type[Container]] = field(default_factory=dict)
 
     def class_for(self, node: Node) -> type[Container]:
         """The class of a typed node (:class:`GenericContainer` if its schema is missing)."""
         kind = node.neurodata_type or ""
-        namespace = node.attrs.get("namespace")
-        return self.class_for_type(kind, text(namespace) if namespace is not None else None)
+        stored = node.attrs.get("namespace")
+        namespace = text(stored) if stored is not None else None
+        found = self.classes.get((kind, namespace))
+        if found is None:
+            found = self.classes[kind, namespace] = self.class_for_type(kind, namespace)
+        return found
 
     def class_for_type(self, kind: str, namespace: str | None) -> type[Container]:
         hand = MECHANISM.registered_class(kind, namespace)

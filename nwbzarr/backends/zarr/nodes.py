@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import posixpath
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -211,10 +210,11 @@ class ZarrArray(ZarrNode, Array):
             if data is None:
                 whole = self._missing_small_chunk(small)
             else:
-                where = f"{self.describe()}: cannot decode chunk {small.chunk!r}"
-                nbytes = math.prod(small.shape) * small.stored.itemsize
+                outer = small.outer
                 try:
-                    bounded.check(data, smallchunk.codec_names(small.chain), nbytes, where)
+                    if outer is not None and not bounded.declares_within(outer, data, small.limit):
+                        where = f"{self.describe()}: cannot decode chunk {small.chunk!r}"
+                        bounded.check_one(outer, data, small.limit, where)
                     whole = smallchunk.decode(
                         data, small.stored, small.chain, small.shape, small.dtype
                     )

@@ -17,6 +17,7 @@ import numcodecs.blosc
 import numcodecs.vlen
 import numpy as np
 
+from nwbzarr.backends import bounded
 from nwbzarr.backends.zarr.cache import RecentCache
 from nwbzarr.backends.zarr.conventions import RECORD
 from nwbzarr.backends.zarr.datatypes import NATIVE_BY_NAME
@@ -142,6 +143,8 @@ class SmallPlan(NamedTuple):
     chunk: str  # the key of the one chunk
     shape: tuple[int, ...]
     dtype: np.dtype[Any]  # dtype of values read
+    outer: str | None  # the outermost compressor of ``chain`` (bounded.py), if any
+    limit: int  # the most bytes its output may hold (the chunk's size, plus slack)
 
 
 def small_plan(
@@ -173,7 +176,11 @@ def small_plan(
     if stored.byteorder == ">" and np_dtype.itemsize > 1:
         dtype = np_dtype.newbyteorder(">")  # as read_spec: big-endian bytes read big-endian
     chunk = chunk_key(doc, key, (0,) * len(shape))
-    return SmallPlan(stored, chain, chunk, shape, dtype)
+    names = codec_names(chain)
+    compressors = [name for name in names if bounded.is_compressor(name)]
+    outer = compressors[-1] if compressors else None
+    limit = math.prod(shape) * stored.itemsize + bounded.SLACK * len(names)
+    return SmallPlan(stored, chain, chunk, shape, dtype, outer, limit)
 
 
 def text_plan(
@@ -211,7 +218,7 @@ def encode_text(values: np.ndarray[Any, Any], chain: list[Any]) -> bytes:
 _VLEN_UTF8 = numcodecs.vlen.VLenUTF8()
 
 # "not computed yet" in a cache whose values may be None
-NO_PLAN: SmallPlan | None = SmallPlan(np.dtype("u1"), [], "", (), np.dtype("u1"))
+NO_PLAN: SmallPlan | None = SmallPlan(np.dtype("u1"), [], "", (), np.dtype("u1"), None, 0)
 
 
 __all__ = [
