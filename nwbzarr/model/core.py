@@ -40,6 +40,12 @@ from nwbzarr.tree import Array, Group, Node, SoftLink
 CONTINUITY = ("continuous", "instantaneous", "step")
 
 
+def _stored(group: Group, name: str) -> Node | None:
+    """The member ``name`` of ``group`` (a link followed: :class:`LinkError` if it cannot be),
+    None if there is none."""
+    return group[name] if name in group else None
+
+
 @register
 @dataclass(kw_only=True, eq=False)
 class TimeSeries(NWBDataInterface):
@@ -253,12 +259,13 @@ class TimeSeries(NWBDataInterface):
             "comments": attr_text(node, "comments", "no comments"),
             "description": attr_text(node, "description", "no description"),
         }
+        # each member looked up once: a file of many small series is made of these lookups
         data_link = node.get_link("data")
+        data_node = _stored(node, "data")
         if isinstance(data_link, SoftLink):
             kwargs["data"] = ctx.get(data_link.path.rpartition("/")[0])
         else:
-            kwargs["data"] = node["data"] if "data" in node else np.zeros(0)
-        data_node = node.get("data")
+            kwargs["data"] = data_node if data_node is not None else np.zeros(0)
         if isinstance(data_node, Array):
             kwargs["unit"] = attr_text(data_node, "unit", "unknown")
             kwargs["conversion"] = attr_float(data_node, "conversion", 1.0)
@@ -268,10 +275,9 @@ class TimeSeries(NWBDataInterface):
         ts_link = node.get_link("timestamps")
         if isinstance(ts_link, SoftLink):
             kwargs["timestamps"] = ctx.get(ts_link.path.rpartition("/")[0])
-        elif "timestamps" in node:
-            kwargs["timestamps"] = node["timestamps"]
-        elif "starting_time" in node:
-            start = node["starting_time"]
+        elif (timestamps := _stored(node, "timestamps")) is not None:
+            kwargs["timestamps"] = timestamps
+        elif (start := _stored(node, "starting_time")) is not None:
             assert isinstance(start, Array)
             kwargs["starting_time"] = float(start[()])
             kwargs["rate"] = attr_float(start, "rate", 1.0)

@@ -192,6 +192,13 @@ class Group(Node, Mapping[str, "Node"]):
 
     # ----- reading
     def _walk(self, key: str, hops: int = 0) -> Node:
+        if "/" not in key and key and key != ".":  # a member of this group: most lookups
+            member = self._member(key)
+            if member is None:
+                raise NodeNotFoundError(f"{self.file.location}: no {key!r} in group {self.path!r}")
+            if isinstance(member, SoftLink | ExternalLink):
+                return self.file.resolve(member, self, hops)
+            return member
         node: Node = self.root if key.startswith("/") else self
         for part in (p for p in key.split("/") if p and p != "."):
             if not isinstance(node, Group):

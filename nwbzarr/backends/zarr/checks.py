@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nwbzarr.backends.zarr.conventions import RECORD
 from nwbzarr.errors import FormatError
 
 _ANY = object()
@@ -55,13 +56,17 @@ def check_node(doc: dict[str, Any], where: str) -> None:
     """Check the fields of one node document (``where``: store and node, for messages)."""
     kind = doc.get("node_type")
     if kind == "group":
-        _fields(doc, _GROUP, where)
+        if not (
+            type(doc.get("attributes", _EMPTY)) is dict
+            and type(doc.get("consolidated_metadata")) in (dict, NoneType)
+        ):
+            _fields(doc, _GROUP, where)
     elif kind == "array":
         v2 = doc.get("zarr_format") == 2
         if v2 or not _plain_v3_array(doc):
             _check_array(doc, v2, where)
     attrs = doc.get("attributes")
-    if attrs:
+    if attrs and ("_LINKS" in attrs or "zarr_link" in attrs or RECORD in attrs):
         _attributes(attrs, where)
 
 
@@ -96,7 +101,7 @@ def _plain_v3_array(doc: dict[str, Any]) -> bool:
     encoding = get("chunk_key_encoding")
     codecs = get("codecs")
     if not (
-        _extents(shape, 0)
+        (shape == [] or _extents(shape, 0))
         and type(get("data_type")) in (str, dict)
         and type(grid) is dict
         and type(encoding) is dict
@@ -108,10 +113,10 @@ def _plain_v3_array(doc: dict[str, Any]) -> bool:
         return False
     grid_conf = grid.get("configuration", _EMPTY)
     encoding_conf = encoding.get("configuration", _EMPTY)
+    chunk_shape: Any = grid_conf.get("chunk_shape") if type(grid_conf) is dict else None
     if not (
-        type(grid_conf) is dict
-        and _extents(grid_conf.get("chunk_shape"), 1)
-        and len(grid_conf["chunk_shape"]) == len(shape)
+        (chunk_shape == [] or _extents(chunk_shape, 1))
+        and len(chunk_shape) == len(shape)
         and type(encoding.get("name", "")) is str
         and type(encoding_conf) is dict
         and encoding_conf.get("separator", "/") in ("/", ".")
