@@ -42,8 +42,11 @@ CONTINUITY = ("continuous", "instantaneous", "step")
 
 def _stored(group: Group, name: str) -> Node | None:
     """The member ``name`` of ``group`` (a link followed: :class:`LinkError` if it cannot be),
-    None if there is none."""
-    return group[name] if name in group else None
+    None if there is none. Not ``group.get``: that would take a link that cannot be followed
+    for no member."""
+    if name not in group:
+        return None
+    return group[name]
 
 
 @register
