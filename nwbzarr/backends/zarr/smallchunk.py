@@ -51,6 +51,17 @@ class _Blosc:
         return numcodecs.blosc.decompress(data)
 
 
+class Chain(NamedTuple):
+    """What a codec list reads as: byte order, the numcodecs codecs after ``bytes`` (encode
+    order), and what bounds their output (bounded.py): the outermost compressor, if any, and
+    the slack the stages may add."""
+
+    endian: str
+    codecs: list[Any]
+    outer: str | None
+    slack: int
+
+
 def plan(
     doc: dict[str, Any],
     dtype: np.dtype[Any],
@@ -58,6 +69,16 @@ def plan(
     chains: RecentCache | None = None,
 ) -> tuple[np.dtype[Any], list[Any]] | None:
     """(stored dtype, byte codecs in encode order) if the fast path applies, else None."""
+    found = _plan(doc, dtype, shape, chains)
+    return None if found is None else (found[0], found[1].codecs)
+
+
+def _plan(
+    doc: dict[str, Any],
+    dtype: np.dtype[Any],
+    shape: tuple[int, ...],
+    chains: RecentCache | None,
+) -> tuple[np.dtype[Any], Chain] | None:
     if doc.get("zarr_format") != 3 or dtype.kind not in "biuf" or dtype.names is not None:
         return None
     grid = doc.get("chunk_grid", {}).get("configuration", {}).get("chunk_shape")
@@ -68,28 +89,36 @@ def plan(
     chain = _chain(doc.get("codecs") or [], chains)
     if chain is None:
         return None
-    endian, codecs = chain
-    return dtype.newbyteorder("<" if endian == "little" else ">"), codecs
+    stored = _STORED.get((dtype, chain.endian))
+    if stored is None:
+        stored = dtype.newbyteorder("<" if chain.endian == "little" else ">")
+        _STORED[dtype, chain.endian] = stored
+    return stored, chain
 
 
-def _chain(
-    codecs: list[dict[str, Any]], chains: RecentCache | None
-) -> tuple[str, list[Any]] | None:
-    """(byte order, numcodecs codecs in encode order) of a codec list, None if unsupported."""
+_STORED: dict[tuple[np.dtype[Any], str], np.dtype[Any]] = {}
+
+
+def _chain(codecs: list[dict[str, Any]], chains: RecentCache | None) -> Chain | None:
+    """The :class:`Chain` of a codec list, None if unsupported (``chains``: found again by
+    equality, as a file repeats a few codec lists thousands of times)."""
     if chains is None:
         return _make_chain(codecs)
-    found: tuple[str, list[Any]] | None = chains.get(codecs, _make_chain)
+    found: Chain | None = chains.get(codecs, _make_chain)
     return found
 
 
-def _make_chain(codecs: list[dict[str, Any]]) -> tuple[str, list[Any]] | None:
+def _make_chain(codecs: list[dict[str, Any]]) -> Chain | None:
     if not codecs or codecs[0].get("name") != "bytes":
         return None
     endian = (codecs[0].get("configuration") or {}).get("endian", "little")
     chain = [_codec(codec) for codec in codecs[1:]]
     if any(c is None for c in chain):
         return None
-    return endian, chain
+    names = codec_names(chain)
+    compressors = [name for name in names if bounded.is_compressor(name)]
+    outer = compressors[-1] if compressors else None
+    return Chain(endian, chain, outer, bounded.SLACK * len(names))
 
 
 def chunk_key(doc: dict[str, Any], array_key: str, index: tuple[int, ...]) -> str:
@@ -168,7 +197,7 @@ def small_plan(
     if np_dtype is None:
         return None
     shape = tuple(map(int, doc.get("shape", ())))
-    found = plan(doc, np_dtype, shape, chains)
+    found = _plan(doc, np_dtype, shape, chains)
     if found is None:
         return None
     stored, chain = found
@@ -176,11 +205,8 @@ def small_plan(
     if stored.byteorder == ">" and np_dtype.itemsize > 1:
         dtype = np_dtype.newbyteorder(">")  # as read_spec: big-endian bytes read big-endian
     chunk = chunk_key(doc, key, (0,) * len(shape))
-    names = codec_names(chain)
-    compressors = [name for name in names if bounded.is_compressor(name)]
-    outer = compressors[-1] if compressors else None
-    limit = math.prod(shape) * stored.itemsize + bounded.SLACK * len(names)
-    return SmallPlan(stored, chain, chunk, shape, dtype, outer, limit)
+    limit = math.prod(shape) * stored.itemsize + chain.slack
+    return SmallPlan(stored, chain.codecs, chunk, shape, dtype, chain.outer, limit)
 
 
 def text_plan(
@@ -204,7 +230,7 @@ def text_plan(
     found = _chain([{"name": "bytes"}, *codecs[1:]], chains)
     if found is None:
         return None
-    return chunk_key(doc, key, (0,) * len(shape)), found[1]
+    return chunk_key(doc, key, (0,) * len(shape)), found.codecs
 
 
 def encode_text(values: np.ndarray[Any, Any], chain: list[Any]) -> bytes:
