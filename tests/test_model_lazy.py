@@ -91,3 +91,52 @@ def test_a_read_file_rewrites_completely(path: Path, tmp_path: Path) -> None:
         assert isinstance(original, TimeSeries)
         np.testing.assert_array_equal(ts.data[:], original.data[:])
     assert [ts.name for ts in again.processing["behavior"]] == ["speed"]
+
+
+def _object_ids(path: Path) -> dict[str, str]:
+    """``{path: object_id}`` of every typed node of ``path``, as stored."""
+    found: dict[str, str] = {}
+    with nwbzarr.open(path) as root:
+        for node in [root, *(member for _, member in root.walk())]:
+            if not isinstance(node, nwbzarr.Group | nwbzarr.Array):
+                continue  # a link
+            if node.neurodata_type is not None and "object_id" in node.attrs:
+                found[node.path] = str(node.attrs["object_id"])
+    return found
+
+
+def test_read_containers_carry_the_stored_object_ids(path: Path) -> None:
+    """Each container read has its node's object id; none is left empty or shared."""
+    stored = _object_ids(path)
+    nwbfile = nwbzarr.model.read(path)
+    try:
+        read = {obj.source_node.path: obj.object_id for obj in nwbfile.objects.values()}  # type: ignore[union-attr]
+        assert len(read) >= 8
+        assert {p: read[p] for p in read if p in stored} == {p: stored[p] for p in read}
+        assert all(read.values()) and len(set(read.values())) == len(read)
+    finally:
+        nwbfile.source_node.close()  # type: ignore[union-attr]
+
+
+def test_containers_without_a_stored_object_id_get_new_ones(tmp_path: Path) -> None:
+    """A file whose nodes carry no object id (NWB before 2.1): each container read gets a new
+    UUID4, distinct from the others."""
+    import uuid
+
+    import h5py
+
+    path = tmp_path / "old.nwb"
+    _write(path)
+    with h5py.File(path, "a") as f:
+        names: list[str] = []
+        f.visit(names.append)
+        for obj in [f, *(f[name] for name in names)]:
+            if "object_id" in obj.attrs:
+                del obj.attrs["object_id"]
+    nwbfile = nwbzarr.model.read(path)
+    try:
+        ids = [obj.object_id for obj in nwbfile.objects.values()]
+        assert len(ids) >= 8 and len(set(ids)) == len(ids)
+        assert all(uuid.UUID(i).version == 4 for i in ids)
+    finally:
+        nwbfile.source_node.close()  # type: ignore[union-attr]

@@ -361,7 +361,9 @@ def read_node(node: Node, ctx: ReadContext) -> Container:
     cls = ctx.class_for(node)
     with reading():
         obj = cls.from_tree(node, ctx)
-    obj.object_id = text(node.attrs.get("object_id", obj.object_id))
+        stored = node.attrs.get("object_id")
+        if stored is not None:
+            obj.object_id = text(stored)
     obj.source_node = node
     if cls is not GenericContainer:
         obj.__dict__[_PENDING] = ctx  # the schema's other fields: read on first use

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import uuid
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -30,19 +31,32 @@ _READING: ContextVar[bool] = ContextVar("nwbzarr_model_reading", default=False)
 REQUIRED_DEFAULT = inspect.Parameter.empty
 
 
+_UNNAMED: ContextVar[list[Any] | None] = ContextVar("nwbzarr_model_unnamed", default=None)
+
+
 class reading:
     """Within: containers are built from a file, so construction checks are skipped.
+
+    A container built within gets its object ID from the file (set before the block ends);
+    one that has none by then gets a new one as it ends: a UUID costs ~3 us, as much as
+    building the container, and a file's containers carry theirs.
 
     A class rather than a generator-based context manager: entered for every container read
     (thousands per file), where it costs a third as much."""
 
-    __slots__ = ("_token",)
+    __slots__ = ("_built", "_reading", "_unnamed")
 
     def __enter__(self) -> None:
-        self._token = _READING.set(True)
+        self._reading = _READING.set(True)
+        self._built: list[Any] = []
+        self._unnamed = _UNNAMED.set(self._built)
 
     def __exit__(self, *exc: object) -> None:
-        _READING.reset(self._token)
+        _UNNAMED.reset(self._unnamed)
+        _READING.reset(self._reading)
+        for obj in self._built:
+            if not obj.object_id:
+                obj.object_id = str(uuid.uuid4())
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +391,10 @@ def make_init(cls: type[Container], prepare: Callable[[type], ClassInfo]) -> Cal
     def __init__(self: Container, *args: Any, **kwargs: Any) -> None:
         klass = type(self)
         if _READING.get() and not args:  # built from a file: its fields are read on use
+            built = _UNNAMED.get()
+            if built is not None and "object_id" not in kwargs:
+                kwargs["object_id"] = ""  # the file's, or a new one (see ``reading``)
+                built.append(self)
             klass._dc_init(self, **kwargs)  # type: ignore[attr-defined]
             return
         info = klass.__dict__.get("_info")

@@ -10,6 +10,7 @@ from nwbzarr.errors import FormatError
 from nwbzarr.model.base import ReadContext, WriteContext
 from nwbzarr.model.classinfo import reading
 from nwbzarr.model.file import NWBFile
+from nwbzarr.model.values import text
 from nwbzarr.tree import Group
 
 
@@ -74,6 +75,9 @@ def read_tree(root: Group) -> NWBFile:
     ctx = ReadContext(root)
     with reading():  # a file is read as it is: no construction checks
         nwbfile = NWBFile.from_tree(root, ctx)
+        stored = root.attrs.get("object_id")
+        if stored is not None:  # the file's own id (it was given a new one before)
+            nwbfile.object_id = text(stored)
     nwbfile.source_node = root
     nwbfile.read_objects = ctx.objects  # what a rewrite may find removed
     return nwbfile
