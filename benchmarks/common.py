@@ -129,14 +129,18 @@ def run_command(
 
 
 def preload_nwbzarr() -> None:
-    """Import nwbzarr's backends and model now (untimed).
+    """Import nwbzarr's backends and model now, and load the model's schema (untimed).
 
-    ``import nwbzarr`` loads them on first use (an HDF5 read never imports zarr); the
-    measurements time operations, not imports, as before that change.
+    ``import nwbzarr`` loads them on first use (an HDF5 read never imports zarr), and the
+    typed model's classes are defined by the bundled NWB schema, loaded on first use too
+    (~18 ms, once per process, from its cache: `docs/schema.md`); the hand-written model that
+    came before had its classes defined at import. The measurements time operations, not
+    imports or definitions, as before those changes.
     """
     for name in ("nwbzarr.backends.hdf5", "nwbzarr.backends.zarr", "nwbzarr.backends.virtual"):
         importlib.import_module(name)
     importlib.import_module("nwbzarr.model")
+    importlib.import_module("nwbzarr.model.classes").bundled_catalog()
 
 
 def child_main(argv: list[str]) -> None:
