@@ -29,17 +29,7 @@ from nwbzarr.model.dataio import DataIO
 from nwbzarr.model.iterators import AbstractDataChunkIterator
 from nwbzarr.model.lazy import LazyContainers
 from nwbzarr.model.streaming import fit_dims, write_dataio
-from nwbzarr.model.values import (
-    attr_float,
-    attr_text,
-    check_increasing,
-    dataset_text,
-    iso,
-    parse_date,
-    text,
-    text_list,
-    write_text,
-)
+from nwbzarr.model.values import text
 from nwbzarr.tree import Array, Group, Node, Reference, SoftLink
 
 REGISTRY: dict[str, type[Container]] = {}
@@ -592,15 +582,6 @@ def _skip(ctx: WriteContext | None) -> Callable[[Node], bool] | None:
 
 
 __all__ = [
-    "attr_float",
-    "attr_text",
-    "check_increasing",
-    "dataset_text",
-    "iso",
-    "parse_date",
-    "text",
-    "text_list",
-    "write_text",
     "REGISTRY",
     "Container",
     "Data",

@@ -22,19 +22,14 @@ from nwbzarr.model.base import (
     ReadContext,
     WriteContext,
     as_values,
-    attr_float,
-    attr_text,
     class_info,
     data_len,
-    dataset_text,
-    iso,
-    parse_date,
     read_members,
     register,
     write_data,
-    write_text,
 )
 from nwbzarr.model.table import DynamicTable, VectorData
+from nwbzarr.model.values import attr_float, attr_text, dataset_text, iso, parse_date, write_text
 from nwbzarr.tree import Array, Group, Node, SoftLink
 
 CONTINUITY = ("continuous", "instantaneous", "step")

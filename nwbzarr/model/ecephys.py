@@ -15,12 +15,12 @@ from nwbzarr.model.base import (
     ReadContext,
     WriteContext,
     as_values,
-    attr_text,
     register,
     write_data,
 )
 from nwbzarr.model.core import Device, TimeSeries
 from nwbzarr.model.table import DynamicTable, DynamicTableRegion, VectorData
+from nwbzarr.model.values import attr_text
 from nwbzarr.tree import Group, Node, Reference
 
 

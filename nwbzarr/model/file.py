@@ -18,12 +18,8 @@ from nwbzarr.model.base import (
     ReadContext,
     WriteContext,
     copy_missing,
-    iso,
     new_object_id,
-    parse_date,
     register,
-    text,
-    write_text,
 )
 from nwbzarr.model.core import (
     Device,
@@ -43,6 +39,7 @@ from nwbzarr.model.general import (
 )
 from nwbzarr.model.ophys import ImagingPlane, OpticalChannel
 from nwbzarr.model.table import DynamicTable
+from nwbzarr.model.values import iso, parse_date, text, write_text
 from nwbzarr.tree import Array, Group, Node, Reference
 
 NWB_VERSION = "2.11.0"

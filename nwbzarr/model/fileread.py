@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from nwbzarr.model.base import (
-    ReadContext,
-    dataset_text,
-    read_members,
-    text_list,
-    typed_members,
-)
+from nwbzarr.model.base import ReadContext, read_members, typed_members
 from nwbzarr.model.core import Subject
 from nwbzarr.model.ecephys import ElectrodeGroup, ElectrodesTable, Units
 from nwbzarr.model.general import read_general_extras
 from nwbzarr.model.ophys import ImagingPlane
 from nwbzarr.model.table import DynamicTable
+from nwbzarr.model.values import dataset_text, text_list
 from nwbzarr.tree import Group, Node
 
 GENERAL_TEXT = (

@@ -9,18 +9,10 @@ from typing import Any, ClassVar, Self
 import numpy as np
 
 from nwbzarr.errors import ValidationError
-from nwbzarr.model.base import (
-    NWBContainer,
-    ReadContext,
-    WriteContext,
-    attr_text,
-    dataset_text,
-    register,
-    typed_members,
-    write_text,
-)
+from nwbzarr.model.base import NWBContainer, ReadContext, WriteContext, register, typed_members
 from nwbzarr.model.core import Device, TimeSeries
 from nwbzarr.model.table import DynamicTable, DynamicTableRegion, region_data
+from nwbzarr.model.values import attr_text, dataset_text, write_text
 from nwbzarr.tree import Array, Group, Node
 
 PIXEL_MASK = np.dtype([("x", "<u4"), ("y", "<u4"), ("weight", "<f4")])

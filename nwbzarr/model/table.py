@@ -16,13 +16,12 @@ from nwbzarr.model.base import (
     ReadContext,
     WriteContext,
     as_values,
-    attr_text,
     class_info,
     data_len,
     register,
-    text,
     write_data,
 )
+from nwbzarr.model.values import attr_text, text
 from nwbzarr.tree import Array, Group, Node, Reference
 
 
