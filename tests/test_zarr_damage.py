@@ -66,6 +66,15 @@ def test_wrong_types_are_format_errors_naming_the_key(
         read_everything(str(store))
 
 
+@pytest.mark.parametrize("fill", [2**63, -(2**63) - 1, 10**400])
+def test_fill_value_the_data_type_cannot_hold(store: Path, fill: int) -> None:
+    """An out-of-range fill value (found by the seed-2032 campaign, as OverflowError)."""
+    _garble(store, "g/x", ["fill_value"], fill)
+    message = f"{store}:/g/x: malformed Zarr metadata: fill_value {fill!r} does not fit the "
+    with pytest.raises(FormatError, match=f"^{re.escape(message)}array's data type int64$"):
+        read_everything(str(store))
+
+
 def test_links_attribute_of_the_wrong_shape(store: Path) -> None:
     doc = json.loads((store / "zarr.json").read_text())
     doc["consolidated_metadata"]["metadata"]["g"]["attributes"]["_LINKS"] = [{"name": 3}]

@@ -25,7 +25,7 @@ from nwbzarr.dtypes import (
     StringType,
     to_json,
 )
-from nwbzarr.errors import UnsupportedFeatureError
+from nwbzarr.errors import FormatError, UnsupportedFeatureError
 
 __all__ = [
     "compound_zarr_dtype",
@@ -143,12 +143,19 @@ def _compound_fill_json(datatype: CompoundType) -> Any:
     return zdt.to_json_scalar(zdt.default_scalar(), zarr_format=3)
 
 
-def fill_from_json(fill: Any, datatype: DType, zarr_format: Any) -> Any:
-    """A stored fill value as a number of ``datatype`` (JSON has "NaN", "Infinity", [re, im])."""
+def fill_from_json(fill: Any, datatype: DType, zarr_format: Any, where: str) -> Any:
+    """A stored fill value as a number of ``datatype`` (JSON has "NaN", "Infinity", [re, im]);
+    :class:`FormatError` naming ``where`` for a number the type cannot hold."""
     if fill is None or not isinstance(datatype, np.dtype):
         return None
     if isinstance(fill, bool | int | float) and datatype.kind in "biuf" and datatype.names is None:
-        return datatype.type(fill)  # the common case, without zarr's dtype registry
+        try:
+            return datatype.type(fill)  # the common case, without zarr's dtype registry
+        except OverflowError as err:
+            raise FormatError(
+                f"{where}: malformed Zarr metadata: fill_value {fill!r} does not fit the "
+                f"array's data type {datatype}"
+            ) from err
     try:
         zdt = parse_dtype(datatype, zarr_format=zarr_format)
         return zdt.from_json_scalar(fill, zarr_format=zarr_format)

@@ -148,7 +148,7 @@ def read_spec_v2(doc: dict[str, Any], attrs: dict[str, Any], where: str) -> Arra
         shape = ()
         chunks = ()
     compression = filters_from_v2(filters_json, doc.get("compressor"))
-    fill = fill_from_json(doc.get("fill_value"), datatype, 2)
+    fill = fill_from_json(doc.get("fill_value"), datatype, 2, where)
     dims = attrs.get("_ARRAY_DIMENSIONS")
     maxshape = record.get("maxshape")
     return ArraySpec(
