@@ -203,3 +203,23 @@ def test_a_damaged_heap_id_is_not_decoded(tmp_path: Path) -> None:
         assert isinstance(attrs, H5Attributes)
         with pytest.raises(nwbzarr.FormatError, match="damaged variable-length value"):
             attrs["description"]
+
+
+def test_parsed_headers_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most MAX_PARSED headers are kept per file; a dropped one is parsed again, with the
+    same values."""
+    from nwbzarr.backends.hdf5 import file as h5file_module
+
+    monkeypatch.setattr(h5file_module, "MAX_PARSED", 16)
+    path = tmp_path / "many.h5"
+    with h5py.File(path, "w", libver="earliest") as f:
+        for i in range(100):
+            f.create_group(f"g{i:03d}").attrs.update({"i": i, "name": f"group {i}"})
+    with nwbzarr.open(path) as root:
+        for _ in range(2):
+            for i in range(100):
+                attrs = root.group(f"g{i:03d}").attrs
+                assert (attrs["i"], attrs["name"]) == (i, f"group {i}")
+        h5file: Any = root.file
+        assert 0 < len(h5file._parsed) <= 16
+        assert len(h5file._damaged_attrs) <= 16

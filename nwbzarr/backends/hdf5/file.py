@@ -35,6 +35,8 @@ _LCPL = {cset: _lcpl(cset) for cset in (h5py.h5t.CSET_ASCII, h5py.h5t.CSET_UTF8)
 
 
 _NONE_DAMAGED: dict[str, str] = {}
+MAX_PARSED = 8192
+"""Parsed object headers kept per file (a few hundred bytes each)."""
 
 
 class H5File(File):
@@ -195,14 +197,28 @@ class H5File(File):
             if self._headers is None:
                 self._header_check = False
                 return None
-        if addr is None:
-            try:
-                addr = int(h5py.h5o.get_info(oid).addr)
-            except LIBHDF5_ERRORS as err:
-                raise_damaged(err, where if isinstance(where, str) else where())
-        if addr in self._parsed:
-            return self._parsed[addr]
-        found = self._parsed[addr] = headers.attribute_messages(
+        return self._parsed_at(self._address(oid, addr, where))
+
+    def _address(self, oid: Any, addr: int | None, where: str | Callable[[], str]) -> int:
+        if addr is not None:
+            return addr
+        try:
+            return int(h5py.h5o.get_info(oid).addr)
+        except LIBHDF5_ERRORS as err:
+            raise_damaged(err, where if isinstance(where, str) else where())
+
+    def _parsed_at(self, addr: int) -> headers.HeaderAttributes | None:
+        """The parsed header at ``addr``: at most :data:`MAX_PARSED` are kept (each holds its
+        header's bytes), the oldest dropped first (parsed again if asked for again)."""
+        parsed = self._parsed
+        if addr in parsed:
+            return parsed[addr]
+        assert self._headers is not None
+        if len(parsed) >= MAX_PARSED:
+            for old in list(parsed)[: MAX_PARSED // 8]:
+                del parsed[old]
+                self._damaged_attrs.pop(old, None)
+        found = parsed[addr] = headers.attribute_messages(
             self._headers, addr + self.base, self.size, self.base
         )
         return found
@@ -252,14 +268,16 @@ class H5File(File):
         (:mod:`.headers`: libhdf5 would allocate them first). Call after :meth:`check_heaps`.
         ``addr``: the object header's address if known (a hard link's target), else looked up
         (~10 us a call, for each of the file's objects)."""
-        header = self.header_attributes(oid, addr, where)
-        if header is None:
+        if not self._header_check:
             return
-        key = id(header)  # the parsed header, kept in self._parsed while the file is open
-        damaged = self._damaged_attrs.get(key)
+        addr = self._address(oid, addr, where)
+        damaged = self._damaged_attrs.get(addr)
         if damaged is None:
+            header = self.header_attributes(oid, addr, where)
+            if header is None:
+                return
             damaged = headers.damaged_values(header.found, self.heaps, self.size)
-            self._damaged_attrs[key] = damaged or _NONE_DAMAGED
+            self._damaged_attrs[addr] = damaged or _NONE_DAMAGED
         problem = damaged.get(name)
         if problem is not None:
             raise FormatError(f"{where if isinstance(where, str) else where()}: {problem}")
