@@ -151,7 +151,7 @@ def _shape(chunk: bytes, at: int, limit: int) -> tuple[int, ...] | None:
     if rank > _MAX_RANK or dims_at + 8 * rank > limit:
         return None
     dims = struct.unpack_from(f"<{rank}Q", chunk, dims_at)
-    return None if any(n >= _WRAPS for n in dims) else dims
+    return None if dims and max(dims) >= _WRAPS else dims
 
 
 def _number(
