@@ -75,6 +75,30 @@ def test_fill_value_the_data_type_cannot_hold(store: Path, fill: int) -> None:
         read_everything(str(store))
 
 
+def test_null_record_is_refused(store: Path) -> None:
+    """nwbzarr's record set to null (Zarr campaign seed 2033, #283: AttributeError before)."""
+    doc = json.loads((store / "zarr.json").read_text())
+    doc["attributes"]["_NWBZARR"] = None
+    (store / "zarr.json").write_text(json.dumps(doc))
+    message = f"{store}:/: malformed Zarr metadata: attribute '_NWBZARR' must be an object"
+    with pytest.raises(FormatError, match=f"^{re.escape(message)}"):
+        nwbzarr.open(store)
+
+
+@pytest.mark.parametrize("inner", ["'>i2'", 1.5, None, [1]])
+def test_reference_attribute_of_the_wrong_shape(store: Path, inner: Any) -> None:
+    """An hdmf-zarr reference attribute whose value is not an object (seed 2033, #588 and
+    #3168: AttributeError before): FormatError naming the attribute."""
+    doc = json.loads((store / "zarr.json").read_text())
+    attrs = doc["consolidated_metadata"]["metadata"]["g/x"]["attributes"]
+    attrs["target"] = {"value": inner, "zarr_dtype": "object"}
+    (store / "zarr.json").write_text(json.dumps(doc))
+    with nwbzarr.open(store) as root, pytest.raises(FormatError) as info:
+        root.array("g/x").attrs["target"]
+    assert str(info.value).startswith(f"{store}:/g/x: attribute 'target' = ")
+    assert "malformed object reference" in str(info.value)
+
+
 def test_links_attribute_of_the_wrong_shape(store: Path) -> None:
     doc = json.loads((store / "zarr.json").read_text())
     doc["consolidated_metadata"]["metadata"]["g"]["attributes"]["_LINKS"] = [{"name": 3}]

@@ -217,9 +217,8 @@ def _attributes(attrs: dict[str, Any], where: str) -> None:
             entry = _object(link, f"attribute '_LINKS'[{i}]", where)
             for field in ("name", "path"):
                 _string(entry.get(field, ""), f"attribute '_LINKS'[{i}].{field}", where)
-    record = attrs.get("_NWBZARR")
-    if record is not None:
-        record = _object(record, "attribute '_NWBZARR'", where)
+    if RECORD in attrs:
+        record = _object(attrs[RECORD], "attribute '_NWBZARR'", where)
         _object(record.get("attrs", {}), "attribute '_NWBZARR'.attrs", where)
         for key in ("filters", "maxshape"):
             if key in record and not isinstance(record[key], list):

@@ -43,11 +43,10 @@ def record_of(doc: dict[str, Any]) -> dict[str, Any]:
 
 def reference_from_json(value: Any) -> Reference:
     """A reference stored as JSON: NWB-Zarr v3, hdmf-zarr 0.13 or a bare path."""
-    if isinstance(value, dict) and "_REFERENCE" in value:
-        inner = value["_REFERENCE"]
-        return Reference(str(inner.get("path", "")), str(inner.get("source", ".")))
-    if isinstance(value, dict) and "value" in value:  # hdmf-zarr 0.13
-        inner = value["value"]
+    if isinstance(value, dict) and ("_REFERENCE" in value or "value" in value):
+        inner = value["_REFERENCE" if "_REFERENCE" in value else "value"]  # or hdmf-zarr 0.13's
+        if not isinstance(inner, dict):
+            raise ValueError(f"malformed object reference {value!r}: expected path and source")
         return Reference(str(inner.get("path", "")), str(inner.get("source", ".")))
     if isinstance(value, dict) and "path" in value:
         return Reference(str(value["path"]), str(value.get("source", ".")))
