@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from nwbzarr.backends.hdf5 import heaps
 from nwbzarr.backends.hdf5.headers import RawAttribute, Source, read_at
 from nwbzarr.backends.hdf5.types import dtype_from_h5
 from nwbzarr.dtypes import DType, StringType
@@ -31,9 +32,6 @@ from nwbzarr.dtypes import DType, StringType
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
-_HEAP_ID = struct.Struct("<IQI")  # length, collection address, object index
-_HEAP_OBJECT = struct.Struct("<HHIQ")  # index, reference count, reserved, size
-_COLLECTION_HEAD = 16
 _WRAPS = 1 << 63
 _MAX_RANK = 32
 
@@ -78,29 +76,23 @@ class HeapObjects:
         it; None where libhdf5 would refuse it or its walk would not end (heaps.py)."""
         at = address + self._base
         try:
-            head = read_at(self._source, at, _COLLECTION_HEAD, self._size)
+            head = read_at(self._source, at, heaps.HEADER, self._size)
             if head[:4] != b"GCOL" or head[4] != 1:
                 return None
             size = _U64.unpack_from(head, 8)[0]
-            if size < _COLLECTION_HEAD or at + size > self._size:
+            if size < heaps.HEADER or at + size > self._size:
                 return None
             data = read_at(self._source, at, size, self._size)
         except (OSError, ValueError):  # cannot be read here: left to libhdf5
             return None
         objects: dict[int, tuple[int, int]] = {}
-        p = _COLLECTION_HEAD
-        while p + _HEAP_OBJECT.size <= size:
-            index, _refs, _reserved, length = _HEAP_OBJECT.unpack_from(data, p)
-            if index == 0:  # free space: the rest of the collection, as a rule
-                step = length
-            else:
-                if p + _HEAP_OBJECT.size + length > size or index in objects:
-                    return None
-                objects[index] = (at + p + _HEAP_OBJECT.size, length)
-                step = _HEAP_OBJECT.size + ((length + 7) & ~7)
-            if step <= 0 or step >= _WRAPS:
+        for p, index, length, step in heaps.walk_objects(data, 0, size):
+            if heaps.stalls(step):
                 return None
-            p += step
+            if index:  # not free space
+                if p + heaps.OBJECT_HEADER + length > size or index in objects:
+                    return None
+                objects[index] = (at + p + heaps.OBJECT_HEADER, length)
         return objects
 
 
@@ -195,12 +187,19 @@ def _text(
     bytes up to the first NUL, ``b""`` for an empty value."""
     bits = chunk[at + 1] | chunk[at + 2] << 8
     dtype = _TEXT.get((bits >> 8) & 0x0F)
-    if bits & 0x0F != 1 or (bits >> 4) & 0x0F > 1 or dtype is None or size != _HEAP_ID.size:
+    if (
+        bits & 0x0F != 1
+        or (bits >> 4) & 0x0F > 1
+        or dtype is None
+        or size != heaps.HEAP_ID_FIELDS.size
+    ):
         return None  # a sequence, space-padded, another character set, or other address sizes
     if values_at + count * size > end:
         return None
     items: list[bytes] = []
-    for length, address, index in _HEAP_ID.iter_unpack(chunk[values_at : values_at + count * size]):
+    for length, address, index in heaps.HEAP_ID_FIELDS.iter_unpack(
+        chunk[values_at : values_at + count * size]
+    ):
         if not length:
             items.append(b"")
             continue

@@ -19,6 +19,7 @@ from __future__ import annotations
 import mmap
 import os
 import struct
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -42,6 +43,29 @@ def _align(n: int) -> int:
     return (n + 7) & ~7
 
 
+def walk_objects(heap: bytes | mmap.mmap, at: int, end: int) -> Iterator[tuple[int, int, int, int]]:
+    """``(offset, index, size, step)`` of each object of the global heap collection at
+    ``heap[at]`` whose objects end at ``end``, stepping as libhdf5 does: in its size_t
+    arithmetic, the free-space object (index 0) by its size alone. The walk stops after an
+    object whose step would not advance it (:func:`stalls`), and where too few bytes are left
+    for an object (free space)."""
+    p = at + HEADER
+    while p + OBJECT_HEADER <= end:
+        index, _refs, _reserved, length = _OBJECT.unpack_from(heap, p)
+        # a size near 2**64 wraps the step to zero or to a step backwards, not past the end
+        step = (OBJECT_HEADER + _align(length) if index else length) & _SIZE_T
+        yield p, index, length, step
+        if stalls(step):
+            return
+        p += step
+
+
+def stalls(step: int) -> bool:
+    """Whether libhdf5's walk of a collection does not get past a step: zero, or so large
+    that its pointer wraps around."""
+    return step == 0 or step >= _WRAPS
+
+
 def stalled_object(heap: bytes | mmap.mmap, at: int) -> int | None:
     """Offset of the object where libhdf5's walk of the collection at ``at`` would stall (an
     object whose size, in libhdf5's 64-bit arithmetic, does not advance the walk: zero, or so
@@ -52,18 +76,9 @@ def stalled_object(heap: bytes | mmap.mmap, at: int) -> int | None:
     size = _U64.unpack_from(heap, at + 8)[0]
     if size < HEADER or size > len(heap) - at:
         return None  # libhdf5 refuses a collection that does not fit in the file
-    end = at + size
-    p = at + HEADER
-    while p < end:
-        if p + OBJECT_HEADER > end:
-            return None  # a tail too small for an object: free space
-        index, _refs, _reserved, length = _OBJECT.unpack_from(heap, p)
-        # libhdf5 computes the step in size_t: a size near 2**64 wraps it to zero or to a
-        # step backwards (a walk that never ends), not past the end
-        step = (OBJECT_HEADER + _align(length) if index else length) & _SIZE_T
-        if step == 0 or step >= _WRAPS:
+    for p, _index, _length, step in walk_objects(heap, at, at + size):
+        if stalls(step):
             return p
-        p += step
     return None
 
 
@@ -94,7 +109,8 @@ def check_file(path: str, where: str) -> dict[int, int]:
 
 
 _HEAP_ID = np.dtype([("length", "<u4"), ("address", "<u8"), ("index", "<u4")])
-_HEAP_ID_FIELDS = struct.Struct("<IQI")
+HEAP_ID_FIELDS = struct.Struct("<IQI")
+"""A heap ID as stored: length, collection address, object index."""
 _FEW_IDS = 16
 
 
@@ -105,7 +121,7 @@ def first_bad_id(raw: bytes, collections: dict[int, int], file_size: int) -> str
     collection it names, or in the file for a collection not known (when ``collections`` is
     empty: the file was not walked); with ``collections`` known, the collection must exist."""
     if len(raw) <= _FEW_IDS * _HEAP_ID.itemsize:  # an attribute's few values: no numpy
-        for length, address, _index in _HEAP_ID_FIELDS.iter_unpack(raw[: len(raw) & ~15]):
+        for length, address, _index in HEAP_ID_FIELDS.iter_unpack(raw[: len(raw) & ~15]):
             limit = collections.get(address, -1) if collections else file_size
             if length and length > limit:
                 return _bad_id(length, address, limit)
@@ -140,4 +156,15 @@ def check_ids(raw: bytes, collections: dict[int, int], file_size: int, where: st
         raise FormatError(f"{where}: {problem}")
 
 
-__all__ = ["SCAN_LIMIT", "check_file", "check_ids", "first_bad_id", "stalled_object"]
+__all__ = [
+    "HEADER",
+    "OBJECT_HEADER",
+    "stalls",
+    "walk_objects",
+    "HEAP_ID_FIELDS",
+    "SCAN_LIMIT",
+    "check_file",
+    "check_ids",
+    "first_bad_id",
+    "stalled_object",
+]
