@@ -393,10 +393,10 @@ def _format_of_file(path: str) -> str:
 
 
 def _has_userblock(fh: Any) -> bool:
-    """Whether the HDF5 signature follows a userblock: at byte 512, 1024, 2048... (where
-    libhdf5 looks for it)."""
+    """Whether the HDF5 signature follows a userblock larger than the first bytes
+    :func:`format_of_head` looked at: at byte 65,536, 131,072... (where libhdf5 looks)."""
     size = os.fstat(fh.fileno()).st_size
-    at = 512
+    at = SNIFF_BYTES
     while at + len(HDF5_SIGNATURE) <= size:
         fh.seek(at)
         if fh.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE:

@@ -171,11 +171,13 @@ def test_dense_attribute_storage_is_left_to_libhdf5(tmp_path: Path) -> None:
         assert "a39" in attrs and "b" not in attrs
 
 
-def test_userblock_files_read_their_text(tmp_path: Path) -> None:
+@pytest.mark.parametrize("userblock", [1024, 1 << 17])
+def test_userblock_files_read_their_text(tmp_path: Path, userblock: int) -> None:
     """HDF5 addresses count from the end of a userblock: text attributes and text datasets
-    of such a file read (the heap check refused them before)."""
+    of such a file read (the heap check refused them before), and the file is found to be
+    HDF5 whatever the userblock's size."""
     path = tmp_path / "ub.h5"
-    with h5py.File(path, "w", userblock_size=1024) as f:
+    with h5py.File(path, "w", userblock_size=userblock) as f:
         f.attrs["neurodata_type"] = "NWBFile"
         f.create_dataset("names", data=np.array(["a", "bb"], dtype=h5py.string_dtype()))
         f.create_group("g").attrs["description"] = "in a group"
